@@ -1,0 +1,160 @@
+"""`haln ingest`, `haln sources`, `haln stats`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cli.common import EXIT_PARTIAL, console, err_console, fail, print_json, user_errors
+from core.settings import Settings
+
+sources_app = typer.Typer(help="List and inspect the documents in the index.", no_args_is_help=True)
+
+
+def ingest(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders to ingest. Default: the corpus folder (HALN_CORPUS_DIR)."),
+    ] = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Re-embed everything into a fresh index, then swap it in.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Sync documents (Markdown, HTML, PDF) into the vector index.
+
+    Unchanged files are skipped, changed files replace their old chunks and files that were
+    removed leave the index. Exit code 0 when every file was indexed, 1 when some failed (the
+    rest are still indexed), 2 on usage errors.
+    """
+    from ingest.sync import build_ingestor
+
+    settings = Settings()
+    targets = paths or [settings.corpus_dir]
+    for target in targets:
+        if not target.exists():
+            fail(f"{target}: no such file or directory")
+    with user_errors():
+        ingestor = build_ingestor(settings)
+        if as_json:
+            report = ingestor.sync(targets, rebuild=rebuild, dry_run=dry_run)
+        else:
+            from cli.progress import RichSyncProgress
+
+            with RichSyncProgress(err_console) as progress:
+                report = ingestor.sync(targets, rebuild=rebuild, dry_run=dry_run, progress=progress)
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        _print_report(report)
+    if report.failed:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def _print_report(report: object) -> None:
+    from ingest.sync import SyncReport
+
+    assert isinstance(report, SyncReport)
+    verb = "Would" if report.dry_run else ""
+    table = Table(title=f"{verb} ingest summary".strip().capitalize(), show_header=True)
+    table.add_column("added", justify="right")
+    table.add_column("updated", justify="right")
+    table.add_column("unchanged", justify="right")
+    table.add_column("removed", justify="right")
+    table.add_column("failed", justify="right")
+    table.add_row(
+        str(len(report.added)),
+        str(len(report.updated)),
+        str(len(report.unchanged)),
+        str(len(report.removed)),
+        f"[red]{len(report.failed)}[/]" if report.failed else "0",
+    )
+    console.print(table)
+    for problem in report.failed:
+        console.print(f"[red]failed[/] {problem.path}: {problem.reason}")
+    for problem in report.warnings:
+        console.print(f"[yellow]warning[/] {problem.path}: {problem.reason}")
+    for path in report.unsupported:
+        console.print(f"[dim]skipped {path}: unsupported file type[/]")
+    console.print(
+        f"{report.chunks_embedded} chunks embedded in {report.seconds:.1f}s."
+        + (" Nothing was written (dry run)." if report.dry_run else "")
+    )
+    if not report.dry_run and not report.failed:
+        console.print('Ask a question: [bold]haln ask "Where do I start with local recruitment?"[/]')
+
+
+def _load_stored() -> tuple[Settings, object]:
+    from core.store import ChunkStore
+
+    settings = Settings()
+    store = ChunkStore.from_settings(settings)
+    return settings, store
+
+
+@sources_app.command("list")
+def sources_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List every document in the index."""
+    from core.sources import summarise_sources
+    from core.store import ChunkStore
+
+    with user_errors():
+        sources = summarise_sources(ChunkStore.from_settings(Settings()).load())
+    if as_json:
+        print_json([s.model_dump() for s in sources])
+        return
+    table = Table(title=f"{len(sources)} documents")
+    for column in ("id", "type", "nation", "org type", "chunks", "title"):
+        table.add_column(column)
+    for s in sources:
+        table.add_row(s.id, s.doc_type, s.nation, s.org_type, str(s.chunk_count), s.title[:70])
+    console.print(table)
+
+
+@sources_app.command("show")
+def sources_show(
+    doc_id: Annotated[str, typer.Argument(help="Document id, as shown by `haln sources list`.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show one document's metadata, sections and chunk count."""
+    from core.sources import summarise_sources
+    from core.store import ChunkStore
+
+    with user_errors():
+        sources = {s.id: s for s in summarise_sources(ChunkStore.from_settings(Settings()).load())}
+    if doc_id not in sources:
+        fail(f"no document with id {doc_id!r}; see `haln sources list`")
+    source = sources[doc_id]
+    if as_json:
+        print_json(source.model_dump())
+        return
+    for key, value in source.model_dump().items():
+        console.print(f"[bold]{key}[/]: {value}")
+
+
+def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Counts of documents and chunks by type, theme and organisation type, and the index fingerprint."""
+    from core.sources import index_stats
+    from core.store import ChunkStore
+
+    with user_errors():
+        store = ChunkStore.from_settings(Settings())
+        result = index_stats(store.load(), {"collection": store.name, **store.shape.as_metadata()})
+    if as_json:
+        print_json(result.model_dump())
+        return
+    console.print(f"[bold]{result.documents}[/] documents, [bold]{result.chunks}[/] chunks")
+    for label, counts in (
+        ("doc_type", result.by_doc_type),
+        ("theme", result.by_theme),
+        ("org_type", result.by_org_type),
+        ("nation", result.by_nation),
+    ):
+        console.print(f"[bold]by {label}[/]: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    console.print("[bold]fingerprint[/]: " + ", ".join(f"{k}={v}" for k, v in result.fingerprint.items()))

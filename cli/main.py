@@ -1,0 +1,22 @@
+"""The `haln` command line: a thin shell over `ingest/` and `assistant/`."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import ingest_cmds
+
+app = typer.Typer(
+    name="haln",
+    help="HALN anchor assistant: ingest the corpus, ask where to start, serve the API and the chat UI.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("ingest")(ingest_cmds.ingest)
+app.command("stats")(ingest_cmds.stats)
+app.add_typer(ingest_cmds.sources_app, name="sources")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,139 @@
+"""Shapes shared across layers: document metadata (validated at the file boundary), filters and answers."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+
+DocType = Literal["case_study", "blog", "toolkit", "guide", "report", "news"]
+Theme = Literal[
+    "workforce",
+    "procurement",
+    "estates",
+    "environment",
+    "partnerships",
+    "community_engagement",
+    "measurement",
+    "leadership",
+    "getting_started",
+]
+Nation = Literal["England", "Scotland", "Wales", "Northern Ireland", "UK", "USA"]
+OrgType = Literal[
+    "nhs_trust",
+    "integrated_care_system",
+    "health_board",
+    "health_system",
+    "primary_care",
+    "local_authority",
+    "university",
+    "housing",
+    "vcse",
+    "national_body",
+    "network",
+    "sport_club",
+    "utility",
+    "business",
+]
+
+DOC_TYPES: tuple[str, ...] = DocType.__args__  # type: ignore[attr-defined]
+THEMES: tuple[str, ...] = Theme.__args__  # type: ignore[attr-defined]
+NATIONS: tuple[str, ...] = Nation.__args__  # type: ignore[attr-defined]
+ORG_TYPES: tuple[str, ...] = OrgType.__args__  # type: ignore[attr-defined]
+
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+class DocumentMetadata(BaseModel):
+    """Metadata every corpus document carries (front matter, or a `.meta.yaml` sidecar)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(
+        None, pattern=r"^[a-z0-9][a-z0-9-]*$", description="Stable slug; defaults to the file stem."
+    )
+    title: str = Field(min_length=3)
+    source_url: HttpUrl
+    publisher: str = Field(min_length=2)
+    doc_type: DocType
+    nation: Nation
+    org_type: OrgType
+    themes: list[Theme] = Field(min_length=1)
+    date: str | None = Field(None, description='Publication date: "YYYY", "YYYY-MM" or "YYYY-MM-DD".')
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_as_text(cls, value: object) -> object:
+        # YAML reads an unquoted 2024-03-25 as a date object.
+        if value is None:
+            return None
+        text = str(value)
+        if not _DATE.match(text):
+            raise ValueError('must look like "YYYY", "YYYY-MM" or "YYYY-MM-DD"')
+        return text
+
+    @field_validator("themes", mode="before")
+    @classmethod
+    def _themes_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            raise ValueError("must be a list, e.g. [workforce, procurement]")
+        return value
+
+
+class SearchFilters(BaseModel):
+    """Metadata filters; each list means "any of these". Empty or missing means no filter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    doc_type: list[DocType] = Field(default_factory=list)
+    themes: list[Theme] = Field(default_factory=list)
+    org_type: list[OrgType] = Field(default_factory=list)
+    nation: list[Nation] = Field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (self.doc_type or self.themes or self.org_type or self.nation)
+
+
+class ChatTurn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=8000)
+
+
+class Citation(BaseModel):
+    """A retrieved source that the answer cites as [n]."""
+
+    n: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    source_url: str
+    publisher: str
+    doc_type: str
+    org_type: str
+    nation: str
+    date: str | None = None
+    page: int | None = None
+    section: str | None = None
+    snippet: str
+    score: float
+
+
+class Answer(BaseModel):
+    """What every surface (CLI, API, UI, evals) gets from `assistant.answer()`."""
+
+    answer: str
+    citations: list[Citation]
+    refused: bool
+    backend: Literal["extractive", "llm"]
+    fallback_reason: str | None = None
+    followups: list[str] = Field(default_factory=list)
+    evidence_label: str = ""
+    confidence: float = 0.0
+    standalone_query: str = ""
+    unsupported_sentences: int = 0
+    staleness_warnings: list[str] = Field(default_factory=list)
+    retrieved: list[Citation] = Field(
+        default_factory=list, description="Every source retrieved, cited or not."
+    )
+    timings_ms: dict[str, float] = Field(default_factory=dict)

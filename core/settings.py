@@ -1,0 +1,60 @@
+"""Settings, read once from `HALN_*` environment variables (or a `.env` file) and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HALN_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("./data"), description="Where the embedded Chroma index and the SQLite database live."
+    )
+    corpus_dir: Path = Field(Path("./corpus"), description="Default folder that `haln ingest` reads.")
+    chroma_url: str | None = Field(
+        None,
+        description="URL of a Chroma server (`chroma run`), e.g. http://127.0.0.1:8001. "
+        "Unset: embedded Chroma under data_dir.",
+    )
+    collection_prefix: str = Field(
+        "haln", description="Prefix of the Chroma collection name; the rest is the index fingerprint."
+    )
+    embed_batch_size: int = Field(64, ge=1, le=1024, description="Chunks embedded per batch.")
+    chunk_size: int = Field(256, ge=64, le=2048, description="Chunk size in tokens (SentenceSplitter).")
+    chunk_overlap: int = Field(32, ge=0, le=512, description="Token overlap between neighbouring chunks.")
+    max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are refused at ingest.")
+
+    backend: Literal["extractive", "llm"] = Field(
+        "extractive", description="Answer backend: offline extractive composer, or an OpenAI-compatible LLM."
+    )
+    top_k: int = Field(8, ge=1, le=30, description="Sources retrieved per question.")
+    refusal_threshold: float = Field(
+        0.35,
+        ge=0,
+        le=1,
+        description="Minimum retrieval confidence to answer; below it the assistant says the corpus does "
+        "not cover the question. Calibrated on the dev question set.",
+    )
+    llm_base_url: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1."
+    )
+    llm_model: str = Field("gpt-4o-mini", description="Model name sent to the LLM server.")
+    llm_api_key: str = Field(
+        "not-needed", description="API key for the LLM server (local servers ignore it)."
+    )
+    llm_timeout_s: float = Field(30.0, gt=0, description="Timeout of one LLM request, in seconds.")
+    llm_max_retries: int = Field(1, ge=0, le=5, description="Retries of a failed LLM request.")
+    llm_max_tokens: int = Field(512, ge=16, description="Maximum tokens the LLM may generate per answer.")
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)

@@ -1,0 +1,264 @@
+"""The Chroma chunk store: embedded `PersistentClient` by default, `HttpClient` for a `chroma run` server.
+
+The collection is named after its fingerprint (model, dimension, chunking, parser), so vectors made
+with different settings never mix. Each chunk records its document id and content hash; a document
+version is *complete* when all of its `n_chunks` chunks are present. Readers serve only the newest
+complete version of each document, which is what makes an interrupted ingest harmless.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from core.embedding import MODEL_DIM, MODEL_NAME, index_fingerprint
+from core.errors import IndexMismatchError, IndexMissingError, StoreUnavailableError
+from core.settings import Settings
+
+PARSER_VERSION = "2"
+STAGING_SUFFIX = "_staging"
+PAGE_SIZE = 2000
+
+
+@dataclass(frozen=True)
+class IndexShape:
+    """What shaped the vectors; recorded on the collection."""
+
+    model: str = MODEL_NAME
+    dim: int = MODEL_DIM
+    chunk_size: int = 256
+    chunk_overlap: int = 32
+    parser_version: str = PARSER_VERSION
+
+    @property
+    def fingerprint(self) -> str:
+        return index_fingerprint(
+            self.model, self.dim, self.chunk_size, self.chunk_overlap, self.parser_version
+        )
+
+    def as_metadata(self) -> dict[str, Any]:
+        return {
+            "embed_model": self.model,
+            "dim": self.dim,
+            "chunk_size": self.chunk_size,
+            "chunk_overlap": self.chunk_overlap,
+            "parser_version": self.parser_version,
+            "fingerprint": self.fingerprint,
+        }
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> IndexShape:
+        return cls(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
+
+
+@dataclass
+class DocVersion:
+    doc_id: str
+    doc_hash: str
+    n_chunks: int
+    ingested_at: float
+    source_url: str = ""
+    source_path: str = ""
+    chunk_ids: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return len(self.chunk_ids) >= self.n_chunks
+
+
+@dataclass
+class StoredChunks:
+    """A snapshot of the chunks readers should see (newest complete version of each document)."""
+
+    ids: list[str]
+    texts: list[str]
+    metadatas: list[dict[str, Any]]
+    embeddings: np.ndarray
+
+
+def make_client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.chroma_url:
+            url = urlparse(settings.chroma_url)
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or 8000,
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        settings.chroma_path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    except Exception as exc:  # chromadb raises bare ValueError/ConnectionError for an absent server
+        where = settings.chroma_url or settings.chroma_path
+        raise StoreUnavailableError(f"cannot open the Chroma store at {where}: {exc}") from exc
+
+
+class ChunkStore:
+    """Reads and writes one fingerprinted collection."""
+
+    def __init__(self, client: Any, shape: IndexShape, prefix: str = "haln", where: str = "") -> None:
+        self.client = client
+        self.shape = shape
+        self.prefix = prefix
+        self.where = where
+        self.name = f"{prefix}_{shape.fingerprint}"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChunkStore:
+        where = settings.chroma_url or str(settings.chroma_path)
+        return cls(
+            make_client(settings), IndexShape.from_settings(settings), settings.collection_prefix, where
+        )
+
+    # -- collections ---------------------------------------------------------------------------
+
+    def _names(self) -> list[str]:
+        try:
+            return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+        except Exception as exc:
+            raise StoreUnavailableError(f"Chroma store at {self.where} is unreachable: {exc}") from exc
+
+    def _ours(self) -> list[str]:
+        return [n for n in self._names() if n.startswith(f"{self.prefix}_")]
+
+    def _describe_other(self, name: str) -> str:
+        meta = self.client.get_collection(name, embedding_function=None).metadata or {}
+        return (
+            f"model {meta.get('embed_model')}, dim {meta.get('dim')}, chunk_size {meta.get('chunk_size')}, "
+            f"overlap {meta.get('chunk_overlap')}, parser {meta.get('parser_version')}"
+        )
+
+    def collection(self, create: bool = False, rebuilding: bool = False) -> Any:
+        """The collection for the current shape. Errors say how to fix a missing or mismatched index."""
+        names = self._ours()
+        staging = self.name + STAGING_SUFFIX
+        if rebuilding:
+            if staging in names:
+                self.client.delete_collection(staging)
+            return self.client.create_collection(
+                staging,
+                metadata={**self.shape.as_metadata(), "complete": False, "generation": 0},
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+        if self.name in names:
+            return self.client.get_collection(self.name, embedding_function=None)
+        if staging in names:
+            meta = self.client.get_collection(staging, embedding_function=None).metadata or {}
+            if meta.get("complete"):  # a rebuild finished but was stopped before its final rename
+                self.client.get_collection(staging, embedding_function=None).modify(name=self.name)
+                return self.client.get_collection(self.name, embedding_function=None)
+        others = [n for n in names if n != staging and not n.endswith(STAGING_SUFFIX)]
+        if others:
+            raise IndexMismatchError(
+                f"The index in {self.where} was built with other settings "
+                f"({self._describe_other(others[0])}) than the current ones ({self.shape.model}, chunk_size {self.shape.chunk_size}, overlap "
+                f"{self.shape.chunk_overlap}). Run `haln ingest --rebuild` to rebuild it."
+            )
+        if not create:
+            raise IndexMissingError(
+                f"No index in {self.where} for model {self.shape.model} — run `haln ingest corpus/` first."
+            )
+        return self.client.create_collection(
+            self.name,
+            metadata={**self.shape.as_metadata(), "complete": True, "generation": 0},
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
+
+    def finish_rebuild(self, staging: Any) -> None:
+        """Swap a fully built staging collection in; until this point the old index kept serving."""
+        meta = dict(staging.metadata or {})
+        staging.modify(metadata={**meta, "complete": True})
+        for name in self._ours():
+            if name != staging.name:
+                self.client.delete_collection(name)
+        staging.modify(name=self.name)
+
+    def bump_generation(self, collection: Any) -> int:
+        """Readers compare this counter to notice that an ingest run changed the index."""
+        meta = dict(collection.metadata or {})
+        generation = int(meta.get("generation", 0)) + 1
+        meta["generation"] = generation
+        meta["updated_at"] = time.time()
+        collection.modify(metadata=meta)
+        return generation
+
+    def generation(self) -> int:
+        try:
+            meta = self.client.get_collection(self.name, embedding_function=None).metadata or {}
+        except Exception:
+            return -1
+        return int(meta.get("generation", 0))
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _pages(self, collection: Any, include: list[str]) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            page = collection.get(include=include, limit=PAGE_SIZE, offset=offset)
+            if not page["ids"]:
+                return
+            yield page
+            offset += len(page["ids"])
+
+    def doc_versions(self, collection: Any) -> dict[str, list[DocVersion]]:
+        """Every version of every document present, complete or not."""
+        versions: dict[tuple[str, str], DocVersion] = {}
+        for page in self._pages(collection, ["metadatas"]):
+            for chunk_id, meta in zip(page["ids"], page["metadatas"], strict=True):
+                key = (str(meta["doc_id"]), str(meta["doc_hash"]))
+                version = versions.setdefault(
+                    key,
+                    DocVersion(
+                        key[0],
+                        key[1],
+                        int(meta["n_chunks"]),
+                        float(meta["ingested_at"]),
+                        str(meta.get("source_url", "")),
+                        str(meta.get("source_path", "")),
+                    ),
+                )
+                version.chunk_ids.append(chunk_id)
+        by_doc: dict[str, list[DocVersion]] = {}
+        for version in versions.values():
+            by_doc.setdefault(version.doc_id, []).append(version)
+        return by_doc
+
+    @staticmethod
+    def live_version(versions: list[DocVersion]) -> DocVersion | None:
+        complete = [v for v in versions if v.complete]
+        return max(complete, key=lambda v: v.ingested_at) if complete else None
+
+    def load(self) -> StoredChunks:
+        """All live chunks with their embeddings, for the in-memory retrievers."""
+        collection = self.collection()
+        by_doc = self.doc_versions(collection)
+        live = {v.doc_hash + v.doc_id for vs in by_doc.values() if (v := self.live_version(vs))}
+        ids: list[str] = []
+        texts: list[str] = []
+        metas: list[dict[str, Any]] = []
+        vectors: list[np.ndarray] = []
+        for page in self._pages(collection, ["metadatas", "documents", "embeddings"]):
+            for chunk_id, text, meta, vector in zip(
+                page["ids"], page["documents"], page["metadatas"], page["embeddings"], strict=True
+            ):
+                if str(meta["doc_hash"]) + str(meta["doc_id"]) in live:
+                    ids.append(chunk_id)
+                    texts.append(text)
+                    metas.append(meta)
+                    vectors.append(np.asarray(vector, dtype=np.float32))
+        matrix = np.vstack(vectors) if vectors else np.zeros((0, self.shape.dim), dtype=np.float32)
+        order = sorted(range(len(ids)), key=lambda i: ids[i])  # stable order for reproducible ranking ties
+        return StoredChunks(
+            [ids[i] for i in order], [texts[i] for i in order], [metas[i] for i in order], matrix[order]
+        )

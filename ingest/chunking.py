@@ -1,0 +1,81 @@
+"""Sentence-aware chunking; each chunk carries its document title and section heading as context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from llama_index.core.node_parser import SentenceSplitter
+
+from ingest.loaders import LoadedDocument
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    text: str
+    section: str
+    page: int | None
+    index: int
+
+    def embedding_text(self, title: str) -> str:
+        """What the embedder and BM25 see: the title and section give a short chunk its context."""
+        return context_text(title, self.section, self.text)
+
+
+def context_text(title: str, section: str, text: str) -> str:
+    heading = title if section == title else f"{title} — {section}"
+    return f"{heading}\n{text}"
+
+
+def make_splitter(chunk_size: int, chunk_overlap: int) -> SentenceSplitter:
+    return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap, paragraph_separator="\n\n")
+
+
+def chunk_document(doc: LoadedDocument, splitter: SentenceSplitter) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for section in doc.sections:
+        for piece in splitter.split_text(section.text):
+            piece = piece.strip()
+            if not piece:
+                continue
+            index = len(chunks)
+            chunks.append(
+                Chunk(
+                    # Stable: the same file content always yields the same chunk ids.
+                    chunk_id=f"{doc.doc_id}:{doc.content_hash[:12]}:{index:04d}",
+                    doc_id=doc.doc_id,
+                    text=piece,
+                    section=section.heading,
+                    page=section.page,
+                    index=index,
+                )
+            )
+    return chunks
+
+
+def chunk_metadata(
+    doc: LoadedDocument, chunk: Chunk, n_chunks: int, display_path: str, ingested_at: float
+) -> dict[str, Any]:
+    """Chroma metadata for one chunk (scalars and lists of strings only)."""
+    meta = doc.meta
+    return {
+        "doc_id": doc.doc_id,
+        "doc_hash": doc.content_hash,
+        "n_chunks": n_chunks,
+        "chunk_index": chunk.index,
+        "ingested_at": ingested_at,
+        "title": meta.title,
+        "source_url": str(meta.source_url),
+        "publisher": meta.publisher,
+        "doc_type": meta.doc_type,
+        "nation": meta.nation,
+        "org_type": meta.org_type,
+        "themes": list(meta.themes),
+        "date": meta.date or "",
+        "path": display_path,
+        "source_path": str(doc.path.resolve()),
+        "page": chunk.page if chunk.page is not None else -1,
+        "section": chunk.section,
+    }

@@ -1,0 +1,258 @@
+"""Turn one file (Markdown, HTML or PDF) into validated metadata plus text sections.
+
+Every failure is a `DocumentError` naming the file and, where one is at fault, the metadata field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from core.errors import DocumentError
+from core.schemas import DocumentMetadata
+
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+PDF_SUFFIXES = {".pdf"}
+SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
+SIDECAR_SUFFIX = ".meta.yaml"
+MIN_HTML_TEXT_CHARS = 200
+MIN_PDF_TEXT_CHARS = 40
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"(\*\*|__|(?<![\w*])\*(?!\s)|(?<!\w)_(?!\s))")
+
+
+class ImageOnlyPdfWarning(DocumentError):
+    """A PDF with no extractable text: reported as a warning, not indexed."""
+
+
+@dataclass
+class Section:
+    heading: str
+    text: str
+    page: int | None = None
+
+
+@dataclass
+class LoadedDocument:
+    path: Path
+    doc_id: str
+    meta: DocumentMetadata
+    content_hash: str
+    sections: list[Section] = field(default_factory=list)
+
+
+def sidecar_path(path: Path) -> Path:
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def content_hash(path: Path) -> str:
+    """Hash of the file and its sidecar: either changing means the document changed."""
+    digest = hashlib.sha256(path.read_bytes())
+    sidecar = sidecar_path(path)
+    if sidecar.exists():
+        digest.update(b"\0sidecar\0" + sidecar.read_bytes())
+    return digest.hexdigest()
+
+
+def validate_metadata(path: Path, raw: Any) -> DocumentMetadata:
+    if not isinstance(raw, dict):
+        raise DocumentError(path, "metadata must be a YAML mapping of fields (title, source_url, ...)")
+    try:
+        return DocumentMetadata.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]) or None
+        problems = "; ".join(
+            f"`{'.'.join(str(p) for p in e['loc'])}` {e['msg'].lower()}" for e in exc.errors()[1:]
+        )
+        message = first["msg"] + (f" (also: {problems})" if problems else "")
+        if first["type"] == "literal_error" and "expected" in first.get("ctx", {}):
+            message = f"{first['input']!r} is not allowed; expected {first['ctx']['expected']}"
+        raise DocumentError(path, message, field=name) from exc
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    if not data.strip():
+        raise DocumentError(path, "file is empty")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(
+            path, f"not valid UTF-8 (bad byte at position {exc.start}); re-save the file as UTF-8"
+        ) from exc
+
+
+def read_metadata(path: Path) -> DocumentMetadata:
+    """Metadata only (cheap): front matter for Markdown, the `.meta.yaml` sidecar otherwise."""
+    if path.suffix.lower() in MARKDOWN_SUFFIXES:
+        front, _ = split_front_matter(path, _read_text(path))
+        return validate_metadata(path, front)
+    sidecar = sidecar_path(path)
+    if not sidecar.exists():
+        raise DocumentError(path, f"no metadata: expected a sidecar file {sidecar.name} beside it")
+    try:
+        raw = yaml.safe_load(_read_text(sidecar))
+    except yaml.YAMLError as exc:
+        raise DocumentError(sidecar, f"malformed YAML: {exc}") from exc
+    return validate_metadata(sidecar, raw)
+
+
+def split_front_matter(path: Path, text: str) -> tuple[Any, str]:
+    if not text.startswith("---"):
+        raise DocumentError(path, "missing YAML front matter (the file must start with a `---` block)")
+    parts = re.split(r"^---\s*$", text, maxsplit=2, flags=re.MULTILINE)
+    if len(parts) < 3:
+        raise DocumentError(path, "front matter is not closed by a `---` line")
+    try:
+        front = yaml.safe_load(parts[1])
+    except yaml.YAMLError as exc:
+        raise DocumentError(path, f"malformed front matter: {exc}") from exc
+    return front, parts[2]
+
+
+def clean_inline(text: str) -> str:
+    """Drop Markdown link and emphasis syntax so answers quote plain sentences."""
+    return _EMPHASIS.sub("", _LINK.sub(r"\1", text))
+
+
+def markdown_sections(body: str, default_heading: str) -> list[Section]:
+    sections: list[Section] = []
+    heading = default_heading
+    lines: list[str] = []
+
+    def flush() -> None:
+        text = "\n".join(lines).strip()
+        if text:
+            sections.append(Section(heading=heading, text=text))
+        lines.clear()
+
+    for line in body.splitlines():
+        match = _HEADING.match(line)
+        if match:
+            flush()
+            heading = clean_inline(match.group(2)) or default_heading
+            continue
+        lines.append(clean_inline(line.rstrip()))
+    flush()
+    return sections
+
+
+def load_markdown(path: Path) -> tuple[DocumentMetadata, list[Section]]:
+    front, body = split_front_matter(path, _read_text(path))
+    meta = validate_metadata(path, front)
+    sections = markdown_sections(body, meta.title)
+    if not sections:
+        raise DocumentError(path, "has front matter but no body text")
+    return meta, sections
+
+
+def load_html(path: Path) -> tuple[DocumentMetadata, list[Section]]:
+    import trafilatura
+
+    meta = read_metadata(path)
+    html = _read_text(path)
+    main_text = trafilatura.extract(
+        html,
+        output_format="markdown",
+        include_formatting=True,
+        include_comments=False,
+        include_tables=True,
+        include_links=False,
+        include_images=False,
+    )
+    if not main_text or not _looks_like_prose(main_text):
+        raise DocumentError(
+            path, "no main content found: the page is mostly navigation, scripts or boilerplate"
+        )
+    return meta, markdown_sections(main_text, meta.title)
+
+
+def _looks_like_prose(text: str) -> bool:
+    """Navigation and script leftovers have few words and almost no sentence endings."""
+    words = len(text.split())
+    sentences = len(re.findall(r"[a-z][.!?](\s|$)", text))
+    return len(text.strip()) >= MIN_HTML_TEXT_CHARS and words >= 40 and sentences >= 2
+
+
+def load_pdf(path: Path) -> tuple[DocumentMetadata, list[Section]]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    meta = read_metadata(path)
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            raise DocumentError(path, "PDF is encrypted; save an unencrypted copy to ingest it")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except DocumentError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise DocumentError(path, f"not a readable PDF (corrupt or truncated): {exc}") from exc
+    if sum(len(p.strip()) for p in pages) < MIN_PDF_TEXT_CHARS:
+        raise ImageOnlyPdfWarning(path, "PDF has no extractable text (scanned images?); not indexed")
+    sections: list[Section] = []
+    heading = meta.title
+    for number, page_text in enumerate(pages, start=1):
+        lines = [ln.strip() for ln in page_text.splitlines() if ln.strip()]
+        if not lines:
+            continue
+        if len(lines[0]) <= 90 and not lines[0].endswith("."):
+            heading = lines[0]
+            lines = lines[1:]
+        text = _join_pdf_lines(lines)
+        if text:
+            sections.append(Section(heading=heading, text=text, page=number))
+    return meta, sections
+
+
+def _join_pdf_lines(lines: list[str]) -> str:
+    """PDF text comes as visual lines; rejoin wrapped lines but keep list items apart."""
+    paragraphs: list[str] = []
+    for line in lines:
+        starts_item = bool(re.match(r"^([-•*]|\d+[.)])\s", line))
+        if paragraphs and not starts_item and not paragraphs[-1].endswith((".", ":", "?", "!")):
+            paragraphs[-1] += " " + line
+        else:
+            paragraphs.append(line)
+    return "\n".join(paragraphs)
+
+
+def load_document(path: Path, max_bytes: int) -> LoadedDocument:
+    """Load and validate one file. Raises `DocumentError` naming the file and the problem."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise DocumentError(path, f"unsupported file type {suffix!r}")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise DocumentError(
+            path, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit (HALN_MAX_FILE_MB)"
+        )
+    if size == 0:
+        raise DocumentError(path, "file is empty")
+    if suffix in MARKDOWN_SUFFIXES:
+        meta, sections = load_markdown(path)
+    elif suffix in HTML_SUFFIXES:
+        meta, sections = load_html(path)
+    else:
+        meta, sections = load_pdf(path)
+    return LoadedDocument(
+        path=path,
+        doc_id=meta.id or slugify(path.stem),
+        meta=meta,
+        content_hash=content_hash(path),
+        sections=sections,
+    )
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "document"

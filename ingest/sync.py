@@ -1,0 +1,324 @@
+"""Incremental sync of files into the chunk store.
+
+Order of writes per document: upsert the new version's chunks, then delete its older versions.
+Readers only serve the newest *complete* version of a document, so a run killed at any point
+leaves the previous index answering, and the next run finishes the job.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from core.embedding import Embedder
+from core.errors import DocumentError
+from core.settings import Settings
+from core.store import ChunkStore, DocVersion
+from ingest.chunking import Chunk, chunk_document, chunk_metadata, make_splitter
+from ingest.discover import discover
+from ingest.loaders import (
+    ImageOnlyPdfWarning,
+    LoadedDocument,
+    content_hash,
+    load_document,
+    read_metadata,
+    slugify,
+)
+
+Action = Literal["added", "updated", "unchanged", "removed"]
+
+
+class SyncProgress(Protocol):
+    """Receives progress; the CLI draws it as Rich progress bars."""
+
+    def start(self, phase: str, total: int) -> None: ...
+
+    def advance(self, phase: str, amount: int = 1) -> None: ...
+
+
+class NoProgress:
+    def start(self, phase: str, total: int) -> None:
+        pass
+
+    def advance(self, phase: str, amount: int = 1) -> None:
+        pass
+
+
+@dataclass
+class FileProblem:
+    path: str
+    reason: str
+    field: str | None = None
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[FileProblem] = field(default_factory=list)
+    warnings: list[FileProblem] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
+    chunks_embedded: int = 0
+    dry_run: bool = False
+    rebuild: bool = False
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "failed": [vars(p) for p in self.failed],
+            "warnings": [vars(p) for p in self.warnings],
+            "unsupported": self.unsupported,
+            "chunks_embedded": self.chunks_embedded,
+            "dry_run": self.dry_run,
+            "rebuild": self.rebuild,
+            "seconds": round(self.seconds, 3),
+            "embed_seconds": round(self.embed_seconds, 3),
+        }
+
+
+@dataclass
+class _Pending:
+    doc: LoadedDocument
+    chunks: list[Chunk]
+    action: Action
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _within(source_path: str, roots: Sequence[Path]) -> bool:
+    path = Path(source_path)
+    return any(path == root or root in path.parents for root in roots)
+
+
+class Ingestor:
+    """Syncs files into one store with one embedder; both injected so tests can use their own."""
+
+    def __init__(
+        self,
+        store: ChunkStore,
+        embedder: Embedder,
+        chunk_size: int,
+        chunk_overlap: int,
+        max_file_bytes: int,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.splitter = make_splitter(chunk_size, chunk_overlap)
+        self.max_file_bytes = max_file_bytes
+
+    def sync(
+        self,
+        paths: Sequence[Path],
+        rebuild: bool = False,
+        dry_run: bool = False,
+        progress: SyncProgress | None = None,
+    ) -> SyncReport:
+        started = time.perf_counter()
+        progress = progress or NoProgress()
+        report = SyncReport(dry_run=dry_run, rebuild=rebuild)
+        found = discover(list(paths))
+        report.unsupported = [_display(p) for p in found.unsupported]
+
+        if rebuild and not dry_run:
+            collection = self.store.collection(rebuilding=True)
+            existing: dict[str, list[DocVersion]] = {}
+        else:
+            try:
+                collection = self.store.collection(create=not dry_run)
+                existing = self.store.doc_versions(collection)
+            except Exception:
+                if not dry_run:
+                    raise
+                collection, existing = None, {}
+
+        pending, seen_ids, failed_paths = self._load_changed(found.files, existing, report, progress)
+        self._embed_and_write(collection, pending, existing, report, progress, dry_run)
+
+        # Documents whose file is gone (under the scanned folders) leave the index; a file that failed
+        # to load this time keeps its previous version, so bad input never loses indexed content.
+        for doc_id, versions in sorted(existing.items()):
+            if doc_id in seen_ids:
+                stale = [v for v in versions if v is not self.store.live_version(versions)]
+                if stale and not dry_run:
+                    collection.delete(ids=[cid for v in stale for cid in v.chunk_ids])
+                continue
+            sample = versions[0]
+            source_path = self._source_path(collection, sample) if collection is not None else ""
+            if source_path in failed_paths or not _within(source_path, found.roots):
+                continue
+            report.removed.append(doc_id)
+            if not dry_run:
+                collection.delete(ids=[cid for v in versions for cid in v.chunk_ids])
+
+        if not dry_run and collection is not None:
+            if rebuild:
+                self.store.finish_rebuild(collection)
+            if report.changed or rebuild:
+                self.store.bump_generation(self.store.collection())
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _source_path(self, collection: Any, version: DocVersion) -> str:
+        got = collection.get(ids=version.chunk_ids[:1], include=["metadatas"])
+        return str(got["metadatas"][0].get("source_path", "")) if got["ids"] else ""
+
+    def _load_changed(
+        self,
+        files: list[Path],
+        existing: dict[str, list[DocVersion]],
+        report: SyncReport,
+        progress: SyncProgress,
+    ) -> tuple[list[_Pending], set[str], set[str]]:
+        progress.start("files", len(files))
+        pending: list[_Pending] = []
+        seen_ids: set[str] = set()
+        failed_paths: set[str] = set()
+
+        def fail(path: Path, problem: FileProblem, warning: bool = False) -> None:
+            (report.warnings if warning else report.failed).append(problem)
+            failed_paths.add(str(path.resolve()))
+            progress.advance("files")
+
+        claims: list[tuple[Path, str, str]] = []
+        for path in files:
+            try:
+                if path.stat().st_size > self.max_file_bytes:
+                    load_document(path, self.max_file_bytes)  # raises the size error
+                meta = read_metadata(path)
+                claims.append((path, meta.id or slugify(path.stem), str(meta.source_url)))
+            except DocumentError as error:
+                fail(path, FileProblem(_display(path), error.problem, error.field))
+        owners = self._claim_owners(claims, existing)
+
+        for path, doc_id, url in claims:
+            shown = _display(path)
+            owner = owners[("url", url)]
+            if owner != path:
+                fail(
+                    path,
+                    FileProblem(
+                        shown, f"source_url {url} is already claimed by {_display(owner)}", "source_url"
+                    ),
+                )
+                continue
+            if owners[("id", doc_id)] != path:
+                fail(
+                    path,
+                    FileProblem(
+                        shown,
+                        f"document id {doc_id!r} is already used by {_display(owners[('id', doc_id)])}",
+                        "id",
+                    ),
+                )
+                continue
+            try:
+                live = self.store.live_version(existing.get(doc_id, []))
+                if live is not None and live.doc_hash == content_hash(path):
+                    report.unchanged.append(doc_id)
+                    seen_ids.add(doc_id)
+                    progress.advance("files")
+                    continue
+                doc = load_document(path, self.max_file_bytes)
+                chunks = chunk_document(doc, self.splitter)
+                if not chunks:
+                    raise DocumentError(path, "no text to index after extraction")
+            except ImageOnlyPdfWarning as warning:
+                fail(path, FileProblem(shown, warning.problem), warning=True)
+                continue
+            except DocumentError as error:
+                fail(path, FileProblem(shown, error.problem, error.field))
+                continue
+            except OSError as error:
+                fail(path, FileProblem(shown, f"cannot read file: {error}"))
+                continue
+            seen_ids.add(doc_id)
+            pending.append(_Pending(doc, chunks, "updated" if doc_id in existing else "added"))
+            progress.advance("files")
+        return pending, seen_ids, failed_paths
+
+    @staticmethod
+    def _claim_owners(
+        claims: list[tuple[Path, str, str]], existing: dict[str, list[DocVersion]]
+    ) -> dict[tuple[str, str], Path]:
+        """Who keeps a contested source_url or id: the file already indexed under it, else the first."""
+        indexed = {(v.source_url, v.source_path) for vs in existing.values() for v in vs}
+        owners: dict[tuple[str, str], Path] = {}
+        for path, doc_id, url in claims:
+            incumbent = (url, str(path.resolve())) in indexed
+            for key in (("url", url), ("id", doc_id)):
+                if key not in owners or incumbent:
+                    owners[key] = path
+        return owners
+
+    def _embed_and_write(
+        self,
+        collection: Any,
+        pending: list[_Pending],
+        existing: dict[str, list[DocVersion]],
+        report: SyncReport,
+        progress: SyncProgress,
+        dry_run: bool,
+    ) -> None:
+        total = sum(len(p.chunks) for p in pending)
+        progress.start("chunks", total)
+        for item in pending:
+            getattr(report, item.action).append(item.doc.doc_id)
+        if dry_run or not pending:
+            return
+        # Embed across documents in full batches (throughput), write one document at a time (safety).
+        texts = [c.embedding_text(p.doc.meta.title) for p in pending for c in p.chunks]
+        embed_started = time.perf_counter()
+        vectors = self.embedder.embed_texts(texts, on_batch=lambda n: progress.advance("chunks", n))
+        report.embed_seconds = time.perf_counter() - embed_started
+        report.chunks_embedded = len(texts)
+        offset = 0
+        for item in pending:
+            n = len(item.chunks)
+            ingested_at = time.time()
+            display = _display(item.doc.path)
+            collection.upsert(
+                ids=[c.chunk_id for c in item.chunks],
+                embeddings=vectors[offset : offset + n],
+                documents=[c.text for c in item.chunks],
+                metadatas=[chunk_metadata(item.doc, c, n, display, ingested_at) for c in item.chunks],
+            )
+            offset += n
+            old = [
+                cid
+                for v in existing.get(item.doc.doc_id, [])
+                if v.doc_hash != item.doc.content_hash
+                for cid in v.chunk_ids
+            ]
+            if old:
+                collection.delete(ids=old)
+
+
+def build_ingestor(settings: Settings, embedder: Embedder | None = None) -> Ingestor:
+    from core.embedding import load_embedder
+
+    return Ingestor(
+        store=ChunkStore.from_settings(settings),
+        embedder=embedder or load_embedder(settings.embed_batch_size),
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+        max_file_bytes=settings.max_file_bytes,
+    )

@@ -1,0 +1,159 @@
+"""Loaders: metadata validation, section and page extraction, and every kind of bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.errors import DocumentError
+from ingest.loaders import ImageOnlyPdfWarning, load_document
+from tests.conftest import CORPUS
+
+LIMIT = 5 * 1024 * 1024
+
+GOOD_FRONT = """---
+title: "Local recruitment at a test trust"
+source_url: https://example.org/test-trust
+publisher: Example Publisher
+doc_type: case_study
+nation: England
+org_type: nhs_trust
+themes: [workforce]
+---
+"""
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_markdown_sections_and_metadata() -> None:
+    doc = load_document(CORPUS / "markdown/haln-lambeth-gp-food-coop-case-study.md", LIMIT)
+    assert doc.doc_id == "haln-lambeth-gp-food-coop-case-study"
+    assert doc.meta.doc_type == "case_study"
+    assert str(doc.meta.source_url).startswith("https://")
+    headings = [s.heading for s in doc.sections]
+    assert len(headings) >= 3
+    assert all("**" not in s.text for s in doc.sections)
+
+
+def test_html_keeps_article_and_drops_boilerplate() -> None:
+    path = CORPUS / "html/nhs-lanarkshire-anchor-organisation.html"
+    doc = load_document(path, LIMIT)
+    text = " ".join(s.text for s in doc.sections)
+    assert "Lanarkshire" in text
+    raw = path.read_text(encoding="utf-8")
+    assert "cookie" in raw.lower()  # the page really has a banner ...
+    assert "cookie" not in text.lower()  # ... and extraction dropped it
+    assert "<script" not in text
+
+
+def test_pdf_pages_are_kept() -> None:
+    doc = load_document(CORPUS / "pdf/bnssg-inclusive-recruitment-toolkit.pdf", LIMIT)
+    pages = [s.page for s in doc.sections]
+    assert pages[0] == 1
+    assert max(p for p in pages if p is not None) >= 3
+    assert doc.meta.doc_type == "toolkit"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected_field", "expected_words"),
+    [
+        ("empty.md", "", None, "empty"),
+        ("latin1.md", GOOD_FRONT.encode() + "caf\xe9 text".encode("latin-1"), None, "UTF-8"),
+        ("nofront.md", "# Title\n\nJust text.\n", None, "missing YAML front matter"),
+        ("badyaml.md", "---\ntitle: [unclosed\n---\nbody\n", None, "malformed front matter"),
+        ("unclosed.md", "---\ntitle: x\n", None, "not closed"),
+        ("doctype.md", GOOD_FRONT.replace("case_study", "podcast") + "Body.\n", "doc_type", "podcast"),
+        ("themes.md", GOOD_FRONT.replace("[workforce]", "workforce") + "Body.\n", "themes", "list"),
+        (
+            "url.md",
+            GOOD_FRONT.replace("https://example.org/test-trust", "not a url") + "Body.\n",
+            "source_url",
+            "",
+        ),
+        ("nobody.md", GOOD_FRONT, None, "no body"),
+    ],
+)
+def test_bad_markdown_names_file_and_field(
+    tmp_path: Path, name: str, content: str | bytes, expected_field: str | None, expected_words: str
+) -> None:
+    path = write(tmp_path / name, content)
+    with pytest.raises(DocumentError) as info:
+        load_document(path, LIMIT)
+    message = str(info.value)
+    assert name in message
+    assert expected_words in message
+    assert info.value.field == expected_field
+
+
+def test_oversized_file_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "big.md", GOOD_FRONT + "word " * 5000)
+    with pytest.raises(DocumentError, match=r"over the .* limit"):
+        load_document(path, max_bytes=1000)
+
+
+def test_html_without_sidecar(tmp_path: Path) -> None:
+    path = write(tmp_path / "page.html", "<html><body><p>hello</p></body></html>")
+    with pytest.raises(DocumentError, match=r"page\.html\.meta\.yaml"):
+        load_document(path, LIMIT)
+
+
+def test_html_mostly_script_and_nav(tmp_path: Path) -> None:
+    sidecar_text = GOOD_FRONT.strip().strip("-").strip()
+    path = write(
+        tmp_path / "nav.html",
+        "<html><head><script>"
+        + "var x = 1;" * 200
+        + "</script></head><body><nav>"
+        + "".join(f"<a href='/p{i}'>Link {i}</a>" for i in range(40))
+        + "</nav><footer>Copyright</footer></body></html>",
+    )
+    write(tmp_path / "nav.html.meta.yaml", sidecar_text)
+    with pytest.raises(DocumentError, match="no main content"):
+        load_document(path, LIMIT)
+
+
+def _sidecar(pdf: Path) -> None:
+    write(
+        pdf.with_name(pdf.name + ".meta.yaml"), GOOD_FRONT.replace("case_study", "report").strip().strip("-")
+    )
+
+
+def test_corrupt_pdf(tmp_path: Path) -> None:
+    path = write(tmp_path / "broken.pdf", b"%PDF-1.4\n1 0 obj garbage that is not a pdf\n")
+    _sidecar(path)
+    with pytest.raises(DocumentError, match=r"broken\.pdf.*not a readable PDF"):
+        load_document(path, LIMIT)
+
+
+def test_encrypted_pdf(tmp_path: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(CORPUS / "pdf/bnssg-inclusive-recruitment-toolkit.pdf"))
+    writer.encrypt(user_password="secret", owner_password="owner")
+    path = tmp_path / "locked.pdf"
+    with path.open("wb") as handle:
+        writer.write(handle)
+    _sidecar(path)
+    with pytest.raises(DocumentError, match=r"locked\.pdf.*encrypted"):
+        load_document(path, LIMIT)
+
+
+def test_image_only_pdf_is_a_warning(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "scan.pdf"
+    pdf = canvas.Canvas(str(path))
+    pdf.rect(50, 50, 400, 600, fill=1)
+    pdf.showPage()
+    pdf.save()
+    _sidecar(path)
+    with pytest.raises(ImageOnlyPdfWarning, match=r"scan\.pdf.*no extractable text"):
+        load_document(path, LIMIT)
