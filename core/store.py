@@ -159,10 +159,13 @@ class ChunkStore:
                 return self.client.get_collection(self.name, embedding_function=None)
         others = [n for n in names if n != staging and not n.endswith(STAGING_SUFFIX)]
         if others:
+            current = (
+                f"{self.shape.model}, chunk_size {self.shape.chunk_size}, overlap {self.shape.chunk_overlap}"
+            )
             raise IndexMismatchError(
                 f"The index in {self.where} was built with other settings "
-                f"({self._describe_other(others[0])}) than the current ones ({self.shape.model}, chunk_size {self.shape.chunk_size}, overlap "
-                f"{self.shape.chunk_overlap}). Run `haln ingest --rebuild` to rebuild it."
+                f"({self._describe_other(others[0])}) than the current ones ({current}). "
+                "Run `haln ingest --rebuild` to rebuild it."
             )
         if not create:
             raise IndexMissingError(
