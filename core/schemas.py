@@ -131,7 +131,8 @@ class Answer(BaseModel):
     evidence_label: str = ""
     confidence: float = 0.0
     standalone_query: str = ""
-    unsupported_sentences: int = 0
+    supported_sentences: int = Field(0, description="Cited sentences that passed the support check.")
+    unsupported_sentences: int = Field(0, description="Sentences dropped for lacking a supported citation.")
     staleness_warnings: list[str] = Field(default_factory=list)
     retrieved: list[Citation] = Field(
         default_factory=list, description="Every source retrieved, cited or not."

@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(8, ge=1, le=30, description="Sources retrieved per question.")
     refusal_threshold: float = Field(
-        0.35,
+        0.45,
         ge=0,
         le=1,
         description="Minimum retrieval confidence to answer; below it the assistant says the corpus does "

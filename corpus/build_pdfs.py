@@ -32,7 +32,7 @@ def _flush_list(story: list, items: list[str], numbered: bool, body: ParagraphSt
         # Markers stay in the text layer so extracted text keeps "1." and "•" on the item's line.
         item_style = ParagraphStyle("item", parent=body, leftIndent=14, firstLineIndent=-10)
         for n, item in enumerate(items, start=1):
-            marker = f"{n}." if numbered else "•"
+            marker = f"{n}." if numbered else "-"
             story.append(Paragraph(f"{marker} {_escape(item)}", item_style))
         story.append(Spacer(1, 2 * mm))
         items.clear()

@@ -25,6 +25,7 @@ SIDECAR_SUFFIX = ".meta.yaml"
 MIN_HTML_TEXT_CHARS = 200
 MIN_PDF_TEXT_CHARS = 40
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|(?<![\w*])\*(?!\s)|(?<!\w)_(?!\s))")
@@ -203,6 +204,8 @@ def load_pdf(path: Path) -> tuple[DocumentMetadata, list[Section]]:
     sections: list[Section] = []
     heading = meta.title
     for number, page_text in enumerate(pages, start=1):
+        # Fonts without a glyph (e.g. a bullet) come out as control characters.
+        page_text = _CONTROL.sub("", page_text)
         lines = [ln.strip() for ln in page_text.splitlines() if ln.strip()]
         if not lines:
             continue

@@ -1,0 +1,116 @@
+"""An answer before it is rendered: blocks of claims, each claim pointing at retrieved sources.
+
+Both backends produce a Draft; rendering numbers the cited sources in order of first use, so every
+`[n]` in the text is a source returned with the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from assistant.sources import RetrievedSource
+from core.schemas import Citation
+
+CITATION_MARK = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+
+
+@dataclass
+class Claim:
+    text: str
+    sources: list[int]  # positions in the retrieved list
+    reference: bool = False  # a pointer to a source ("see the toolkit"), not a statement of fact
+    support: float = 1.0
+
+
+@dataclass
+class Block:
+    kind: Literal["paragraph", "bullets"]
+    claims: list[Claim] = field(default_factory=list)
+    heading: str | None = None
+
+
+@dataclass
+class Draft:
+    blocks: list[Block] = field(default_factory=list)
+    followups: list[str] = field(default_factory=list)
+    unsupported: int = 0
+
+    def claims(self) -> list[Claim]:
+        return [c for b in self.blocks for c in b.claims]
+
+    def drop_empty(self) -> None:
+        self.blocks = [b for b in self.blocks if b.claims]
+
+
+@dataclass
+class Rendered:
+    text: str
+    citations: list[Citation]
+    cited_positions: list[int]
+
+
+def snippet_for(source: RetrievedSource, claims: list[Claim]) -> str:
+    """The supporting passage shown on a source card: the quoted sentences, or the chunk start."""
+    quoted = [c.text for c in claims if not c.reference and c.text in source.text]
+    return " … ".join(quoted)[:600] if quoted else source.text[:400]
+
+
+def render(draft: Draft, retrieved: list[RetrievedSource], evidence_label: str) -> Rendered:
+    # One number per document: two chunks of the same document share it.
+    numbers: dict[int, int] = {}
+    doc_numbers: dict[object, int] = {}
+    for claim in draft.claims():
+        for position in claim.sources:
+            if 0 <= position < len(retrieved) and position not in numbers:
+                doc = retrieved[position].meta["doc_id"]
+                if doc not in doc_numbers:
+                    doc_numbers[doc] = len(doc_numbers) + 1
+                numbers[position] = doc_numbers[doc]
+
+    def with_marks(claim: Claim) -> str:
+        marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers[p] for p in claim.sources if p in numbers))
+        return f"{claim.text} {marks}".strip()
+
+    parts: list[str] = []
+    for block in draft.blocks:
+        if block.heading:
+            parts.append(f"**{block.heading}**")
+        if block.kind == "paragraph":
+            parts.append(" ".join(with_marks(c) for c in block.claims))
+        else:
+            parts.append("\n".join(f"- {with_marks(c)}" for c in block.claims))
+    if draft.followups:
+        parts.append("**You could also ask**\n" + "\n".join(f"- {q}" for q in draft.followups))
+    if evidence_label:
+        parts.append(f"_{evidence_label}_")
+    citations = []
+    for n in sorted(set(numbers.values())):
+        positions = [p for p, m in numbers.items() if m == n]
+        claims = [c for c in draft.claims() if set(c.sources) & set(positions)]
+        first = retrieved[positions[0]]
+        snippets = [snippet_for(retrieved[p], claims) for p in positions]
+        citations.append(first.citation(n, " … ".join(dict.fromkeys(snippets))[:800]))
+    return Rendered("\n\n".join(parts), citations, list(numbers))
+
+
+def parse_cited_sentences(text: str, n_sources: int) -> list[Claim]:
+    """Split model output into sentences with their [n] markers (1-based in the prompt).
+
+    Markers pointing outside the numbered sources are dropped here and never shown.
+    """
+    from assistant.text import split_sentences
+
+    claims: list[Claim] = []
+    for sentence in split_sentences(text):
+        numbers: list[int] = []
+        for group in CITATION_MARK.findall(sentence):
+            numbers.extend(int(x) for x in re.split(r"\s*[,;]\s*", group))
+        clean = CITATION_MARK.sub("", sentence).strip()
+        clean = re.sub(r"^\*\*(.+?)\*\*:?\s*", r"\1: ", clean).strip(" :")
+        if not clean:
+            continue
+        valid = [n - 1 for n in numbers if 1 <= n <= n_sources]
+        claims.append(Claim(text=clean, sources=list(dict.fromkeys(valid))))
+    return claims

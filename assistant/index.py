@@ -1,0 +1,134 @@
+"""In-memory search index over the live chunks: a dense matrix and a BM25 index, with filter columns.
+
+Chroma is the durable store; searching a snapshot in memory keeps filtered search fast (a boolean mask
+over numpy columns) where Chroma's own `where` search slows down on large collections.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import bm25s
+import numpy as np
+
+from assistant.text import content_terms, split_sentences
+from core.schemas import THEMES, SearchFilters
+from core.store import ChunkStore, StoredChunks
+from ingest.chunking import context_text
+
+
+@dataclass
+class ChunkSentences:
+    sentences: list[str]
+    terms: list[set[str]]
+
+
+@dataclass
+class SearchIndex:
+    ids: list[str]
+    texts: list[str]
+    metadatas: list[dict[str, Any]]
+    embeddings: np.ndarray
+    generation: int = 0
+    _sentences: dict[int, ChunkSentences] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        import Stemmer
+
+        self.size = len(self.ids)
+        self.doc_ids = np.array([str(m["doc_id"]) for m in self.metadatas], dtype=object)
+        self.columns = {
+            name: np.array([str(m[name]) for m in self.metadatas], dtype=object)
+            for name in ("doc_type", "nation", "org_type")
+        }
+        self.theme_matrix = np.zeros((self.size, len(THEMES)), dtype=bool)
+        for row, meta in enumerate(self.metadatas):
+            for theme in meta["themes"]:
+                if theme in THEMES:
+                    self.theme_matrix[row, THEMES.index(theme)] = True
+        self.tokenizer = bm25s.tokenization.Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en")
+        self.bm25 = bm25s.BM25()
+        self.idf: dict[str, float] = {}
+        if self.size:
+            corpus = [
+                context_text(str(m["title"]), str(m["section"]), t)
+                for m, t in zip(self.metadatas, self.texts, strict=True)
+            ]
+            token_ids = self.tokenizer.tokenize(
+                corpus, update_vocab=True, return_as="ids", show_progress=False
+            )
+            self.bm25.index(token_ids, show_progress=False)
+            self.idf = self._idf(token_ids)
+
+    def _idf(self, token_ids: Any) -> dict[str, float]:
+        vocab = self.tokenizer.get_vocab_dict()
+        seen = np.concatenate([np.unique(np.asarray(doc, dtype=np.int64)) for doc in token_ids if len(doc)])
+        df = np.bincount(seen, minlength=len(vocab))
+        return {
+            stem: float(np.log(1 + (self.size - df[i] + 0.5) / (df[i] + 0.5)))
+            for stem, i in vocab.items()
+            if stem
+        }
+
+    @classmethod
+    def from_store(cls, store: ChunkStore) -> SearchIndex:
+        generation = store.generation()
+        stored: StoredChunks = store.load()
+        return cls(stored.ids, stored.texts, stored.metadatas, stored.embeddings, generation)
+
+    def mask(self, filters: SearchFilters | None) -> np.ndarray | None:
+        """Rows passing the filters, or None when there is no filter."""
+        if filters is None or filters.is_empty():
+            return None
+        keep = np.ones(self.size, dtype=bool)
+        for name in ("doc_type", "nation", "org_type"):
+            wanted = getattr(filters, name)
+            if wanted:
+                keep &= np.isin(self.columns[name], wanted)
+        if filters.themes:
+            keep &= self.theme_matrix[:, [THEMES.index(t) for t in filters.themes]].any(axis=1)
+        return keep
+
+    def sentences(self, row: int) -> ChunkSentences:
+        """Sentences of a chunk and their content terms, computed once per chunk and kept."""
+        cached = self._sentences.get(row)
+        if cached is None:
+            sentences = split_sentences(self.texts[row])
+            cached = ChunkSentences(sentences, [set(content_terms(s)) for s in sentences])
+            self._sentences[row] = cached
+        return cached
+
+    def term_idf(self, term: str) -> float:
+        return self.idf.get(term, max(self.idf.values(), default=1.0))
+
+
+class IndexHolder:
+    """Keeps the current index; reloads it when an ingest run bumps the store's generation."""
+
+    def __init__(self, store: ChunkStore, check_every_s: float = 5.0) -> None:
+        self.store = store
+        self.check_every_s = check_every_s
+        self._lock = threading.Lock()
+        self._index: SearchIndex | None = None
+        self._checked_at = 0.0
+
+    def get(self) -> SearchIndex:
+        now = time.monotonic()
+        with self._lock:
+            if self._index is None:
+                self._index = SearchIndex.from_store(self.store)
+                self._checked_at = now
+            elif now - self._checked_at > self.check_every_s:
+                self._checked_at = now
+                if self.store.generation() != self._index.generation:
+                    self._index = SearchIndex.from_store(self.store)
+            return self._index
+
+    def reload(self) -> SearchIndex:
+        with self._lock:
+            self._index = SearchIndex.from_store(self.store)
+            self._checked_at = time.monotonic()
+            return self._index

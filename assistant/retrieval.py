@@ -1,0 +1,198 @@
+"""Hybrid retrieval: BM25 and dense search fused by reciprocal rank fusion, with filters, a preference
+for sources matching the asker, per-document diversity, and a confidence signal for refusals."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.index import SearchIndex
+from assistant.profile import AskerProfile
+from assistant.text import content_terms
+from core.embedding import Embedder
+from core.schemas import SearchFilters
+
+RRF_K = 60
+CANDIDATES = 40
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    candidates: int = CANDIDATES
+    max_chunks_per_doc: int = 2
+    org_boost: float = 0.006
+    theme_boost: float = 0.003
+    nation_boost: float = 0.006
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+
+
+@dataclass
+class Hit:
+    row: int
+    score: float
+    dense: float
+    bm25: float
+    dense_rank: int | None
+    bm25_rank: int | None
+
+
+@dataclass
+class RetrievalResult:
+    hits: list[Hit]
+    confidence: float
+    query_terms: list[str]
+    coverage: float
+    top_dense: float
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    k = min(k, scores.shape[0])
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-scores, k - 1)[:k]
+    return part[np.argsort(-scores[part], kind="stable")]
+
+
+class HybridRetriever:
+    def __init__(self, embedder: Embedder, config: RetrievalConfig | None = None) -> None:
+        self.embedder = embedder
+        self.config = config or RetrievalConfig()
+        self._last_query: tuple[str, np.ndarray] | None = None
+
+    def embed_query(self, query: str) -> np.ndarray:
+        """The last query's vector is reused: one answer may search several times with one query."""
+        last = self._last_query
+        if last is not None and last[0] == query:
+            return last[1]
+        vector = self.embedder.embed_query(query)
+        self._last_query = (query, vector)
+        return vector
+
+    def dense(
+        self, index: SearchIndex, query_vector: np.ndarray, mask: np.ndarray | None, k: int
+    ) -> list[int]:
+        scores = index.embeddings @ query_vector
+        if mask is not None:
+            scores = np.where(mask, scores, -np.inf)
+        rows = top_rows(scores, k)
+        return [int(r) for r in rows if np.isfinite(scores[r])]
+
+    def bm25(
+        self, index: SearchIndex, query: str, mask: np.ndarray | None, k: int
+    ) -> tuple[list[int], dict[int, float]]:
+        if index.size == 0:
+            return [], {}
+        tokens = index.tokenizer.tokenize([query], update_vocab=False, return_as="ids", show_progress=False)
+        if not len(tokens[0]):
+            return [], {}
+        weight = mask.astype(np.float32) if mask is not None else None
+        rows, scores = index.bm25.retrieve(
+            tokens, k=min(k, index.size), show_progress=False, weight_mask=weight, n_threads=1
+        )
+        kept = [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+        return [r for r, _ in kept], dict(kept)
+
+    def retrieve(
+        self,
+        index: SearchIndex,
+        query: str,
+        top_k: int,
+        filters: SearchFilters | None = None,
+        profile: AskerProfile | None = None,
+    ) -> RetrievalResult:
+        cfg = self.config
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        mask = index.mask(filters)
+        query_vector = self.embed_query(query)
+        timings["embed_ms"] = (time.perf_counter() - started) * 1000
+
+        started = time.perf_counter()
+        dense_rows = self.dense(index, query_vector, mask, cfg.candidates)
+        bm25_rows, bm25_scores = self.bm25(index, query, mask, cfg.candidates)
+        timings["search_ms"] = (time.perf_counter() - started) * 1000
+
+        started = time.perf_counter()
+        fused: dict[int, float] = {}
+        for rank, row in enumerate(dense_rows):
+            fused[row] = fused.get(row, 0.0) + cfg.dense_weight / (RRF_K + rank + 1)
+        for rank, row in enumerate(bm25_rows):
+            fused[row] = fused.get(row, 0.0) + cfg.bm25_weight / (RRF_K + rank + 1)
+        if profile is not None and not profile.is_empty():
+            for row in fused:
+                fused[row] += self._preference(index, row, profile)
+        dense_rank = {row: rank for rank, row in enumerate(dense_rows)}
+        bm25_rank = {row: rank for rank, row in enumerate(bm25_rows)}
+        ordered = sorted(fused, key=lambda r: (-fused[r], index.ids[r]))
+        hits = [
+            Hit(
+                row=row,
+                score=fused[row],
+                dense=float(index.embeddings[row] @ query_vector),
+                bm25=bm25_scores.get(row, 0.0),
+                dense_rank=dense_rank.get(row),
+                bm25_rank=bm25_rank.get(row),
+            )
+            for row in self._diversify(index, ordered, top_k)
+        ]
+        terms = list(dict.fromkeys(content_terms(query, drop_question_noise=True)))
+        coverage = self._coverage(index, hits, terms)
+        top_dense = max((h.dense for h in hits), default=0.0)
+        timings["fuse_ms"] = (time.perf_counter() - started) * 1000
+        return RetrievalResult(
+            hits=hits,
+            confidence=confidence(top_dense, coverage),
+            query_terms=terms,
+            coverage=coverage,
+            top_dense=top_dense,
+            timings_ms=timings,
+        )
+
+    def _preference(self, index: SearchIndex, row: int, profile: AskerProfile) -> float:
+        cfg = self.config
+        meta = index.metadatas[row]
+        bonus = 0.0
+        if meta["org_type"] in profile.org_types:
+            bonus += cfg.org_boost
+        if meta["nation"] in profile.nations:
+            bonus += cfg.nation_boost
+        shared = len(set(meta["themes"]) & set(profile.themes))
+        return bonus + cfg.theme_boost * min(shared, 2)
+
+    def _diversify(self, index: SearchIndex, ordered: list[int], top_k: int) -> list[int]:
+        """At most `max_chunks_per_doc` chunks of one document, so one long document cannot fill the list."""
+        per_doc: dict[str, int] = {}
+        chosen: list[int] = []
+        for row in ordered:
+            doc = index.doc_ids[row]
+            if per_doc.get(doc, 0) >= self.config.max_chunks_per_doc:
+                continue
+            per_doc[doc] = per_doc.get(doc, 0) + 1
+            chosen.append(row)
+            if len(chosen) == top_k:
+                break
+        return chosen
+
+    @staticmethod
+    def _coverage(index: SearchIndex, hits: list[Hit], terms: list[str]) -> float:
+        """IDF-weighted share of the question's meaningful terms found in the top sources."""
+        if not terms:
+            return 0.0
+        found: set[str] = set()
+        for hit in hits[:5]:
+            for sentence_terms in index.sentences(hit.row).terms:
+                found |= sentence_terms
+            found |= set(content_terms(str(index.metadatas[hit.row]["title"])))
+        weights = {t: index.term_idf(t) for t in terms}
+        total = sum(weights.values())
+        return sum(w for t, w in weights.items() if t in found) / total if total else 0.0
+
+
+def confidence(top_dense: float, coverage: float) -> float:
+    """Blend of semantic closeness of the best source and lexical coverage of the question, in [0, 1]."""
+    dense_part = min(max((top_dense - 0.15) / 0.5, 0.0), 1.0)
+    return round(0.5 * dense_part + 0.5 * coverage, 4)

@@ -1,0 +1,62 @@
+"""Small text utilities shared by retrieval, composition and support checks."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9£$])")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.%£$]*")
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just me
+    more most my myself no nor not now of off on once only or other our ours ourselves out over own
+    same she should so some such than that the their theirs them themselves then there these they
+    this those through to too under until up very was we were what when where which while who whom
+    why will with would you your yours yourself yourselves i'm im we're ive i've let's also us get
+    got""".split()
+)
+# Words of the question that say nothing about its topic.
+QUESTION_NOISE = frozenset(
+    """start started starting begin beginning where first step steps know want need like tell help
+    please work works working job role new anyone someone thing things way ways good best example
+    examples give show find look looking idea ideas kind sort lot lots really actually""".split()
+)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences, with each list item or line of its own kept apart."""
+    sentences: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        line = re.sub(r"^([-•*]|\d+[.)])\s+", "", line)
+        sentences.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
+    return sentences
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def stem(word: str) -> str:
+    return str(_stemmer().stemWord(word))  # type: ignore[attr-defined]
+
+
+def content_terms(text: str, drop_question_noise: bool = False) -> list[str]:
+    """Lower-cased, stemmed words that carry meaning (stopwords removed)."""
+    terms = []
+    for match in _WORD.finditer(text.lower()):
+        word = match.group(0).strip("'’-.,")
+        if len(word) < 2 or word in STOPWORDS:
+            continue
+        if drop_question_noise and word in QUESTION_NOISE:
+            continue
+        terms.append(stem(word))
+    return terms

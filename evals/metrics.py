@@ -1,0 +1,86 @@
+"""Evaluation metrics as pure functions of plain values (unit-tested on hand-checked cases)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+
+def first_relevant_rank(ranked: Sequence[str], relevant: set[str]) -> int | None:
+    """1-based rank of the first relevant item, or None."""
+    for rank, item in enumerate(ranked, start=1):
+        if item in relevant:
+            return rank
+    return None
+
+
+def hit_at_k(ranked: Sequence[str], relevant: set[str], k: int) -> float:
+    return 1.0 if any(item in relevant for item in ranked[:k]) else 0.0
+
+
+def reciprocal_rank(ranked: Sequence[str], relevant: set[str]) -> float:
+    rank = first_relevant_rank(ranked, relevant)
+    return 1.0 / rank if rank else 0.0
+
+
+def ndcg_at_k(ranked: Sequence[str], relevant: set[str], k: int) -> float:
+    """Binary-relevance nDCG@k; each relevant item counts once."""
+    seen: set[str] = set()
+    dcg = 0.0
+    for rank, item in enumerate(ranked[:k], start=1):
+        if item in relevant and item not in seen:
+            dcg += 1.0 / math.log2(rank + 1)
+            seen.add(item)
+    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(relevant), k) + 1))
+    return dcg / ideal if ideal else 0.0
+
+
+def citation_validity(cited: Sequence[str], retrieved: set[str]) -> float:
+    """Share of cited items that were retrieved (must be 1.0). No citations counts as valid."""
+    return sum(c in retrieved for c in cited) / len(cited) if cited else 1.0
+
+
+def citation_precision(cited: set[str], expected: set[str]) -> float:
+    """Share of cited sources that are expected (ALCE-style precision over sources)."""
+    return len(cited & expected) / len(cited) if cited else 0.0
+
+
+def citation_recall(cited: set[str], expected: set[str]) -> float:
+    """Share of expected sources that are cited."""
+    return len(cited & expected) / len(expected) if expected else 0.0
+
+
+def mention_coverage(answer: str, must_mention: Sequence[str]) -> float:
+    """Share of must-mention facts found in the answer (case-insensitive substring)."""
+    if not must_mention:
+        return 1.0
+    text = answer.lower()
+    return sum(m.lower() in text for m in must_mention) / len(must_mention)
+
+
+def refusal_scores(refused: Sequence[bool], should_refuse: Sequence[bool]) -> dict[str, float]:
+    """Precision and recall of refusing, and accuracy of the answer/refuse decision."""
+    pairs = list(zip(refused, should_refuse, strict=True))
+    true_pos = sum(r and s for r, s in pairs)
+    predicted = sum(r for r, _ in pairs)
+    actual = sum(s for _, s in pairs)
+    return {
+        "refusal_precision": true_pos / predicted if predicted else 1.0,
+        "refusal_recall": true_pos / actual if actual else 1.0,
+        "refusal_accuracy": sum(r == s for r, s in pairs) / len(pairs) if pairs else 1.0,
+    }
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear-interpolated percentile, q in [0, 100]."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = math.floor(position)
+    high = math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0

@@ -1,0 +1,129 @@
+"""`Assistant.answer()` end to end on a real small index with the extractive backend."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.service import Assistant, citations_are_valid
+from core.schemas import ChatTurn, SearchFilters
+
+QUESTIONS = [
+    "I'm a procurement lead at an NHS trust, where do I start with social value?",
+    "What is the Lambeth GP Food Co-op?",
+    "How do I start with inclusive recruitment?",
+    "What has NHS Lanarkshire committed to as an anchor organisation?",
+]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_every_citation_points_to_a_retrieved_source(assistant: Assistant, question: str) -> None:
+    answer = assistant.answer(question)
+    assert not answer.refused
+    assert citations_are_valid(answer)
+    retrieved = {c.chunk_id for c in answer.retrieved}
+    assert answer.citations and all(c.chunk_id in retrieved for c in answer.citations)
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
+    assert markers == {c.n for c in answer.citations}
+    # Every claim line of the answer carries a marker (headings, follow-ups and the label do not).
+    claims_part = answer.answer.split("**You could also ask**")[0]
+    for line in claims_part.splitlines():
+        line = line.strip()
+        if not line or line.startswith(("**", "_")):
+            continue
+        assert re.search(r"\[\d+\]", line), line
+    assert answer.supported_sentences > 0
+
+
+def test_where_to_start_answer_has_the_structure(assistant: Assistant) -> None:
+    answer = assistant.answer(QUESTIONS[0])
+    for heading in ("**First steps**", "**Examples like yours**", "**Tools and further reading**"):
+        assert heading in answer.answer
+    assert 2 <= len(answer.followups) <= 3
+    assert answer.evidence_label.startswith("Based on ")
+    assert answer.answer.rstrip().endswith(f"_{answer.evidence_label}_")
+    assert answer.timings_ms["total_ms"] > 0
+
+
+def test_examples_prefer_the_askers_organisation_type(assistant: Assistant) -> None:
+    answer = assistant.answer(
+        "I work for a council in Scotland. Where do I start with community wealth building?"
+    )
+    examples = answer.answer.split("**Examples like yours**")[1].split("**")[0]
+    first_marker = int(re.search(r"\[(\d+)\]", examples).group(1))  # type: ignore[union-attr]
+    first = next(c for c in answer.citations if c.n == first_marker)
+    assert first.org_type == "local_authority"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What dose of paracetamol should I give a child with a fever?",
+        "Who won the FA Cup final this year?",
+        "Are there health anchor networks in Australia I could join?",
+        "Give me a recipe for courgette soup.",
+    ],
+)
+def test_refuses_what_the_corpus_does_not_cover(assistant: Assistant, question: str) -> None:
+    answer = assistant.answer(question)
+    assert answer.refused
+    assert answer.citations == []
+    assert not re.search(r"\[\d+\]", answer.answer)
+    assert "corpus" in answer.answer or "clinical" in answer.answer
+
+
+def test_filters_apply_to_every_retrieved_source(assistant: Assistant) -> None:
+    answer = assistant.answer(
+        "What are anchors doing about jobs?", filters=SearchFilters(nation=["Scotland"])
+    )
+    assert answer.retrieved
+    assert {c.nation for c in answer.retrieved} == {"Scotland"}
+    toolkit_only = assistant.answer("inclusive recruitment", filters=SearchFilters(doc_type=["toolkit"]))
+    assert {c.doc_type for c in toolkit_only.retrieved} == {"toolkit"}
+
+
+def test_filter_that_matches_nothing_refuses(assistant: Assistant) -> None:
+    answer = assistant.answer("What do anchors do?", filters=SearchFilters(nation=["USA"]))
+    assert answer.refused and "filters" in answer.answer
+
+
+def test_followup_is_condensed_with_the_conversation(assistant: Assistant) -> None:
+    history = [
+        ChatTurn(role="user", content="Tell me about the Lambeth GP Food Co-op gardens."),
+        ChatTurn(role="assistant", content="The Lambeth GP Food Co-op builds gardens in GP surgeries [1]."),
+    ]
+    answer = assistant.answer("How did it get started?", history=history)
+    assert "Lambeth" in answer.standalone_query
+    assert not answer.refused
+    assert any("lambeth" in c.doc_id for c in answer.citations)
+
+
+def test_injected_instructions_in_a_document_have_no_effect(assistant: Assistant) -> None:
+    answer = assistant.answer("What do volunteers do in the hospital garden?")
+    assert not answer.refused
+    assert "PWNED" not in answer.answer
+    assert "attacker@example.org" not in answer.answer
+    assert "password" not in answer.answer.lower()
+    assert any(c.doc_id == "injected-garden-note" for c in answer.citations)  # the real content is used
+
+
+def test_stale_sources_are_flagged(assistant: Assistant) -> None:
+    answer = assistant.answer("Who funded the hospital garden's first polytunnel?")
+    assert any("clinical commissioning group" in c.snippet for c in answer.citations)
+    assert any("integrated care boards" in w for w in answer.staleness_warnings)
+
+
+def test_stream_yields_deltas_then_the_same_answer(assistant: Assistant) -> None:
+    events = list(assistant.stream(QUESTIONS[1]))
+    assert events[-1].kind == "answer" and events[-1].answer is not None
+    text = "".join(e.text for e in events if e.kind == "delta")
+    assert text == events[-1].answer.answer
+    assert sum(e.kind == "delta" for e in events) > 5
+
+
+def test_llm_backend_without_server_falls_back(assistant: Assistant) -> None:
+    answer = assistant.answer(QUESTIONS[1], backend="llm")
+    assert answer.backend == "extractive"
+    assert answer.fallback_reason and "HALN_LLM_BASE_URL" in answer.fallback_reason
+    assert citations_are_valid(answer)
