@@ -13,7 +13,7 @@ from assistant.draft import Block, Claim, Draft
 from assistant.index import SearchIndex
 from assistant.profile import AskerProfile
 from assistant.sources import DOC_TYPE_LABELS, ORG_TYPE_LABELS, RetrievedSource
-from assistant.text import content_terms
+from assistant.text import INSTRUCTION_LIKE, content_terms
 
 GUIDANCE_TYPES = {"toolkit", "guide"}
 EXAMPLE_TYPES = {"case_study", "news"}
@@ -34,15 +34,6 @@ BOILERPLATE = re.compile(
     r"(https?://|in our own words|\bsummar(y|ises|ised)\b|"
     r"^this (document|page|guide|report|toolkit|case study|blog|article|story) "
     r"(is|sets out|explains|describes|looks|covers))",
-    re.IGNORECASE,
-)
-
-
-# Document text is data. Sentences addressed to an AI are never quoted into an answer.
-INSTRUCTION_LIKE = re.compile(
-    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|above|previous)\b|"
-    r"\b(system prompt|you are (an? )?(ai|assistant|language model|chatbot)|as an ai|"
-    r"(assistant|ai|model)s? (must|should) (now )?(say|reply|respond|answer|output))\b",
     re.IGNORECASE,
 )
 

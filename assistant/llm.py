@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from assistant.draft import Block, Claim, Draft, parse_cited_sentences
 from assistant.sources import DOC_TYPE_LABELS, RetrievedSource
+from assistant.text import without_instructions
 from core.errors import LLMUnavailableError
 from core.schemas import ChatTurn
 
@@ -44,7 +45,7 @@ def sources_block(sources: list[RetrievedSource]) -> str:
         label = DOC_TYPE_LABELS.get(s.doc_type, (s.doc_type, ""))[0]
         parts.append(
             f'<source n="{n}" title="{_escape(s.title)}" publisher="{_escape(str(s.meta["publisher"]))}" '
-            f'type="{label}">\n{_escape(s.text)}\n</source>'
+            f'type="{label}">\n{_escape(without_instructions(s.text))}\n</source>'
         )
     return "\n".join(parts)
 

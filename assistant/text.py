@@ -26,6 +26,24 @@ QUESTION_NOISE = frozenset(
 )
 
 
+# Document text is data. Sentences addressed to an AI are never quoted into an answer nor shown to an LLM.
+INSTRUCTION_LIKE = re.compile(
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|above|previous)\b|"
+    r"\b(system prompt|you are (an? )?(ai|assistant|language model|chatbot)|as an ai|"
+    r"(assistant|ai|model)s? (must|should) (now )?(say|reply|respond|answer|output))\b",
+    re.IGNORECASE,
+)
+
+
+def without_instructions(text: str) -> str:
+    """The text with instruction-like sentences removed (line structure kept)."""
+    lines = []
+    for line in text.splitlines():
+        parts = _SENTENCE_END.split(line)
+        lines.append(" ".join(p for p in parts if not INSTRUCTION_LIKE.search(p)))
+    return "\n".join(lines)
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences, with each list item or line of its own kept apart."""
     sentences: list[str] = []

@@ -75,7 +75,7 @@ def test_ingest_and_read_through_a_chroma_server(
 
 def test_unreachable_chroma_server_gives_a_clear_error(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}")
-    with pytest.raises(StoreUnavailableError, match="127.0.0.1"):
+    with pytest.raises(StoreUnavailableError, match=r"127\.0\.0\.1"):
         ChunkStore.from_settings(settings).load()
 
 
