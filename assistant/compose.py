@@ -65,8 +65,9 @@ class ExtractiveComposer:
                 if (
                     words < 6
                     or words > 70
-                    or BOILERPLATE.search(sentence)
                     or sentence.endswith((":", ";", ","))
+                    or BOILERPLATE.search(sentence)
+                    or INSTRUCTION_LIKE.search(sentence)
                 ):
                     continue
                 overlap = sum(w for t, w in weights.items() if t in terms) / total
