@@ -105,7 +105,7 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSO
     from core.store import ChunkStore
 
     with user_errors():
-        sources = summarise_sources(ChunkStore.from_settings(Settings()).load())
+        sources = summarise_sources(ChunkStore.from_settings(Settings()).load().metadatas)
     if as_json:
         print_json([s.model_dump() for s in sources])
         return
@@ -127,7 +127,7 @@ def sources_show(
     from core.store import ChunkStore
 
     with user_errors():
-        sources = {s.id: s for s in summarise_sources(ChunkStore.from_settings(Settings()).load())}
+        sources = {s.id: s for s in summarise_sources(ChunkStore.from_settings(Settings()).load().metadatas)}
     if doc_id not in sources:
         fail(f"no document with id {doc_id!r}; see `haln sources list`")
     source = sources[doc_id]

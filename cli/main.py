@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import ask_cmds, ingest_cmds
+from cli import ask_cmds, ingest_cmds, serve_cmds
 
 app = typer.Typer(
     name="haln",
@@ -18,6 +18,10 @@ app.command("stats")(ingest_cmds.stats)
 app.add_typer(ingest_cmds.sources_app, name="sources")
 app.command("ask")(ask_cmds.ask)
 app.command("chat")(ask_cmds.chat)
+app.command("serve")(serve_cmds.serve)
+app.command("ui")(serve_cmds.ui)
+app.command("run")(serve_cmds.run)
+app.add_typer(serve_cmds.feedback_app, name="feedback")
 
 
 if __name__ == "__main__":

@@ -51,6 +51,39 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(1, ge=0, le=5, description="Retries of a failed LLM request.")
     llm_max_tokens: int = Field(512, ge=16, description="Maximum tokens the LLM may generate per answer.")
 
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the feedback/answer-log database, e.g. "
+        "postgresql+psycopg://user:pass@host/db. Unset: SQLite (WAL) at data_dir/haln.db.",
+    )
+    log_questions: bool = Field(
+        True, description="Store asked questions with the answer log (they may contain personal data)."
+    )
+    log_retention_days: int = Field(30, ge=1, description="Answer-log rows older than this are deleted.")
+    api_keys: str = Field(
+        "", description="Comma-separated client API keys for the answer endpoints. Empty: no key needed."
+    )
+    admin_api_key: str | None = Field(
+        None,
+        description="Bearer token for admin endpoints (ingest, delete, feedback list). Unset: admin off.",
+    )
+    rate_limit_per_minute: int = Field(120, ge=1, description="Answer requests per minute per API key or IP.")
+    max_body_bytes: int = Field(2_000_000, ge=1024, description="Largest accepted request body (413 above).")
+    cors_origins: str = Field("", description="Comma-separated origins allowed by CORS (the portal's URL).")
+    api_url: str = Field("http://127.0.0.1:8000", description="Where the chat UI finds the answer API.")
+
+    @property
+    def api_key_set(self) -> set[str]:
+        return {k.strip() for k in self.api_keys.split(",") if k.strip()}
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'haln.db').resolve()}"
+
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -35,9 +36,9 @@ class IndexStats(BaseModel):
     fingerprint: dict[str, Any]
 
 
-def summarise_sources(stored: StoredChunks) -> list[SourceSummary]:
+def summarise_sources(metadatas: Sequence[dict[str, Any]]) -> list[SourceSummary]:
     by_doc: dict[str, SourceSummary] = {}
-    for meta in stored.metadatas:
+    for meta in metadatas:
         doc_id = str(meta["doc_id"])
         summary = by_doc.get(doc_id)
         if summary is None:
@@ -62,7 +63,7 @@ def summarise_sources(stored: StoredChunks) -> list[SourceSummary]:
 
 
 def index_stats(stored: StoredChunks, fingerprint: dict[str, Any]) -> IndexStats:
-    sources = summarise_sources(stored)
+    sources = summarise_sources(stored.metadatas)
     return IndexStats(
         documents=len(sources),
         chunks=len(stored.ids),

@@ -1,0 +1,112 @@
+"""The answer API for the HALN portal: `create_app()` builds a FastAPI app over `assistant/` and `ingest/`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from api.deps import AppState
+from api.jobs import JobManager
+from api.observability import Metrics, RequestContext, configure_logging
+from api.routes import answers, feedback, health, ingest, sources
+from api.security import BodySizeLimit, RateLimiter
+from assistant.service import Assistant
+from core.db import Database
+from core.errors import (
+    HalnError,
+    IndexMismatchError,
+    IndexMissingError,
+    LLMUnavailableError,
+    StoreUnavailableError,
+)
+from core.settings import Settings
+
+log = logging.getLogger("haln.api")
+
+DESCRIPTION = """Answers "where do I start?" for health anchor practitioners from the HALN corpus.
+Every sentence of an answer cites a retrieved source as `[n]`; `citations` lists them.
+`/v1/chat/completions` speaks the OpenAI protocol (model `haln-assistant`)."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    assistant: Assistant | None = None,
+    database: Database | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging()
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Models load once per worker, here, not at import time.
+        db = database or Database(
+            settings.sqlalchemy_url, settings.log_questions, settings.log_retention_days
+        )
+        db.migrate()
+        db.purge_old()
+        helper = assistant or Assistant.from_settings(settings)
+        jobs = JobManager()
+        app.state.haln = AppState(
+            settings, helper, db, jobs, RateLimiter(settings.rate_limit_per_minute), metrics
+        )
+        try:
+            helper.index.get()  # warm the index; an empty or missing one is reported by /readyz
+        except HalnError as exc:
+            log.warning("index not loaded at start-up: %s", exc)
+        yield
+        jobs.shutdown()
+
+    app = FastAPI(
+        title="HALN anchor assistant API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
+    )
+    app.add_middleware(RequestContext, metrics=metrics)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+        )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    for router in (answers.router, sources.router, feedback.router, ingest.router, health.router):
+        app.include_router(router)
+    _install_error_handlers(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"] if p != "body") or "body"
+            problems.append(f"{field}: {error['msg']}")
+        return JSONResponse(
+            {"detail": "; ".join(problems), "errors": jsonable(exc.errors())}, status_code=422
+        )
+
+    @app.exception_handler(HalnError)
+    async def service_error(_request: Request, exc: HalnError) -> JSONResponse:
+        unavailable = (StoreUnavailableError, IndexMissingError, IndexMismatchError, LLMUnavailableError)
+        status = 503 if isinstance(exc, unavailable) else 400
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return JSONResponse(
+            {"detail": "internal error; see the server log for this request id"}, status_code=500
+        )
+
+
+def jsonable(errors: object) -> object:
+    from fastapi.encoders import jsonable_encoder
+
+    return jsonable_encoder(errors, custom_encoder={Exception: str})

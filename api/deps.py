@@ -1,0 +1,48 @@
+"""The service's dependencies, built once in the lifespan and reached through these aliases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.jobs import JobManager
+from api.observability import Metrics
+from api.security import RateLimiter, check_admin, check_client_key
+from assistant.service import Assistant
+from core.db import Database
+from core.settings import Settings
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    assistant: Assistant
+    db: Database
+    jobs: JobManager
+    limiter: RateLimiter
+    metrics: Metrics
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.haln
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def client_identity(request: Request, state: StateDep) -> str:
+    """API key check, then the per-client rate limit."""
+    client = check_client_key(request, state.settings.api_key_set)
+    state.limiter.check(client)
+    return client
+
+
+def require_admin(request: Request, state: StateDep) -> None:
+    check_admin(request, state.settings.admin_api_key)
+
+
+ClientDep = Annotated[str, Depends(client_identity)]
+AdminDep = Annotated[None, Depends(require_admin)]

@@ -1,0 +1,162 @@
+"""Request and response shapes of the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.schemas import Answer, ChatTurn, Citation, SearchFilters
+from core.sources import SourceSummary
+
+
+class AnswerRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "question": "I'm a procurement lead at an NHS trust, where do I start with social value?",
+                    "filters": {"nation": ["England"]},
+                    "top_k": 8,
+                }
+            ]
+        },
+    )
+
+    question: str = Field(min_length=1, max_length=2000, description="The practitioner's question.")
+    history: list[ChatTurn] = Field(
+        default_factory=list, max_length=20, description="Earlier turns, oldest first."
+    )
+    filters: SearchFilters | None = Field(None, description="Only retrieve sources matching these values.")
+    top_k: int | None = Field(None, ge=1, le=30, description="Sources to retrieve (default HALN_TOP_K).")
+    backend: Literal["extractive", "llm"] | None = Field(
+        None, description="Answer backend (default HALN_BACKEND)."
+    )
+    stream: bool = Field(False, description="Stream server-sent events: delta, citations, done.")
+
+
+class AnswerResponse(Answer):
+    answer_id: str = Field(description="Id to send back with feedback.")
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "user", "assistant", "developer", "tool"]
+    content: str | None = Field(None, max_length=8000)
+
+
+class ChatCompletionRequest(BaseModel):
+    """OpenAI-compatible request; sampling fields are accepted and ignored."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "model": "haln-assistant",
+                    "messages": [{"role": "user", "content": "Where do I start with local recruitment?"}],
+                }
+            ]
+        },
+    )
+
+    model: str = Field("haln-assistant", max_length=100)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=40)
+    stream: bool = False
+
+
+class ChatChoiceMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class ChatChoice(BaseModel):
+    index: int = 0
+    message: ChatChoiceMessage
+    finish_reason: Literal["stop"] = "stop"
+
+
+class Usage(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChatCompletionResponse(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[ChatChoice]
+    usage: Usage
+    citations: list[Citation] = Field(
+        default_factory=list, description="The sources the [n] markers refer to."
+    )
+    refused: bool = False
+    answer_id: str
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str = "haln"
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+class SourcePage(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    items: list[SourceSummary]
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer_id: str = Field(min_length=1, max_length=36)
+    rating: Literal["up", "down"]
+    reason: str | None = Field(None, max_length=200)
+    comment: str | None = Field(None, max_length=2000)
+    question: str | None = Field(None, max_length=2000, description="The question, if the client has it.")
+
+
+class FeedbackCreated(BaseModel):
+    id: int
+    answer_id: str
+    rating: str
+
+
+class FeedbackItem(BaseModel):
+    id: int
+    created_at: str
+    answer_id: str | None
+    rating: str
+    reason: str | None
+    comment: str | None
+    question: str | None
+    cited_sources: list[str]
+
+
+class IngestJobView(BaseModel):
+    id: str
+    status: Literal["queued", "running", "done", "failed"]
+    kind: Literal["upload", "sync"]
+    progress: dict[str, dict[str, int]] = Field(default_factory=dict)
+    report: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class DeletedSource(BaseModel):
+    id: str
+    chunks_deleted: int
+
+
+class ErrorBody(BaseModel):
+    detail: str

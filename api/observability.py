@@ -1,0 +1,112 @@
+"""Prometheus metrics and structured JSON logs with a request id."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from contextvars import ContextVar
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import Response
+
+request_id: ContextVar[str] = ContextVar("request_id", default="-")
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "haln_requests_total", "HTTP requests", ["route", "method", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "haln_request_latency_seconds",
+            "HTTP request latency",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.retrieval = Histogram(
+            "haln_retrieval_latency_seconds",
+            "Retrieval latency (embed + search + fuse)",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.llm = Histogram(
+            "haln_llm_latency_seconds",
+            "Answer composition latency with the LLM backend",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.refusals = Counter(
+            "haln_refusals_total", "Answers that said the corpus does not cover it", registry=self.registry
+        )
+        self.fallbacks = Counter(
+            "haln_fallbacks_total", "LLM answers that fell back to extractive", registry=self.registry
+        )
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": request_id.get(),
+        }
+        payload.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            payload["exception"] = self.formatException(record.exc_info)
+        return json.dumps(payload, ensure_ascii=False)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("haln")
+    logger.handlers = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+class RequestContext(BaseHTTPMiddleware):
+    """Request id (from X-Request-ID or new), access log line, and per-route metrics."""
+
+    def __init__(self, app: object, metrics: Metrics) -> None:
+        super().__init__(app)  # type: ignore[arg-type]
+        self.metrics = metrics
+        self.log = logging.getLogger("haln.access")
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        token = request_id.set(rid)
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            response.headers["X-Request-ID"] = rid
+            return response
+        finally:
+            route = request.scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            elapsed = time.perf_counter() - started
+            self.metrics.requests.labels(path, request.method, str(status)).inc()
+            self.metrics.latency.labels(path).observe(elapsed)
+            self.log.info(
+                "request",
+                extra={
+                    "fields": {
+                        "method": request.method,
+                        "path": path,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 1),
+                    }
+                },
+            )
+            request_id.reset(token)

@@ -1,0 +1,189 @@
+"""POST /v1/answer, and the OpenAI-compatible /v1/chat/completions and /v1/models."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from api.deps import AppState, ClientDep, StateDep
+from api.models import (
+    AnswerRequest,
+    AnswerResponse,
+    ChatChoice,
+    ChatChoiceMessage,
+    ChatCompletionRequest,
+    ChatCompletionResponse,
+    ErrorBody,
+    ModelCard,
+    ModelList,
+    Usage,
+)
+from assistant.service import StreamEvent
+from core.schemas import Answer, ChatTurn, SearchFilters
+
+router = APIRouter(prefix="/v1", tags=["answers"])
+MODEL_NAME = "haln-assistant"
+ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorBody},
+    403: {"model": ErrorBody},
+    413: {"model": ErrorBody},
+    429: {"model": ErrorBody},
+    503: {"model": ErrorBody},
+}
+
+
+def _record(state: AppState, question: str, answer: Answer, started: float) -> str:
+    """Metrics and the answer log; returns the answer id used for feedback."""
+    elapsed = time.perf_counter() - started
+    retrieval_ms = sum(answer.timings_ms.get(k, 0.0) for k in ("embed_ms", "search_ms", "fuse_ms"))
+    state.metrics.retrieval.observe(retrieval_ms / 1000)
+    if answer.backend == "llm":
+        state.metrics.llm.observe(answer.timings_ms.get("compose_ms", 0.0) / 1000)
+    if answer.refused:
+        state.metrics.refusals.inc()
+    if answer.fallback_reason:
+        state.metrics.fallbacks.inc()
+    return state.db.log_answer(question, answer, elapsed * 1000)
+
+
+def _sse(event: str, data: object) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@router.post(
+    "/answer",
+    response_model=AnswerResponse,
+    responses={
+        **ERRORS,
+        200: {"content": {"text/event-stream": {}}, "description": "Answer, or an SSE stream"},
+    },
+)
+def post_answer(body: AnswerRequest, request: Request, state: StateDep, _client: ClientDep) -> object:
+    """Answer a question with numbered citations to retrieved sources.
+
+    With `"stream": true` (or `Accept: text/event-stream`) the reply is server-sent events:
+    `delta` events carry answer text, then one `citations` event, then `done` with the full answer.
+    """
+    started = time.perf_counter()
+    filters = body.filters or SearchFilters()
+    wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
+    if not wants_stream:
+        answer = state.assistant.answer(body.question, body.history, filters, body.backend, body.top_k)
+        answer_id = _record(state, body.question, answer, started)
+        return AnswerResponse(**answer.model_dump(), answer_id=answer_id)
+
+    events = state.assistant.stream(body.question, body.history, filters, body.backend, body.top_k)
+    first = next(events)  # errors before the first byte still become proper HTTP errors
+
+    def generate() -> Iterator[str]:
+        for event in _chain(first, events):
+            if event.kind == "delta":
+                yield _sse("delta", {"text": event.text})
+            elif event.answer is not None:
+                answer_id = _record(state, body.question, event.answer, started)
+                full = AnswerResponse(**event.answer.model_dump(), answer_id=answer_id)
+                yield _sse("citations", [c.model_dump() for c in full.citations])
+                yield _sse("done", full.model_dump())
+
+    return StreamingResponse(
+        generate(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
+
+
+def _chain(first: StreamEvent, rest: Iterator[StreamEvent]) -> Iterator[StreamEvent]:
+    yield first
+    yield from rest
+
+
+@router.get("/models", response_model=ModelList)
+def list_models(_client: ClientDep) -> ModelList:
+    """The one model this service offers, for OpenAI clients."""
+    return ModelList(data=[ModelCard(id=MODEL_NAME, created=0)])
+
+
+def _question_and_history(body: ChatCompletionRequest) -> tuple[str, list[ChatTurn]]:
+    turns = [m for m in body.messages if m.role in ("user", "assistant") and m.content]
+    if not turns or turns[-1].role != "user":
+        raise ValueError("the last message must come from the user")
+    history = [ChatTurn(role=m.role, content=m.content or "") for m in turns[:-1]]
+    question = (turns[-1].content or "").strip()
+    if not question or len(question) > 2000:
+        raise ValueError("the user's message must be 1 to 2,000 characters")
+    return question, history
+
+
+@router.post(
+    "/chat/completions",
+    response_model=ChatCompletionResponse,
+    responses={
+        **ERRORS,
+        200: {"content": {"text/event-stream": {}}, "description": "Completion or SSE chunks"},
+    },
+)
+def chat_completions(body: ChatCompletionRequest, state: StateDep, _client: ClientDep) -> object:
+    """OpenAI-compatible chat completions. The answer keeps its `[n]` markers and a `citations` field."""
+    started = time.perf_counter()
+    try:
+        question, history = _question_and_history(body)
+    except ValueError as exc:
+        return JSONResponse({"detail": f"messages: {exc}"}, status_code=422)
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    created = int(time.time())
+    if not body.stream:
+        answer = state.assistant.answer(question, history)
+        answer_id = _record(state, question, answer, started)
+        prompt_tokens = sum(len((m.content or "").split()) for m in body.messages)
+        completion_tokens = len(answer.answer.split())
+        return ChatCompletionResponse(
+            id=completion_id,
+            created=created,
+            model=MODEL_NAME,
+            choices=[ChatChoice(message=ChatChoiceMessage(content=answer.answer))],
+            usage=Usage(
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                total_tokens=prompt_tokens + completion_tokens,
+            ),
+            citations=answer.citations,
+            refused=answer.refused,
+            answer_id=answer_id,
+        )
+
+    events = state.assistant.stream(question, history)
+    first = next(events)
+
+    def chunk(delta: dict[str, object], finish: str | None = None, **extra: object) -> str:
+        payload = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": MODEL_NAME,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
+        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+    def generate() -> Iterator[str]:
+        yield chunk({"role": "assistant", "content": ""})
+        for event in _chain(first, events):
+            if event.kind == "delta":
+                yield chunk({"content": event.text})
+            elif event.answer is not None:
+                answer_id = _record(state, question, event.answer, started)
+                yield chunk(
+                    {},
+                    "stop",
+                    citations=[c.model_dump() for c in event.answer.citations],
+                    answer_id=answer_id,
+                    refused=event.answer.refused,
+                )
+        yield "data: [DONE]\n\n"
+
+    return StreamingResponse(
+        generate(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )

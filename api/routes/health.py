@@ -1,0 +1,44 @@
+"""GET /healthz, /readyz and /metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from api.deps import StateDep
+from core.errors import HalnError
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "Not ready, with the reason"}})
+def readyz(state: StateDep) -> JSONResponse:
+    """Index loaded, vector store and database reachable; 503 with the reason otherwise."""
+    try:
+        index = state.assistant.index.get()
+        state.assistant.index.store.collection()  # the vector store answers now, not only at load time
+        state.db.ping()
+    except HalnError as exc:
+        return JSONResponse({"status": "not ready", "reason": str(exc)}, status_code=503)
+    except Exception as exc:  # an unexpected store failure is still "not ready", with its reason
+        return JSONResponse(
+            {"status": "not ready", "reason": f"{type(exc).__name__}: {exc}"}, status_code=503
+        )
+    if index.size == 0:
+        return JSONResponse(
+            {"status": "not ready", "reason": "the index is empty: run `haln ingest`"}, status_code=503
+        )
+    return JSONResponse({"status": "ready", "chunks": index.size})
+
+
+@router.get("/metrics")
+def metrics(state: StateDep) -> Response:
+    """Prometheus metrics of this worker process."""
+    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

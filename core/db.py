@@ -1,0 +1,188 @@
+"""The feedback and answer-log database: SQLite (WAL) by default, PostgreSQL when HALN_DATABASE_URL is set.
+
+Schema changes go through Alembic migrations in core/migrations; `Database.migrate()` runs them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    delete,
+    event,
+    select,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from core.errors import StoreUnavailableError
+from core.schemas import Answer
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AnswerLog(Base):
+    __tablename__ = "answer_log"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    question: Mapped[str | None] = mapped_column(Text, nullable=True)
+    backend: Mapped[str] = mapped_column(String(20))
+    refused: Mapped[bool] = mapped_column(Boolean)
+    confidence: Mapped[float] = mapped_column(Float)
+    latency_ms: Mapped[float] = mapped_column(Float)
+    cited_sources: Mapped[str] = mapped_column(Text)  # JSON list of source URLs
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    answer_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("answer_log.id", ondelete="SET NULL"), nullable=True
+    )
+    rating: Mapped[str] = mapped_column(String(4))
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    question: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+@dataclass
+class FeedbackRecord:
+    id: int
+    created_at: dt.datetime
+    answer_id: str | None
+    rating: str
+    reason: str | None
+    comment: str | None
+    question: str | None
+    cited_sources: list[str]
+
+
+class Database:
+    def __init__(self, url: str, log_questions: bool = True, retention_days: int = 30) -> None:
+        self.url = url
+        self.log_questions = log_questions
+        self.retention_days = retention_days
+        self.engine: Engine = create_engine(url, pool_pre_ping=True, future=True)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        from alembic import command
+        from alembic.config import Config
+
+        if self.url.startswith("sqlite:///"):
+            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except Exception as exc:
+            raise StoreUnavailableError(f"database at {self._safe_url()} is unavailable: {exc}") from exc
+
+    def _safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def ping(self) -> None:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            raise StoreUnavailableError(f"database at {self._safe_url()} is unreachable: {exc}") from exc
+
+    def log_answer(self, question: str, answer: Answer, latency_ms: float) -> str:
+        answer_id = str(uuid.uuid4())
+        row = AnswerLog(
+            id=answer_id,
+            created_at=utcnow(),
+            question=question if self.log_questions else None,
+            backend=answer.backend,
+            refused=answer.refused,
+            confidence=answer.confidence,
+            latency_ms=latency_ms,
+            cited_sources=json.dumps([c.source_url for c in answer.citations]),
+        )
+        with Session(self.engine) as session, session.begin():
+            session.add(row)
+        return answer_id
+
+    def purge_old(self) -> int:
+        cutoff = utcnow() - dt.timedelta(days=self.retention_days)
+        with Session(self.engine) as session, session.begin():
+            result = session.execute(delete(AnswerLog).where(AnswerLog.created_at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def add_feedback(
+        self, answer_id: str, rating: str, reason: str | None, comment: str | None, question: str | None
+    ) -> int:
+        with Session(self.engine) as session, session.begin():
+            known = session.get(AnswerLog, answer_id)
+            if known is None:
+                raise KeyError(answer_id)
+            row = Feedback(
+                created_at=utcnow(),
+                answer_id=answer_id,
+                rating=rating,
+                reason=reason,
+                comment=comment,
+                question=(question or known.question) if self.log_questions else None,
+            )
+            session.add(row)
+            session.flush()
+            return int(row.id)
+
+    def list_feedback(
+        self, rating: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[FeedbackRecord]:
+        query = select(Feedback, AnswerLog).outerjoin(AnswerLog, Feedback.answer_id == AnswerLog.id)
+        if rating:
+            query = query.where(Feedback.rating == rating)
+        query = query.order_by(Feedback.id).limit(limit).offset(offset)
+        with Session(self.engine) as session:
+            return [
+                FeedbackRecord(
+                    id=f.id,
+                    created_at=f.created_at,
+                    answer_id=f.answer_id,
+                    rating=f.rating,
+                    reason=f.reason,
+                    comment=f.comment,
+                    question=f.question,
+                    cited_sources=json.loads(a.cited_sources) if a is not None else [],
+                )
+                for f, a in session.execute(query).all()
+            ]
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
