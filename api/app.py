@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import AppState
 from api.jobs import JobManager
+from api.models import ErrorBody, ValidationErrorBody
 from api.observability import Metrics, RequestContext, configure_logging
 from api.routes import answers, feedback, health, ingest, sources
 from api.security import BodySizeLimit, RateLimiter
@@ -75,8 +76,9 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    common = {400: {"model": ErrorBody}, 422: {"model": ValidationErrorBody}, 500: {"model": ErrorBody}}
     for router in (answers.router, sources.router, feedback.router, ingest.router, health.router):
-        app.include_router(router)
+        app.include_router(router, responses=common)  # type: ignore[arg-type]
     _install_error_handlers(app)
     return app
 

@@ -160,3 +160,8 @@ class DeletedSource(BaseModel):
 
 class ErrorBody(BaseModel):
     detail: str
+
+
+class ValidationErrorBody(BaseModel):
+    detail: str = Field(description="Each problem as `field: message`, joined by `; `.")
+    errors: list[dict[str, Any]] = Field(default_factory=list, description="The individual problems.")

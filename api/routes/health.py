@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.deps import StateDep
@@ -12,13 +13,23 @@ from core.errors import HalnError
 router = APIRouter(tags=["health"])
 
 
+class ReadyBody(BaseModel):
+    status: str
+    chunks: int | None = None
+    reason: str | None = None
+
+
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
     """The process is alive."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "Not ready, with the reason"}})
+@router.get(
+    "/readyz",
+    responses={503: {"description": "Not ready, with the reason", "model": ReadyBody}},
+    response_model=ReadyBody,
+)
 def readyz(state: StateDep) -> JSONResponse:
     """Index loaded, vector store and database reachable; 503 with the reason otherwise."""
     try:
@@ -38,7 +49,7 @@ def readyz(state: StateDep) -> JSONResponse:
     return JSONResponse({"status": "ready", "chunks": index.size})
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)
 def metrics(state: StateDep) -> Response:
     """Prometheus metrics of this worker process."""
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

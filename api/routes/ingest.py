@@ -106,7 +106,11 @@ def start_ingest(
     return _view(state.jobs.submit("upload", ingest_upload))
 
 
-@router.get("/{job_id}", response_model=IngestJobView, responses={404: {"model": ErrorBody}})
+@router.get(
+    "/{job_id}",
+    response_model=IngestJobView,
+    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}},
+)
 def get_job(job_id: str, state: StateDep, _admin: AdminDep) -> IngestJobView:
     """Progress and, when finished, the summary of an ingest job."""
     job = state.jobs.get(job_id)

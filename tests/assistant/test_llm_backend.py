@@ -82,10 +82,8 @@ def test_llm_condenses_followups(llm_assistant: Assistant) -> None:
     ]
     answer = llm_assistant.answer("Who buys the produce?", history=history, backend="llm")
     assert (
-        (answer.standalone_query
-        and answer.standalone_query != "Who buys the produce?")
-        or answer.fallback_reason
-    )
+        answer.standalone_query and answer.standalone_query != "Who buys the produce?"
+    ) or answer.fallback_reason
     assert citations_are_valid(answer)
 
 

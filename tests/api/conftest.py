@@ -1,0 +1,100 @@
+"""A real uvicorn serving the API on a free loopback port, over a small real index."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from core.embedding import MiniLMEmbedder
+from core.settings import Settings
+from ingest.sync import build_ingestor
+from tests.cli_helpers import REPO, haln_env
+from tests.conftest import copy_docs, free_port
+
+CLIENT_KEY = "client-key-1"
+SPARE_KEY = "client-key-2"
+ADMIN_KEY = "admin-secret"
+
+
+@dataclass
+class RunningApi:
+    url: str
+    data_dir: Path
+    corpus: Path
+    process: subprocess.Popen[bytes]
+
+
+def start_api(data_dir: Path, corpus: Path, **env: str) -> RunningApi:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
+        cwd=REPO,
+        env=haln_env(data_dir, HALN_CORPUS_DIR=str(corpus), **env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"API exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return RunningApi(url, data_dir, corpus, process)
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("API did not start in 120 s")
+
+
+def stop_api(api: RunningApi) -> None:
+    api.process.terminate()
+    try:
+        api.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        api.process.kill()
+
+
+@pytest.fixture(scope="session")
+def api_index(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("api")
+    corpus = copy_docs(root / "corpus")
+    settings = Settings(data_dir=root / "data", corpus_dir=corpus, chroma_url=None)
+    assert not build_ingestor(settings, embedder=embedder).sync([corpus]).failed
+    return settings.data_dir, corpus
+
+
+@pytest.fixture(scope="session")
+def api(api_index: tuple[Path, Path]) -> Iterator[RunningApi]:
+    data_dir, corpus = api_index
+    running = start_api(
+        data_dir,
+        corpus,
+        HALN_API_KEYS=f"{CLIENT_KEY},{SPARE_KEY}",
+        HALN_ADMIN_API_KEY=ADMIN_KEY,
+        HALN_RATE_LIMIT_PER_MINUTE="30",
+        HALN_MAX_BODY_BYTES="20000",
+    )
+    yield running
+    stop_api(running)
+
+
+@pytest.fixture
+def client(api: RunningApi) -> Iterator[httpx.Client]:
+    with httpx.Client(
+        base_url=api.url, headers={"Authorization": f"Bearer {CLIENT_KEY}"}, timeout=60
+    ) as http:
+        yield http
+
+
+@pytest.fixture
+def admin(api: RunningApi) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=60) as http:
+        yield http
