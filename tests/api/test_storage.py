@@ -94,7 +94,7 @@ def test_api_on_postgresql_and_feedback_export(pg_url: str, tmp_path: Path, embe
     assert result.returncode == 0, result.stderr
     from evals.questions import load_questions
 
-    candidates = [q for q in load_questions(out) if "How do I join HALN?" == q.question]
+    candidates = [q for q in load_questions(out) if q.question == "How do I join HALN?"]
     assert candidates and "wrong" in candidates[0].notes
 
 
