@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install install-llm run ingest test lint bench pdfs clean help
+.PHONY: install install-llm install-browser install-postgres run ingest test lint bench eval pdfs clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -27,7 +28,7 @@ ingest: install  ## Ingest corpus/ into ./data (incremental)
 
 run: install  ## Install if needed, ingest corpus/, start the API and the chat UI
 	$(BIN)/haln ingest
-	@echo; echo "Index ready in ./data. Ask: $(BIN)/haln ask \"Where do I start with local recruitment?\""
+	$(BIN)/haln run
 
 test: install  ## Run the test suite
 	$(BIN)/pytest -q
@@ -38,7 +39,10 @@ lint: install  ## ruff and mypy
 	$(BIN)/mypy
 
 bench: install  ## Benchmarks (slow); writes bench/RESULTS.md
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/run_all.py
+
+eval: install  ## Evaluate on the dev question set and compare with the committed baseline
+	$(BIN)/haln eval --compare evals/baseline.json
 
 pdfs: install  ## Regenerate corpus/pdf/ from corpus/_pdf_sources/
 	$(BIN)/python corpus/build_pdfs.py
@@ -58,3 +62,11 @@ $(LLM_STAMP):
 	touch $(LLM_STAMP)
 
 install-llm: $(LLM_STAMP)  ## Local OpenAI-compatible LLM server for tests (llama.cpp + SmolLM2-135M)
+
+install-browser:  ## Debian Chromium + ChromeDriver for the browser test (needs root or sudo)
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then echo "chromium present"; else \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; fi
+
+install-postgres:  ## Debian PostgreSQL server binaries for the PostgreSQL tests (the tests start their own server)
+	@if [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null; then echo "postgresql present"; else \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql; fi

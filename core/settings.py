@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(2_000_000, ge=1024, description="Largest accepted request body (413 above).")
     cors_origins: str = Field("", description="Comma-separated origins allowed by CORS (the portal's URL).")
     api_url: str = Field("http://127.0.0.1:8000", description="Where the chat UI finds the answer API.")
+    ui_api_key: str | None = Field(None, description="API key the chat UI sends, when the API requires keys.")
 
     @property
     def api_key_set(self) -> set[str]:
