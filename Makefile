@@ -44,6 +44,10 @@ bench: install  ## Benchmarks (slow); writes bench/RESULTS.md
 eval: install  ## Evaluate on the dev question set and compare with the committed baseline
 	$(BIN)/haln eval --compare evals/baseline.json
 
+eval-baseline: install  ## Deliberately replace evals/baseline.json with the current results
+	$(BIN)/haln eval --baselines --report out/eval
+	$(BIN)/python -c "import json; r = json.load(open('out/eval/report.json')); json.dump({'note': 'Committed baseline for haln eval --compare; update only deliberately (make eval-baseline).', 'ours': {'summary': r['ours']['summary']}, 'systems': r['systems']}, open('evals/baseline.json', 'w'), indent=2)"
+
 pdfs: install  ## Regenerate corpus/pdf/ from corpus/_pdf_sources/
 	$(BIN)/python corpus/build_pdfs.py
 

@@ -27,6 +27,8 @@ class RetrievalConfig:
     nation_boost: float = 0.006
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
+    use_dense: bool = True
+    use_bm25: bool = True
 
 
 @dataclass
@@ -112,8 +114,8 @@ class HybridRetriever:
         timings["embed_ms"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
-        dense_rows = self.dense(index, query_vector, mask, cfg.candidates)
-        bm25_rows, bm25_scores = self.bm25(index, query, mask, cfg.candidates)
+        dense_rows = self.dense(index, query_vector, mask, cfg.candidates) if cfg.use_dense else []
+        bm25_rows, bm25_scores = self.bm25(index, query, mask, cfg.candidates) if cfg.use_bm25 else ([], {})
         timings["search_ms"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()

@@ -26,6 +26,10 @@ def ingest(
         bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    run_eval: Annotated[
+        bool,
+        typer.Option("--eval", help="After a change, run the dev question set and report any regression."),
+    ] = False,
 ) -> None:
     """Sync documents (Markdown, HTML, PDF) into the vector index.
 
@@ -53,6 +57,10 @@ def ingest(
         print_json(report.as_dict())
     else:
         _print_report(report)
+    if run_eval and report.changed and not report.dry_run:
+        from cli.eval_cmds import eval_command
+
+        eval_command(compare=Path("evals/baseline.json"), as_json=as_json)
     if report.failed:
         raise typer.Exit(EXIT_PARTIAL)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import ask_cmds, ingest_cmds, serve_cmds
+from cli import ask_cmds, eval_cmds, ingest_cmds, serve_cmds
 
 app = typer.Typer(
     name="haln",
@@ -22,6 +22,7 @@ app.command("serve")(serve_cmds.serve)
 app.command("ui")(serve_cmds.ui)
 app.command("run")(serve_cmds.run)
 app.add_typer(serve_cmds.feedback_app, name="feedback")
+app.command("eval")(eval_cmds.eval_command)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,94 @@
+"""`haln eval`: metrics on question sets, baselines side by side, reports and regression gates."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.table import Table
+
+from cli.common import EXIT_PARTIAL, console, err_console, user_errors
+from core.settings import Settings
+
+
+def eval_command(
+    questions: Annotated[
+        list[Path] | None, typer.Argument(help="Question sets (JSONL). Default: evals/questions/dev.jsonl.")
+    ] = None,
+    backend: Annotated[Literal["extractive", "llm"] | None, typer.Option(help="Answer backend.")] = None,
+    baselines: Annotated[
+        bool, typer.Option("--baselines", help="Also run LlamaIndex default, BM25-only, dense-only.")
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write report.md, report.json and charts here.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    compare: Annotated[
+        Path | None, typer.Option("--compare", help="A previous report.json to gate against.")
+    ] = None,
+    max_regression: Annotated[float, typer.Option(help="Largest allowed drop of a headline metric.")] = 0.02,
+) -> None:
+    """Answer every question through the same `answer()` users get and score the answers.
+
+    Exits 1 when --compare finds a headline metric that dropped by more than --max-regression.
+    """
+    from assistant.service import Assistant
+    from evals.baselines import all_systems, ours
+    from evals.questions import DEFAULT_QUESTIONS, load_questions
+    from evals.report import compare as compare_reports
+    from evals.report import table, write_report
+    from evals.runner import run_questions
+
+    settings = Settings()
+    with user_errors():
+        items = [q for path in (questions or [DEFAULT_QUESTIONS]) for q in load_questions(path)]
+        assistant = Assistant.from_settings(settings)
+        systems = all_systems(assistant) if baselines else {"ours (hybrid)": ours(assistant, backend)}
+        if baselines and backend:
+            systems["ours (hybrid)"] = ours(assistant, backend)
+        runs = [run_questions(name, items, fn) for name, fn in systems.items()]
+    main = runs[-1]
+    summary = main.summary()
+    if report is not None:
+        written = write_report(runs, report, _thumbs_down(settings))
+        err_console.print(f"Report written to {written}")
+    if as_json:
+        sys.stdout.write(
+            json.dumps({"summary": summary, "systems": {r.system: r.summary() for r in runs}}, indent=2)
+            + "\n"
+        )
+    else:
+        console.print(table(runs))
+    if compare is not None:
+        regressions = compare_reports(summary, compare, max_regression)
+        if regressions:
+            err_console.print(
+                "[bold red]Regression[/] against " + str(compare) + ":\n  " + "\n  ".join(regressions)
+            )
+            raise typer.Exit(EXIT_PARTIAL)
+        err_console.print(f"No headline metric dropped by more than {max_regression} against {compare}.")
+
+
+def _thumbs_down(settings: Settings) -> list[dict[str, object]]:
+    """Thumbs-down feedback from the store, for the content-gaps section (empty if no database yet)."""
+    from core.db import Database
+    from core.errors import StoreUnavailableError
+
+    try:
+        db = Database(settings.sqlalchemy_url)
+        db.migrate()
+        return [vars(r) for r in db.list_feedback("down", limit=1000)]
+    except StoreUnavailableError:
+        return []
+
+
+def print_table(rows: dict[str, float]) -> None:
+    table = Table(show_header=True)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for k, v in rows.items():
+        table.add_row(k, f"{v:.3f}")
+    console.print(table)

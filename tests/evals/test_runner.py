@@ -1,0 +1,67 @@
+"""The evaluation harness on a real small index: scoring, baselines, report, regression gate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from assistant.service import Assistant
+from evals.baselines import all_systems
+from evals.questions import EvalQuestion
+from evals.report import compare, write_report
+from evals.runner import run_questions
+
+QUESTIONS = [
+    EvalQuestion(
+        id="q1",
+        question="What is the Lambeth GP Food Co-op?",
+        kind="answerable",
+        expected_sources=["https://haln.org.uk/case-studies/lambeth-gp-food-coop"],
+        must_mention=["Lambeth"],
+        notes="role: newcomer; theme: community_engagement",
+    ),
+    EvalQuestion(
+        id="q2",
+        question="What dose of paracetamol for a toddler?",
+        kind="unanswerable",
+        notes="role: other; theme: none",
+    ),
+    EvalQuestion(
+        id="q3",
+        question="Where do I start with inclusive recruitment?",
+        kind="answerable",
+        expected_sources=[
+            "https://bnssghealthiertogether.org.uk/staff-and-partners/inclusive-recruitment/inclusive-recruitment-toolkit/"
+        ],
+        notes="role: HR lead; theme: workforce",
+    ),
+]
+
+
+def test_scores_and_report(assistant: Assistant, tmp_path: Path) -> None:
+    questions = list(QUESTIONS)
+    runs = [run_questions(name, questions, fn) for name, fn in all_systems(assistant).items()]
+    ours = runs[-1].summary()
+    assert ours["hit_at_5"] == 1.0 and ours["citation_validity"] == 1.0
+    assert ours["refusal_accuracy"] == 1.0 and ours["must_mention_coverage"] == 1.0
+    assert runs[0].summary()["refusal_recall"] == 0.0  # the LlamaIndex default never refuses
+    assert set(runs[-1].breakdown("theme")) == {"community_engagement", "none", "workforce"}
+
+    report = write_report(
+        runs, tmp_path / "out", feedback=[{"question": "Where are the toolkits?", "reason": "none"}]
+    )
+    text = report.read_text(encoding="utf-8")
+    assert "Systems side by side" in text and "Worst 10 questions" in text and "Content gaps" in text
+    assert "Where are the toolkits?" in text
+    for chart in ("hit_at_k.png", "by_theme.png", "latency.png"):
+        assert (tmp_path / "out" / chart).stat().st_size > 1000
+    data = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert data["ours"]["summary"] == ours
+
+    # The gate: a baseline better than now by more than the tolerance is a regression.
+    better = tmp_path / "better.json"
+    better.write_text(
+        json.dumps({"ours": {"summary": {**ours, "mrr": ours["mrr"] + 0.05}}}), encoding="utf-8"
+    )
+    assert compare(ours, better, tolerance=0.02) == [f"mrr: {ours['mrr'] + 0.05:.3f} -> {ours['mrr']:.3f}"]
+    assert compare(ours, tmp_path / "out" / "report.json", tolerance=0.02) == []
