@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from core.settings import Settings
 from tests.conftest import REPO
 
@@ -27,7 +29,8 @@ def test_every_endpoint_is_documented() -> None:
 
     paths = set(create_app(Settings()).openapi()["paths"])
     assert len(paths) == 11
+    documented = re.sub(r"\{[^}]+\}", "{}", README)
     for path in paths:
-        assert path in README, path
+        assert re.sub(r"\{[^}]+\}", "{}", path) in documented, path
     assert README.startswith("# HALN anchor assistant")
     assert "make run" in README.split("## What it does")[0] and "make test" in README.split("## What it does")[0]
