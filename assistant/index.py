@@ -15,6 +15,7 @@ import bm25s
 import numpy as np
 
 from assistant.text import content_terms, split_sentences
+from core.errors import IndexMissingError
 from core.schemas import THEMES, SearchFilters
 from core.store import ChunkStore, StoredChunks
 from ingest.chunking import context_text
@@ -108,12 +109,15 @@ class SearchIndex:
 class IndexHolder:
     """Keeps the current index; reloads it when an ingest run bumps the store's generation."""
 
-    def __init__(self, store: ChunkStore, check_every_s: float = 5.0) -> None:
-        self.store = store
+    def __init__(
+        self, store: ChunkStore | None, check_every_s: float = 5.0, index: SearchIndex | None = None
+    ) -> None:
+        """With no store, the given index is served as it is (benchmarks, fixed snapshots)."""
+        self._store = store
         self.check_every_s = check_every_s
         self._lock = threading.Lock()
-        self._index: SearchIndex | None = None
-        self._checked_at = 0.0
+        self._index: SearchIndex | None = index
+        self._checked_at = time.monotonic() if index is not None else 0.0
 
     def get(self) -> SearchIndex:
         now = time.monotonic()
@@ -121,11 +125,17 @@ class IndexHolder:
             if self._index is None:
                 self._index = SearchIndex.from_store(self.store)
                 self._checked_at = now
-            elif now - self._checked_at > self.check_every_s:
+            elif self._store is not None and now - self._checked_at > self.check_every_s:
                 self._checked_at = now
                 if self.store.generation() != self._index.generation:
                     self._index = SearchIndex.from_store(self.store)
             return self._index
+
+    @property
+    def store(self) -> ChunkStore:
+        if self._store is None:
+            raise IndexMissingError("this index is a fixed snapshot with no store behind it")
+        return self._store
 
     def reload(self) -> SearchIndex:
         with self._lock:

@@ -1,0 +1,134 @@
+"""API load benchmark on 127.0.0.1: bounded load at 1, 8 and 32 concurrent clients (2,000+ requests in
+all) against `haln serve`, beside in-process `answer()` throughput measured in the same run.
+
+Run: python bench/api_load.py [--workers 2]   (part of `make bench`)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from common import ROOT, machine, p, save
+
+from assistant.service import Assistant
+from core.embedding import load_embedder
+from core.settings import Settings
+from evals.questions import load_questions
+from ingest.sync import build_ingestor
+
+LEVELS = [(1, 300), (8, 800), (32, 1000)]  # (concurrent clients, requests)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def load(url: str, questions: list[str], concurrency: int, total: int) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    counter = iter(range(total))
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        for n in counter:
+            started = time.perf_counter()
+            try:
+                response = await client.post("/v1/answer", json={"question": questions[n % len(questions)]})
+                if response.status_code != 200:
+                    errors += 1
+            except httpx.HTTPError:
+                errors += 1
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return {
+        "concurrency": concurrency,
+        "requests": total,
+        "answers_per_s": round(total / elapsed, 2),
+        "p50_ms": p(latencies, 50),
+        "p95_ms": p(latencies, 95),
+        "p99_ms": p(latencies, 99),
+        "errors": errors,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (default 2).")
+    args = parser.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="haln-bench-api-"))
+    settings = Settings(data_dir=data, corpus_dir=ROOT / "corpus")
+    embedder = load_embedder(settings.embed_batch_size)
+    build_ingestor(settings, embedder=embedder).sync([ROOT / "corpus"])
+    questions = [q.question for q in load_questions(ROOT / "evals/questions/dev.jsonl")]
+
+    assistant = Assistant.from_settings(settings, embedder=embedder)
+    started = time.perf_counter()
+    for n in range(200):
+        assistant.answer(questions[n % len(questions)])
+    in_process = 200 / (time.perf_counter() - started)
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "HALN_DATA_DIR": str(data),
+        "HALN_RATE_LIMIT_PER_MINUTE": "1000000",
+        "HALN_LOG_QUESTIONS": "false",
+        "PYTHONPATH": str(ROOT),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", str(args.workers)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        asyncio.run(load(url, questions, 4, 40))  # warm every worker
+        levels = [asyncio.run(load(url, questions, c, n)) for c, n in LEVELS]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
+    results = {
+        "machine": machine(),
+        "workers": args.workers,
+        "in_process_answers_per_s": round(in_process, 2),
+        "levels": levels,
+        "ratio_to_in_process": {
+            str(lv["concurrency"]): round(lv["answers_per_s"] / in_process, 3) for lv in levels
+        },
+    }
+    save("api_load", results)
+    print(f"in-process answer(): {in_process:.1f}/s")
+    for lv in levels:
+        print(lv, "ratio", results["ratio_to_in_process"][str(lv["concurrency"])])
+
+
+if __name__ == "__main__":
+    main()

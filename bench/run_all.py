@@ -1,0 +1,146 @@
+"""`make bench`: run the ingest, query and API-load benchmarks and write bench/RESULTS.md."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from common import OUT, ROOT, machine
+
+SCRIPTS = ["ingest.py", "query.py", "api_load.py"]
+
+
+def run(script: str) -> dict:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "bench" / script)], check=True, cwd=ROOT)
+    data = json.loads((OUT / script.replace(".py", ".json")).read_text(encoding="utf-8"))
+    data["bench_seconds"] = round(time.perf_counter() - started, 1)
+    return data
+
+
+def chart(ingest: dict, query: dict) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    sizes = [ingest["chunks_1x"], ingest["chunks_nx"]]
+    left.plot(sizes, [ingest["ingest_1x_s"], ingest["ingest_nx_s"]], "o-", label="full ingest")
+    floor = [
+        sizes[0] / ingest["raw_embedder_chunks_per_s"],
+        sizes[1] / ingest["raw_embedder_chunks_per_s_nx_sample"],
+    ]
+    left.plot(sizes, floor, "s--", label="raw embedder (floor)")
+    left.set_xlabel("chunks")
+    left.set_ylabel("seconds")
+    left.set_title("Ingest time")
+    left.legend()
+    labels = [k for k in ("1x", "10x", "100x", "100k") if k in query]
+    chunks = [query[k]["chunks"] for k in labels]
+    right.plot(chunks, [query[k]["hybrid_unfiltered_p95_ms"] for k in labels], "o-", label="hybrid p95")
+    right.plot(
+        chunks, [query[k]["hybrid_filtered_p95_ms"] for k in labels], "o-", label="hybrid filtered p95"
+    )
+    right.plot(
+        chunks, [query[k]["answer_unfiltered_p95_ms"] for k in labels], "^-", label="extractive answer p95"
+    )
+    right.set_xscale("log")
+    right.set_xlabel("chunks")
+    right.set_ylabel("ms")
+    right.set_title("Query latency")
+    right.legend(fontsize=8)
+    fig.tight_layout()
+    path = ROOT / "bench" / "scale.png"
+    fig.savefig(path, dpi=100)
+    return path
+
+
+def results_md(ingest: dict, query: dict, api: dict) -> str:
+    m = machine()
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `make bench` on {time.strftime('%Y-%m-%d')}: Python {m['python']}, {m['cpus']} CPUs, {m['platform']}.",
+        "Every ratio compares two figures measured side by side in the same run.",
+        "",
+        "## Ingest (`bench/ingest.py`)",
+        "",
+        "| figure | value | target |",
+        "|---|---|---|",
+        f"| raw embedder throughput | {ingest['raw_embedder_chunks_per_s']} chunks/s | — |",
+        f"| full ingest throughput ({ingest['chunks_1x']} chunks) | {ingest['ingest_chunks_per_s']} chunks/s | — |",
+        f"| ingest / raw embedder | {ingest['ingest_to_embedder_ratio']} | ≥ 0.8 |",
+        f"| unchanged re-ingest | {ingest['unchanged_reingest_s']} s = {ingest['unchanged_fraction_of_full']} of full | ≤ 0.03 |",
+        f"| {ingest['scale']}× corpus ({ingest['chunks_nx']} chunks) ingest | {ingest['ingest_nx_s']} s | — |",
+        f"| {ingest['scale']}× ingest / raw embedder on the same chunks | {ingest['ingest_nx_to_embedder_ratio']} | ≥ 0.8 |",
+        f"| peak RSS | {ingest['peak_rss_mb']} MB | — |",
+        "",
+        "## Query (`bench/query.py`)",
+        "",
+        "| chunks | hybrid p50 / p95 ms | filtered p50 / p95 ms | answer p95 ms (filtered) | floor p95 ms (filtered) | ratio to floor (filtered) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label in ("1x", "10x", "100x", "100k"):
+        q = query.get(label)
+        if not q:
+            continue
+        floor = f"{q['floor_p95_ms']} ({q['floor_filtered_p95_ms']})" if "floor_p95_ms" in q else "—"
+        ratio = (
+            f"{q['hybrid_to_floor_ratio']} ({q['hybrid_filtered_to_floor_ratio']})"
+            if "hybrid_to_floor_ratio" in q
+            else "—"
+        )
+        lines.append(
+            f"| {q['chunks']} | {q['hybrid_unfiltered_p50_ms']} / {q['hybrid_unfiltered_p95_ms']} | "
+            f"{q['hybrid_filtered_p50_ms']} / {q['hybrid_filtered_p95_ms']} | {q['answer_unfiltered_p95_ms']} "
+            f"({q['answer_filtered_p95_ms']}) | {floor} | {ratio} |"
+        )
+    big = query.get("100k", {})
+    if big:
+        lines += [
+            "",
+            f"Floor parts at 100k: query embedding p95 {big['floor_embed_p95_ms']} ms, raw Chroma top-20 p95 "
+            f"{big['floor_chroma_p95_ms']} ms ({big['floor_chroma_filtered_p95_ms']} ms with a `where` filter), "
+            f"raw BM25 top-20 p95 {big['floor_bm25_p95_ms']} ms. Targets: hybrid p95 ≤ 1.5× the floor and ≤ 40 ms "
+            "at 100k, also filtered; extractive answer p95 ≤ 150 ms.",
+        ]
+    lines += [
+        "",
+        "## API load (`bench/api_load.py`)",
+        "",
+        f"`haln serve --workers {api['workers']}` on 127.0.0.1, extractive backend; in-process `answer()`: "
+        f"{api['in_process_answers_per_s']} answers/s.",
+        "",
+        "| concurrent clients | requests | answers/s | p50 ms | p95 ms | p99 ms | errors | ratio to in-process |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for lv in api["levels"]:
+        lines.append(
+            f"| {lv['concurrency']} | {lv['requests']} | {lv['answers_per_s']} | {lv['p50_ms']} | {lv['p95_ms']} | "
+            f"{lv['p99_ms']} | {lv['errors']} | {api['ratio_to_in_process'][str(lv['concurrency'])]} |"
+        )
+    lines += [
+        "",
+        "Targets: ≥ 30 answers/s at 8 concurrent, p95 < 500 ms at 32, 0 errors.",
+        "",
+        "![scale curves](scale.png)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ingest = run("ingest.py")
+    query = run("query.py")
+    api = run("api_load.py")
+    chart(ingest, query)
+    (ROOT / "bench" / "RESULTS.md").write_text(results_md(ingest, query, api), encoding="utf-8")
+    print("wrote bench/RESULTS.md")
+
+
+if __name__ == "__main__":
+    main()
