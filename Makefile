@@ -35,7 +35,7 @@ test: install  ## Run the test suite
 
 lint: install  ## ruff and mypy
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check core ingest assistant evals api cli ui tests bench
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 bench: install  ## Benchmarks (slow); writes bench/RESULTS.md

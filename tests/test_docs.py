@@ -33,4 +33,6 @@ def test_every_endpoint_is_documented() -> None:
     for path in paths:
         assert re.sub(r"\{[^}]+\}", "{}", path) in documented, path
     assert README.startswith("# HALN anchor assistant")
-    assert "make run" in README.split("## What it does")[0] and "make test" in README.split("## What it does")[0]
+    assert (
+        "make run" in README.split("## What it does")[0] and "make test" in README.split("## What it does")[0]
+    )
