@@ -72,6 +72,26 @@ class MiniLMEmbedder:
         return self._model
 
 
+class LazyEmbedder:
+    """Loads the model on first use, so a sync with nothing to embed never pays the seconds of loading."""
+
+    name: str = MODEL_NAME
+    dim: int = MODEL_DIM
+
+    def __init__(self, batch_size: int = 64) -> None:
+        self.batch_size = batch_size
+
+    def embed_texts(
+        self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return load_embedder(self.batch_size).embed_texts(texts, on_batch)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return load_embedder(self.batch_size).embed_query(text)
+
+
 @lru_cache(maxsize=4)
 def load_embedder(batch_size: int = 64) -> MiniLMEmbedder:
     """Loading takes seconds; one embedder per process and batch size is enough."""

@@ -313,11 +313,11 @@ class Ingestor:
 
 
 def build_ingestor(settings: Settings, embedder: Embedder | None = None) -> Ingestor:
-    from core.embedding import load_embedder
+    from core.embedding import LazyEmbedder
 
     return Ingestor(
         store=ChunkStore.from_settings(settings),
-        embedder=embedder or load_embedder(settings.embed_batch_size),
+        embedder=embedder or LazyEmbedder(settings.embed_batch_size),
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
         max_file_bytes=settings.max_file_bytes,
