@@ -19,6 +19,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# One pip call, with torch pinned exactly, so pip never swaps in a CUDA build.
 	$(BIN)/pip install -q -r requirements.lock torch==2.13.0 -e '.[dev]'
+	# The int8 ONNX Runtime embedder (HALN_EMBEDDER=onnx-int8), exported from the bundled weights.
+	$(BIN)/python -m core.onnx_embedder export
 	touch $(STAMP)
 
 install: $(STAMP)  ## Create .venv and install everything pinned

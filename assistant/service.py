@@ -82,9 +82,8 @@ class Assistant:
                 max_retries=settings.llm_max_retries,
                 max_tokens=settings.llm_max_tokens,
             )
-        return cls(
-            settings, IndexHolder(ChunkStore.from_settings(settings)), embedder or load_embedder(), llm
-        )
+        embedder = embedder or load_embedder(settings.embed_batch_size, settings.embedder)
+        return cls(settings, IndexHolder(ChunkStore.from_settings(settings)), embedder, llm)
 
     # -- public entry points ---------------------------------------------------------------------
 

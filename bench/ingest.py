@@ -15,22 +15,11 @@ import time
 from pathlib import Path
 
 from common import ROOT, machine, peak_rss_mb, save
+from ingest_bench_helpers import chunk_texts
 
 from core.embedding import load_embedder
 from core.settings import Settings
-from ingest.chunking import chunk_document, make_splitter
-from ingest.discover import discover
-from ingest.loaders import load_document
 from ingest.sync import build_ingestor
-
-
-def chunk_texts(corpus: Path, settings: Settings) -> list[str]:
-    splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
-    texts = []
-    for path in discover([corpus]).files:
-        doc = load_document(path, settings.max_file_bytes)
-        texts += [c.embedding_text(doc.meta.title) for c in chunk_document(doc, splitter)]
-    return texts
 
 
 def synthetic_corpus(target: Path, copies: int) -> Path:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from common import OUT, ROOT, machine
 
-SCRIPTS = ["ingest.py", "query.py", "api_load.py"]
+SCRIPTS = ["ingest.py", "query.py", "api_load.py", "embedder.py"]
 
 
 def run(script: str) -> dict:
@@ -59,7 +59,7 @@ def chart(ingest: dict, query: dict) -> Path:
     return path
 
 
-def results_md(ingest: dict, query: dict, api: dict) -> str:
+def results_md(ingest: dict, query: dict, api: dict, emb: dict) -> str:
     m = machine()
     lines = [
         "# Benchmark results",
@@ -137,8 +137,9 @@ def main() -> None:
     ingest = run("ingest.py")
     query = run("query.py")
     api = run("api_load.py")
+    emb = run("embedder.py")
     chart(ingest, query)
-    (ROOT / "bench" / "RESULTS.md").write_text(results_md(ingest, query, api), encoding="utf-8")
+    (ROOT / "bench" / "RESULTS.md").write_text(results_md(ingest, query, api, emb), encoding="utf-8")
     print("wrote bench/RESULTS.md")
 
 

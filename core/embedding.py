@@ -75,26 +75,33 @@ class MiniLMEmbedder:
 class LazyEmbedder:
     """Loads the model on first use, so a sync with nothing to embed never pays the seconds of loading."""
 
-    name: str = MODEL_NAME
     dim: int = MODEL_DIM
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 64, kind: str = "torch") -> None:
         self.batch_size = batch_size
+        self.kind = kind
+        self.name = embedder_name(kind)
 
-    def embed_texts(
-        self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None
-    ) -> np.ndarray:
+    def embed_texts(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return load_embedder(self.batch_size).embed_texts(texts, on_batch)
+        return load_embedder(self.batch_size, self.kind).embed_texts(texts, on_batch)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return load_embedder(self.batch_size).embed_query(text)
+        return load_embedder(self.batch_size, self.kind).embed_query(text)
+
+
+def embedder_name(kind: str) -> str:
+    return MODEL_NAME if kind == "torch" else f"{MODEL_NAME}+{kind}"
 
 
 @lru_cache(maxsize=4)
-def load_embedder(batch_size: int = 64) -> MiniLMEmbedder:
-    """Loading takes seconds; one embedder per process and batch size is enough."""
+def load_embedder(batch_size: int = 64, kind: str = "torch") -> Embedder:
+    """Loading takes seconds; one embedder per process, batch size and runtime is enough."""
+    if kind == "onnx-int8":
+        from core.onnx_embedder import OnnxInt8Embedder
+
+        return OnnxInt8Embedder(batch_size=batch_size)
     return MiniLMEmbedder(batch_size=batch_size)
 
 

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     collection_prefix: str = Field(
         "haln", description="Prefix of the Chroma collection name; the rest is the index fingerprint."
     )
+    embedder: Literal["torch", "onnx-int8"] = Field(
+        "torch",
+        description="Embedding runtime: torch (default) or the int8 ONNX Runtime export made by "
+        "`make install`. Each has its own index; switch, then run `haln ingest`.",
+    )
     embed_batch_size: int = Field(64, ge=1, le=1024, description="Chunks embedded per batch.")
     chunk_size: int = Field(256, ge=64, le=2048, description="Chunk size in tokens (SentenceSplitter).")
     chunk_overlap: int = Field(32, ge=0, le=512, description="Token overlap between neighbouring chunks.")

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from core.embedding import MODEL_DIM, MODEL_NAME, index_fingerprint
+from core.embedding import MODEL_DIM, MODEL_NAME, embedder_name, index_fingerprint
 from core.errors import IndexMismatchError, IndexMissingError, StoreUnavailableError
 from core.settings import Settings
 
@@ -53,7 +53,11 @@ class IndexShape:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> IndexShape:
-        return cls(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
+        return cls(
+            model=embedder_name(settings.embedder),
+            chunk_size=settings.chunk_size,
+            chunk_overlap=settings.chunk_overlap,
+        )
 
 
 @dataclass
