@@ -14,10 +14,11 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit run ui/app.py` from anywhere
 
+from core.schemas import DOC_TYPES, NATIONS, ORG_TYPES, THEMES
 from core.settings import Settings
 from ui.client import ApiClient, ApiUnavailable
 from ui.render import (
-    ORG_TYPES,
+    ORG_CHOICES,
     ROLES,
     STARTERS,
     card_lines,
@@ -27,33 +28,6 @@ from ui.render import (
     shape_question,
 )
 
-THEMES = [
-    "workforce",
-    "procurement",
-    "estates",
-    "environment",
-    "partnerships",
-    "community_engagement",
-    "measurement",
-    "leadership",
-    "getting_started",
-]
-ORG_FILTERS = [
-    "nhs_trust",
-    "integrated_care_system",
-    "health_board",
-    "primary_care",
-    "local_authority",
-    "university",
-    "housing",
-    "vcse",
-    "national_body",
-    "network",
-    "business",
-    "health_system",
-]
-NATIONS = ["England", "Scotland", "Wales", "Northern Ireland", "UK", "USA"]
-DOC_TYPES = ["case_study", "toolkit", "guide", "report", "blog", "news"]
 REASONS = ["Not relevant", "Missing sources", "Wrong or outdated", "Too vague", "Other"]
 
 
@@ -70,7 +44,7 @@ def sidebar_filters() -> dict[str, list[str]]:
         filters = {
             "themes": st.multiselect("Themes", THEMES, format_func=lambda t: t.replace("_", " ")),
             "org_type": st.multiselect(
-                "Organisation type", ORG_FILTERS, format_func=lambda t: t.replace("_", " ")
+                "Organisation type", ORG_TYPES, format_func=lambda t: t.replace("_", " ")
             ),
             "nation": st.multiselect("Nation", NATIONS),
             "doc_type": st.multiselect("Document type", DOC_TYPES, format_func=lambda t: t.replace("_", " ")),
@@ -167,7 +141,7 @@ def first_screen() -> str | None:
     )
     left, right = st.columns(2)
     st.session_state.role = left.selectbox("I work in…", list(ROLES), key="role_select")
-    st.session_state.org = right.selectbox("My organisation is…", list(ORG_TYPES), key="org_select")
+    st.session_state.org = right.selectbox("My organisation is…", list(ORG_CHOICES), key="org_select")
     st.markdown("**Try one of these:**")
     columns = st.columns(2)
     for number, starter in enumerate(STARTERS):

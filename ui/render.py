@@ -16,7 +16,7 @@ ROLES = {
     "Community organisation": "I work for a community organisation",
     "Other": "",
 }
-ORG_TYPES = {
+ORG_CHOICES = {
     "—": "",
     "NHS trust": "at an NHS trust",
     "Local authority": "at a council",
@@ -46,7 +46,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 def shape_question(question: str, role: str, org_type: str) -> str:
     """Prefix the asker's context so retrieval can prefer examples like theirs."""
-    who = " ".join(part for part in (ROLES.get(role, ""), ORG_TYPES.get(org_type, "")) if part)
+    who = " ".join(part for part in (ROLES.get(role, ""), ORG_CHOICES.get(org_type, "")) if part)
     if not who:
         return question
     if not ROLES.get(role):
