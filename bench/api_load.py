@@ -9,21 +9,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
-from common import ROOT, machine, p, save
+from common import ROOT, corpus_index, machine, p, save
 
 from assistant.service import Assistant
 from core.embedding import load_embedder
 from core.settings import Settings
 from evals.questions import load_questions
-from ingest.sync import build_ingestor
 
 LEVELS = [(1, 300), (8, 800), (32, 1000)]  # (concurrent clients, requests)
 
@@ -73,10 +69,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (default 2).")
     args = parser.parse_args()
-    data = Path(tempfile.mkdtemp(prefix="haln-bench-api-"))
+    embedder = load_embedder(Settings().embed_batch_size)
+    data = corpus_index(embedder)
     settings = Settings(data_dir=data, corpus_dir=ROOT / "corpus")
-    embedder = load_embedder(settings.embed_batch_size)
-    build_ingestor(settings, embedder=embedder).sync([ROOT / "corpus"])
     questions = [q.question for q in load_questions(ROOT / "evals/questions/dev.jsonl")]
 
     assistant = Assistant.from_settings(settings, embedder=embedder)
@@ -114,7 +109,6 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-        shutil.rmtree(data, ignore_errors=True)
     results = {
         "machine": machine(),
         "workers": args.workers,

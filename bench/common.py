@@ -52,3 +52,15 @@ def save(name: str, data: dict[str, Any]) -> Path:
     path = OUT / f"{name}.json"
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
     return path
+
+
+def corpus_index(embedder: Any) -> Path:
+    """A shared index of the real corpus under bench/out/index; incremental, so later scripts reuse it."""
+    from core.settings import Settings
+    from ingest.sync import build_ingestor
+
+    data = OUT / "index"
+    settings = Settings(data_dir=data, corpus_dir=ROOT / "corpus")
+    report = build_ingestor(settings, embedder=embedder).sync([ROOT / "corpus"])
+    assert not report.failed, report.failed
+    return data

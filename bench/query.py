@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from common import ROOT, machine, p, peak_rss_mb, save, timed
+from common import ROOT, corpus_index, machine, p, peak_rss_mb, save, timed
 
 from assistant.index import IndexHolder, SearchIndex
 from assistant.service import Assistant
@@ -23,19 +23,14 @@ from core.schemas import SearchFilters
 from core.settings import Settings
 from core.store import ChunkStore
 from evals.questions import load_questions
-from ingest.sync import build_ingestor
 
 TOP_K = 20
 FILTER = SearchFilters(doc_type=["case_study"])
 
 
 def real_index(embedder: object) -> SearchIndex:
-    data = Path(tempfile.mkdtemp(prefix="haln-bench-q-"))
-    settings = Settings(data_dir=data, corpus_dir=ROOT / "corpus")
-    build_ingestor(settings, embedder=embedder).sync([ROOT / "corpus"])  # type: ignore[arg-type]
-    index = SearchIndex.from_store(ChunkStore.from_settings(settings))
-    shutil.rmtree(data, ignore_errors=True)
-    return index
+    settings = Settings(data_dir=corpus_index(embedder), corpus_dir=ROOT / "corpus")
+    return SearchIndex.from_store(ChunkStore.from_settings(settings))
 
 
 def synthetic(base: SearchIndex, size: int, seed: int = 3) -> SearchIndex:
