@@ -37,8 +37,8 @@ def synthetic_corpus(target: Path, copies: int) -> Path:
                 head, *paras = section.split("\n\n")
                 rng.shuffle(paras)
                 shuffled.append("\n\n".join([head, *paras]))
-            new_front = re.sub(r"(?m)^id: (.*)$", rf"id: \1-v{n}", front)
-            new_front = re.sub(r"(?m)^source_url: (.*)$", rf"source_url: \1#v{n}", new_front)
+            new_front = re.sub(r'(?m)^id: "?([^"\n]+?)"?$', rf'id: "\1-v{n}"', front)
+            new_front = re.sub(r'(?m)^source_url: "?([^"\n]+?)"?$', rf'source_url: "\1#v{n}"', new_front)
             (out / f"{source.stem}-v{n}.md").write_text(
                 f"---{new_front}---{''.join(shuffled)}", encoding="utf-8"
             )
@@ -57,7 +57,8 @@ def ingest_run(corpus: Path, embedder: object) -> tuple[float, float, int]:
         started = time.perf_counter()
         again = build_ingestor(settings, embedder=embedder).sync([corpus])  # type: ignore[arg-type]
         unchanged = time.perf_counter() - started
-        assert not report.failed and again.chunks_embedded == 0
+        assert not report.failed, report.failed[:3]
+        assert again.chunks_embedded == 0
         return full, unchanged, report.chunks_embedded
     finally:
         shutil.rmtree(data, ignore_errors=True)
