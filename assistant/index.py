@@ -63,6 +63,7 @@ class SearchIndex:
             )
             self.bm25.index(token_ids, show_progress=False)
             self.idf = self._idf(token_ids)
+        self._max_idf = max(self.idf.values(), default=1.0)
 
     def _idf(self, token_ids: Any) -> dict[str, float]:
         vocab = self.tokenizer.get_vocab_dict()
@@ -103,7 +104,7 @@ class SearchIndex:
         return cached
 
     def term_idf(self, term: str) -> float:
-        return self.idf.get(term, max(self.idf.values(), default=1.0))
+        return self.idf.get(term, self._max_idf)
 
 
 class IndexHolder:

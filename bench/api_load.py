@@ -98,12 +98,15 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
+        while True:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the API did not become ready; see bench/out/api_server.log")
             try:
                 if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
-                time.sleep(0.5)
+                pass
+            time.sleep(0.5)
         asyncio.run(load(url, questions, 4, 40))  # warm every worker
         levels = [asyncio.run(load(url, questions, c, n)) for c, n in LEVELS]
     finally:

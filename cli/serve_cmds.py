@@ -28,6 +28,12 @@ def serve(
     """Start the answer API (FastAPI on uvicorn). Docs at http://HOST:PORT/docs."""
     import uvicorn
 
+    from core.db import Database
+
+    settings = Settings()
+    with user_errors():
+        # Migrate once here, so several workers never race to create the same tables.
+        Database(settings.sqlalchemy_url, settings.log_questions, settings.log_retention_days).migrate()
     console.print(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     uvicorn.run(
         "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning"
