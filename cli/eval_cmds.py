@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.table import Table
 
 from cli.common import EXIT_PARTIAL, console, err_console, user_errors
 from core.settings import Settings
@@ -83,12 +82,3 @@ def _thumbs_down(settings: Settings) -> list[dict[str, object]]:
         return [vars(r) for r in db.list_feedback("down", limit=1000)]
     except StoreUnavailableError:
         return []
-
-
-def print_table(rows: dict[str, float]) -> None:
-    table = Table(show_header=True)
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    for k, v in rows.items():
-        table.add_row(k, f"{v:.3f}")
-    console.print(table)

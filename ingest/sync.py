@@ -157,12 +157,12 @@ class Ingestor:
         # to load this time keeps its previous version, so bad input never loses indexed content.
         for doc_id, versions in sorted(existing.items()):
             if doc_id in seen_ids:
-                stale = [v for v in versions if v is not self.store.live_version(versions)]
+                live = self.store.live_version(versions)
+                stale = [v for v in versions if v is not live]
                 if stale and not dry_run:
                     collection.delete(ids=[cid for v in stale for cid in v.chunk_ids])
                 continue
-            sample = versions[0]
-            source_path = self._source_path(collection, sample) if collection is not None else ""
+            source_path = versions[0].source_path
             if source_path in failed_paths or not _within(source_path, found.roots):
                 continue
             report.removed.append(doc_id)
@@ -176,10 +176,6 @@ class Ingestor:
                 self.store.bump_generation(self.store.collection())
         report.seconds = time.perf_counter() - started
         return report
-
-    def _source_path(self, collection: Any, version: DocVersion) -> str:
-        got = collection.get(ids=version.chunk_ids[:1], include=["metadatas"])
-        return str(got["metadatas"][0].get("source_path", "")) if got["ids"] else ""
 
     def _load_changed(
         self,
