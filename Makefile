@@ -19,7 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# One pip call, with torch pinned exactly, so pip never swaps in a CUDA build.
 	$(BIN)/pip install -q -r requirements.lock torch==2.13.0 -e '.[dev]'
-	# The int8 ONNX Runtime embedder (HALN_EMBEDDER=onnx-int8), exported from the bundled weights.
+	# ONNX Runtime exports of the bundled weights: fp32 for question vectors, int8 for HALN_EMBEDDER=onnx-int8.
 	$(BIN)/python -m core.onnx_embedder export
 	touch $(STAMP)
 

@@ -1,7 +1,8 @@
-"""In-memory search index over the live chunks: a dense matrix and a BM25 index, with filter columns.
+"""In-memory search index over the live chunks: dense search, a BM25 index and filter columns.
 
 Chroma is the durable store; searching a snapshot in memory keeps filtered search fast (a boolean mask
-over numpy columns) where Chroma's own `where` search slows down on large collections.
+over numpy columns, passed into both searches) where Chroma's own `where` search slows down on large
+collections.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import bm25s
 import numpy as np
 
+from assistant.dense import DenseSearch
 from assistant.text import content_terms, split_sentences
 from core.errors import IndexMissingError
 from core.schemas import THEMES, SearchFilters
@@ -40,11 +42,16 @@ class SearchIndex:
         import Stemmer
 
         self.size = len(self.ids)
+        self.dense = DenseSearch(self.embeddings)
         self.doc_ids = np.array([str(m["doc_id"]) for m in self.metadatas], dtype=object)
-        self.columns = {
-            name: np.array([str(m[name]) for m in self.metadatas], dtype=object)
-            for name in ("doc_type", "nation", "org_type")
-        }
+        # Filter columns as category codes: a filter becomes a table lookup, not string comparisons.
+        self.columns: dict[str, tuple[list[str], np.ndarray]] = {}
+        for name in ("doc_type", "nation", "org_type"):
+            values = [str(m[name]) for m in self.metadatas]
+            categories = sorted(set(values))
+            position = {value: i for i, value in enumerate(categories)}
+            codes = np.fromiter((position[v] for v in values), dtype=np.int32, count=len(values))
+            self.columns[name] = (categories, codes)
         self.theme_matrix = np.zeros((self.size, len(THEMES)), dtype=bool)
         for row, meta in enumerate(self.metadatas):
             for theme in meta["themes"]:
@@ -89,7 +96,9 @@ class SearchIndex:
         for name in ("doc_type", "nation", "org_type"):
             wanted = getattr(filters, name)
             if wanted:
-                keep &= np.isin(self.columns[name], wanted)
+                categories, codes = self.columns[name]
+                allowed = np.array([c in wanted for c in categories], dtype=bool)
+                keep &= allowed[codes]
         if filters.themes:
             keep &= self.theme_matrix[:, [THEMES.index(t) for t in filters.themes]].any(axis=1)
         return keep

@@ -69,7 +69,7 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
-        from core.embedding import load_embedder
+        from core.embedding import embedder_from_settings
         from core.store import ChunkStore
 
         llm = None
@@ -82,7 +82,7 @@ class Assistant:
                 max_retries=settings.llm_max_retries,
                 max_tokens=settings.llm_max_tokens,
             )
-        embedder = embedder or load_embedder(settings.embed_batch_size, settings.embedder)
+        embedder = embedder or embedder_from_settings(settings)
         return cls(settings, IndexHolder(ChunkStore.from_settings(settings)), embedder, llm)
 
     # -- public entry points ---------------------------------------------------------------------

@@ -17,7 +17,7 @@ import httpx
 from common import ROOT, corpus_index, machine, p, save
 
 from assistant.service import Assistant
-from core.embedding import load_embedder
+from core.embedding import embedder_from_settings
 from core.settings import Settings
 from evals.questions import load_questions
 
@@ -69,7 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (default 2).")
     args = parser.parse_args()
-    embedder = load_embedder(Settings().embed_batch_size)
+    embedder = embedder_from_settings(Settings())
     data = corpus_index(embedder)
     settings = Settings(data_dir=data, corpus_dir=ROOT / "corpus")
     questions = [q.question for q in load_questions(ROOT / "evals/questions/dev.jsonl")]

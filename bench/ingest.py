@@ -17,7 +17,7 @@ from pathlib import Path
 from common import ROOT, machine, peak_rss_mb, save
 from ingest_bench_helpers import chunk_texts
 
-from core.embedding import load_embedder
+from core.embedding import embedder_from_settings
 from core.settings import Settings
 from ingest.sync import build_ingestor
 
@@ -71,7 +71,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     settings = Settings()
-    embedder = load_embedder(settings.embed_batch_size)
+    embedder = embedder_from_settings(settings)
     corpus = ROOT / "corpus"
 
     texts = chunk_texts(corpus, settings)

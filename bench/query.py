@@ -11,14 +11,17 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 from common import ROOT, corpus_index, machine, p, peak_rss_mb, save, timed
 
+from assistant.dense import top_rows
 from assistant.index import IndexHolder, SearchIndex
+from assistant.retrieval import CANDIDATES
 from assistant.service import Assistant
-from core.embedding import load_embedder
+from core.embedding import embedder_from_settings, load_embedder
 from core.schemas import SearchFilters
 from core.settings import Settings
 from core.store import ChunkStore
@@ -70,13 +73,27 @@ def chroma_collection(index: SearchIndex, path: Path) -> object:
     return collection
 
 
+def dense_recall(index: SearchIndex, vectors: list[np.ndarray], mask: np.ndarray | None) -> float:
+    """Share of the exact top-40 dense candidates that the index's dense search returns."""
+    found = 0
+    for vector in vectors:
+        scores = index.embeddings @ vector
+        if mask is not None:
+            scores = np.where(mask, scores, -np.inf)
+        truth = set(top_rows(scores, CANDIDATES).tolist())
+        found += len(truth & set(index.dense.search(vector, mask, CANDIDATES)))
+    return round(found / (CANDIDATES * len(vectors)), 4)
+
+
 def measure(
     index: SearchIndex, assistant: Assistant, questions: list[str], with_chroma: bool
 ) -> dict[str, float]:
     retriever = assistant.retriever
     embedder = assistant.embedder
     vectors = [embedder.embed_query(q) for q in questions]
-    out: dict[str, float] = {"chunks": index.size}
+    out: dict[str, float] = {"chunks": index.size, "dense_approximate": float(index.dense.approximate)}
+    out["dense_recall_at_40"] = dense_recall(index, vectors, None)
+    out["dense_recall_at_40_filtered"] = dense_recall(index, vectors, index.mask(FILTER))
     counter = iter(range(10**9))
 
     def next_q() -> str:
@@ -92,6 +109,8 @@ def measure(
         out[f"answer_{label}_p95_ms"] = p(answers, 95)
 
     out["floor_embed_p95_ms"] = p(timed(lambda: embedder.embed_query(next_q() + "   "), 200), 95)
+    torch_embedder = load_embedder(64, "torch", "torch")
+    out["torch_query_embed_p95_ms"] = p(timed(lambda: torch_embedder.embed_query(next_q() + "    "), 200), 95)
     tokens = [
         index.tokenizer.tokenize([q], update_vocab=False, return_as="ids", show_progress=False)
         for q in questions
@@ -139,15 +158,18 @@ def main() -> None:
     )
     args = parser.parse_args()
     settings = Settings()
-    embedder = load_embedder(settings.embed_batch_size)
+    embedder = embedder_from_settings(settings)
     base = real_index(embedder)
     questions = [q.question for q in load_questions(ROOT / "evals/questions/dev.jsonl")]
     sizes = [("1x", base.size), ("10x", base.size * 10), ("100x", base.size * 100), ("100k", args.max_chunks)]
     results: dict[str, object] = {"machine": machine()}
     for label, size in sizes:
+        started = time.perf_counter()
         index = base if size == base.size else synthetic(base, size)
+        build_s = round(time.perf_counter() - started, 1)
         assistant = Assistant(settings, IndexHolder(None, index=index), embedder)
         results[label] = measure(index, assistant, questions, with_chroma=label in ("1x", "100k"))
+        results[label]["index_build_s"] = build_s  # type: ignore[index]
         print(label, results[label], flush=True)
     results["peak_rss_mb"] = peak_rss_mb()
     save("query", results)

@@ -34,6 +34,11 @@ def serve(
     with user_errors():
         # Migrate once here, so several workers never race to create the same tables.
         Database(settings.sqlalchemy_url, settings.log_questions, settings.log_retention_days).migrate()
+    if settings.query_threads == 0:
+        from core.embedding import default_threads
+
+        # Workers share the cores; more embedding threads than cores per worker only contend.
+        os.environ["HALN_QUERY_THREADS"] = str(default_threads(workers))
     console.print(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     uvicorn.run(
         "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning"

@@ -30,6 +30,19 @@ class Settings(BaseSettings):
         "`make install`. Each has its own index; switch, then run `haln ingest`.",
     )
     embed_batch_size: int = Field(64, ge=1, le=1024, description="Chunks embedded per batch.")
+    query_runtime: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="How question vectors are computed with the torch embedder: onnx (default) uses the fp32 "
+        "ONNX Runtime export of the same weights made by `make install` (same vectors, about 3x faster "
+        "for one question); torch uses torch.",
+    )
+    query_threads: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="Threads used to embed one question. 0: the machine's cores shared out between "
+        "`haln serve` workers.",
+    )
     chunk_size: int = Field(256, ge=64, le=2048, description="Chunk size in tokens (SentenceSplitter).")
     chunk_overlap: int = Field(32, ge=0, le=512, description="Token overlap between neighbouring chunks.")
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are refused at ingest.")

@@ -313,7 +313,8 @@ def build_ingestor(settings: Settings, embedder: Embedder | None = None) -> Inge
 
     return Ingestor(
         store=ChunkStore.from_settings(settings),
-        embedder=embedder or LazyEmbedder(settings.embed_batch_size, settings.embedder),
+        embedder=embedder
+        or LazyEmbedder(settings.embed_batch_size, settings.embedder, settings.query_runtime),
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
         max_file_bytes=settings.max_file_bytes,

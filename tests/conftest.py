@@ -14,7 +14,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from assistant.index import IndexHolder
 from assistant.service import Assistant
-from core.embedding import MiniLMEmbedder, load_embedder
+from core.embedding import Embedder, load_embedder
 from core.settings import Settings
 from core.store import ChunkStore
 from ingest.sync import build_ingestor
@@ -35,8 +35,9 @@ SAMPLE_DOCS = [
 
 
 @pytest.fixture(scope="session")
-def embedder() -> MiniLMEmbedder:
-    return load_embedder(32)
+def embedder() -> Embedder:
+    """What `haln` runs by default: torch for ingest batches, the fp32 ONNX export for questions."""
+    return load_embedder(32, "torch", "onnx")
 
 
 def copy_docs(target: Path, docs: list[str] = SAMPLE_DOCS) -> Path:
@@ -97,7 +98,7 @@ The clinical commissioning group funded the garden's first polytunnel.
 
 
 @pytest.fixture(scope="session")
-def index_settings(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder) -> Settings:
+def index_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     root = tmp_path_factory.mktemp("assistant-index")
     corpus = copy_docs(root / "corpus")
     (corpus / "markdown" / "injected-garden-note.md").write_text(INJECTION_DOC, encoding="utf-8")
@@ -108,5 +109,5 @@ def index_settings(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmb
 
 
 @pytest.fixture(scope="session")
-def assistant(index_settings: Settings, embedder: MiniLMEmbedder) -> Assistant:
+def assistant(index_settings: Settings, embedder: Embedder) -> Assistant:
     return Assistant(index_settings, IndexHolder(ChunkStore.from_settings(index_settings)), embedder)

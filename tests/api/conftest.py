@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from core.embedding import MiniLMEmbedder
+from core.embedding import Embedder
 from core.settings import Settings
 from ingest.sync import build_ingestor
 from tests.cli_helpers import REPO, haln_env
@@ -63,7 +63,7 @@ def stop_api(api: RunningApi) -> None:
 
 
 @pytest.fixture(scope="session")
-def api_index(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder) -> tuple[Path, Path]:
+def api_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("api")
     corpus = copy_docs(root / "corpus")
     settings = Settings(data_dir=root / "data", corpus_dir=corpus, chroma_url=None)

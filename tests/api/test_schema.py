@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.embedding import MiniLMEmbedder
+from core.embedding import Embedder
 from core.settings import Settings
 from ingest.sync import build_ingestor
 from tests.api.conftest import RunningApi, start_api, stop_api
@@ -20,7 +20,7 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,re
 
 
 @pytest.fixture(scope="module")
-def open_api(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder) -> Iterator[RunningApi]:
+def open_api(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[RunningApi]:
     root = tmp_path_factory.mktemp("schema")
     corpus = copy_docs(
         root / "corpus", ["markdown/haln-vibrant-network-qa.md", "markdown/preston-spend-analysis-guide.md"]

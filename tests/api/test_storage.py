@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.db import AnswerLog, Database
-from core.embedding import MiniLMEmbedder
+from core.embedding import Embedder
 from core.schemas import Answer
 from core.settings import Settings
 from ingest.sync import build_ingestor
@@ -70,7 +70,7 @@ def test_question_logging_can_be_turned_off(tmp_path: Path) -> None:
     assert db.list_feedback()[0].question is None
 
 
-def test_api_on_postgresql_and_feedback_export(pg_url: str, tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+def test_api_on_postgresql_and_feedback_export(pg_url: str, tmp_path: Path, embedder: Embedder) -> None:
     corpus = copy_docs(tmp_path / "corpus", ["markdown/haln-vibrant-network-qa.md"])
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
     build_ingestor(settings, embedder=embedder).sync([corpus])
@@ -101,7 +101,7 @@ def test_api_on_postgresql_and_feedback_export(pg_url: str, tmp_path: Path, embe
 def test_readyz_is_503_with_a_reason_when_the_store_goes_down(
     chroma_server: str,  # noqa: F811
     tmp_path: Path,
-    embedder: MiniLMEmbedder,
+    embedder: Embedder,
 ) -> None:
     corpus = copy_docs(tmp_path / "corpus", ["markdown/haln-vibrant-network-qa.md"])
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus, chroma_url=chroma_server)

@@ -15,7 +15,7 @@ from assistant.index import IndexHolder
 from assistant.llm import LLMClient
 from assistant.service import Assistant, citations_are_valid
 from assistant.sources import RetrievedSource
-from core.embedding import MiniLMEmbedder
+from core.embedding import Embedder
 from core.settings import Settings
 from core.store import ChunkStore
 from tests.conftest import free_port
@@ -34,12 +34,12 @@ def llm_url() -> Iterator[str]:
         yield url
 
 
-def make_assistant(settings: Settings, embedder: MiniLMEmbedder, llm: LLMClient | None) -> Assistant:
+def make_assistant(settings: Settings, embedder: Embedder, llm: LLMClient | None) -> Assistant:
     return Assistant(settings, IndexHolder(ChunkStore.from_settings(settings)), embedder, llm)
 
 
 @pytest.fixture(scope="session")
-def llm_assistant(index_settings: Settings, embedder: MiniLMEmbedder, llm_url: str) -> Assistant:
+def llm_assistant(index_settings: Settings, embedder: Embedder, llm_url: str) -> Assistant:
     client = LLMClient(base_url=llm_url, model="smollm2", timeout_s=60, max_retries=0, max_tokens=200)
     return make_assistant(index_settings, embedder, client)
 
@@ -87,9 +87,7 @@ def test_llm_condenses_followups(llm_assistant: Assistant) -> None:
     assert citations_are_valid(answer)
 
 
-def test_timeout_falls_back_to_extractive(
-    index_settings: Settings, embedder: MiniLMEmbedder, llm_url: str
-) -> None:
+def test_timeout_falls_back_to_extractive(index_settings: Settings, embedder: Embedder, llm_url: str) -> None:
     client = LLMClient(base_url=llm_url, model="smollm2", timeout_s=0.001, max_retries=0)
     answer = make_assistant(index_settings, embedder, client).answer(QUESTION, backend="llm")
     assert answer.backend == "extractive" and not answer.refused
@@ -97,7 +95,7 @@ def test_timeout_falls_back_to_extractive(
     assert citations_are_valid(answer)
 
 
-def test_server_down_falls_back_to_extractive(index_settings: Settings, embedder: MiniLMEmbedder) -> None:
+def test_server_down_falls_back_to_extractive(index_settings: Settings, embedder: Embedder) -> None:
     client = LLMClient(base_url=f"http://127.0.0.1:{free_port()}/v1", model="x", timeout_s=2, max_retries=1)
     answer = make_assistant(index_settings, embedder, client).answer(QUESTION, backend="llm")
     assert answer.backend == "extractive"
@@ -114,9 +112,7 @@ class ScriptedLLM(LLMClient):
         return self.reply
 
 
-def test_invalid_citations_from_the_model_are_removed(
-    index_settings: Settings, embedder: MiniLMEmbedder
-) -> None:
+def test_invalid_citations_from_the_model_are_removed(index_settings: Settings, embedder: Embedder) -> None:
     client = ScriptedLLM(base_url="http://127.0.0.1:9/v1", model="scripted")
     assistant = make_assistant(index_settings, embedder, client)
     client.reply = (

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from core.embedding import MiniLMEmbedder
+from core.embedding import Embedder
 from core.errors import StoreUnavailableError
 from core.settings import Settings
 from core.store import ChunkStore
@@ -61,7 +61,7 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
 
 
 def test_ingest_and_read_through_a_chroma_server(
-    chroma_server: str, tmp_path: Path, sample_corpus: Path, embedder: MiniLMEmbedder
+    chroma_server: str, tmp_path: Path, sample_corpus: Path, embedder: Embedder
 ) -> None:
     settings = Settings(data_dir=tmp_path / "unused", chroma_url=chroma_server)
     report = build_ingestor(settings, embedder=embedder).sync([sample_corpus])

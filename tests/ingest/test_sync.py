@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.embedding import MiniLMEmbedder
+from core.embedding import Embedder
 from core.errors import IndexMismatchError, IndexMissingError
 from core.settings import Settings
 from core.store import ChunkStore
@@ -17,7 +17,7 @@ from tests.conftest import SAMPLE_DOCS
 N_DOCS = len(SAMPLE_DOCS)
 
 
-def ingestor_for(settings: Settings, embedder: MiniLMEmbedder) -> Ingestor:
+def ingestor_for(settings: Settings, embedder: Embedder) -> Ingestor:
     return build_ingestor(settings, embedder=embedder)
 
 
@@ -32,7 +32,7 @@ def all_chunk_ids(settings: Settings) -> list[str]:
 
 
 def test_first_sync_indexes_every_format_with_metadata(
-    settings: Settings, sample_corpus: Path, embedder: MiniLMEmbedder
+    settings: Settings, sample_corpus: Path, embedder: Embedder
 ) -> None:
     report = ingestor_for(settings, embedder).sync([sample_corpus])
     assert len(report.added) == N_DOCS and not report.failed
@@ -50,7 +50,7 @@ def test_first_sync_indexes_every_format_with_metadata(
 
 
 def test_repeat_sync_skips_unchanged_and_never_duplicates(
-    settings: Settings, sample_corpus: Path, embedder: MiniLMEmbedder
+    settings: Settings, sample_corpus: Path, embedder: Embedder
 ) -> None:
     ingestor = ingestor_for(settings, embedder)
     ingestor.sync([sample_corpus])
@@ -63,7 +63,7 @@ def test_repeat_sync_skips_unchanged_and_never_duplicates(
 
 
 def test_edit_replaces_chunks_and_delete_removes(
-    settings: Settings, sample_corpus: Path, embedder: MiniLMEmbedder
+    settings: Settings, sample_corpus: Path, embedder: Embedder
 ) -> None:
     ingestor = ingestor_for(settings, embedder)
     ingestor.sync([sample_corpus])
@@ -91,7 +91,7 @@ def test_edit_replaces_chunks_and_delete_removes(
 
 
 def test_bad_files_fail_alone_and_lose_nothing(
-    settings: Settings, sample_corpus: Path, embedder: MiniLMEmbedder
+    settings: Settings, sample_corpus: Path, embedder: Embedder
 ) -> None:
     ingestor = ingestor_for(settings, embedder)
     ingestor.sync([sample_corpus])
@@ -116,16 +116,14 @@ def test_bad_files_fail_alone_and_lose_nothing(
     assert not report.removed
 
 
-def test_dry_run_writes_nothing(settings: Settings, sample_corpus: Path, embedder: MiniLMEmbedder) -> None:
+def test_dry_run_writes_nothing(settings: Settings, sample_corpus: Path, embedder: Embedder) -> None:
     report = ingestor_for(settings, embedder).sync([sample_corpus], dry_run=True)
     assert len(report.added) == N_DOCS and report.chunks_embedded == 0
     with pytest.raises(IndexMissingError, match="haln ingest"):
         ChunkStore.from_settings(settings).load()
 
 
-def test_changed_chunking_needs_rebuild(
-    settings: Settings, sample_corpus: Path, embedder: MiniLMEmbedder
-) -> None:
+def test_changed_chunking_needs_rebuild(settings: Settings, sample_corpus: Path, embedder: Embedder) -> None:
     ingestor_for(settings, embedder).sync([sample_corpus])
     other = settings.model_copy(update={"chunk_size": 128})
     with pytest.raises(IndexMismatchError, match="haln ingest --rebuild"):

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.embedding import MiniLMEmbedder
+from core.embedding import Embedder
 from core.settings import Settings
 from ingest.sync import build_ingestor
 from tests.api.conftest import RunningApi, start_api, stop_api
@@ -16,7 +16,7 @@ ADMIN = "ui-admin"
 
 
 @pytest.fixture(scope="session")
-def ui_api(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder) -> Iterator[RunningApi]:
+def ui_api(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[RunningApi]:
     root = tmp_path_factory.mktemp("ui")
     corpus = copy_docs(root / "corpus")
     settings = Settings(data_dir=root / "data", corpus_dir=corpus)
