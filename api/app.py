@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import CapacityLimiter
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -55,7 +56,13 @@ def create_app(
         helper = assistant or Assistant.from_settings(settings)
         jobs = JobManager()
         app.state.haln = AppState(
-            settings, helper, db, jobs, RateLimiter(settings.rate_limit_per_minute), metrics
+            settings,
+            helper,
+            db,
+            jobs,
+            RateLimiter(settings.rate_limit_per_minute),
+            metrics,
+            CapacityLimiter(settings.answer_threads),
         )
         try:
             helper.index.get()  # warm the index; an empty or missing one is reported by /readyz

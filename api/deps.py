@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+from anyio import CapacityLimiter
 from fastapi import Depends, Request
 
 from api.jobs import JobManager
@@ -23,9 +24,20 @@ class AppState:
     jobs: JobManager
     limiter: RateLimiter
     metrics: Metrics
+    answer_slots: CapacityLimiter
+
+    def slots_for(self, backend: str | None) -> CapacityLimiter | None:
+        """Extractive answers are CPU-bound: they take turns for a few slots in arrival order, because
+        many threads fighting over the GIL serve the same total with a much longer tail. LLM answers
+        mostly wait on the model server, so they use the shared thread pool."""
+        chosen = backend or self.settings.backend
+        if chosen == "llm" and self.assistant.llm is not None:
+            return None
+        return self.answer_slots
 
 
-def get_state(request: Request) -> AppState:
+# The dependencies below never block, so they are async: sync ones would each take a thread-pool hop.
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.haln
     return state
 
@@ -33,14 +45,14 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def client_identity(request: Request, state: StateDep) -> str:
+async def client_identity(request: Request, state: StateDep) -> str:
     """API key check, then the per-client rate limit."""
     client = check_client_key(request, state.settings.api_key_set)
     state.limiter.check(client)
     return client
 
 
-def require_admin(request: Request, state: StateDep) -> None:
+async def require_admin(request: Request, state: StateDep) -> None:
     check_admin(request, state.settings.admin_api_key)
 
 

@@ -9,9 +9,7 @@ import uuid
 from contextvars import ContextVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -74,39 +72,46 @@ def configure_logging(level: int = logging.INFO) -> None:
     logger.propagate = False
 
 
-class RequestContext(BaseHTTPMiddleware):
-    """Request id (from X-Request-ID or new), access log line, and per-route metrics."""
+class RequestContext:
+    """Request id (from X-Request-ID or new), access log line, and per-route metrics.
 
-    def __init__(self, app: object, metrics: Metrics) -> None:
-        super().__init__(app)  # type: ignore[arg-type]
+    A plain ASGI middleware rather than Starlette's BaseHTTPMiddleware, which adds a task and a memory
+    stream to every request; the timing here also covers a streamed body to its last byte."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
         self.metrics = metrics
         self.log = logging.getLogger("haln.access")
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        rid = headers.get(b"x-request-id", b"").decode("latin-1") or uuid.uuid4().hex
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", rid.encode("latin-1")),
+                ]
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            response.headers["X-Request-ID"] = rid
-            return response
+            await self.app(scope, receive, send_with_id)
         finally:
-            route = request.scope.get("route")
+            route = scope.get("route")
             path = getattr(route, "path", "unmatched")
             elapsed = time.perf_counter() - started
-            self.metrics.requests.labels(path, request.method, str(status)).inc()
+            method = scope.get("method", "-")
+            self.metrics.requests.labels(path, method, str(status)).inc()
             self.metrics.latency.labels(path).observe(elapsed)
-            self.log.info(
-                "request",
-                extra={
-                    "fields": {
-                        "method": request.method,
-                        "path": path,
-                        "status": status,
-                        "ms": round(elapsed * 1000, 1),
-                    }
-                },
-            )
+            fields = {"method": method, "path": path, "status": status, "ms": round(elapsed * 1000, 1)}
+            self.log.info("request", extra={"fields": fields})
             request_id.reset(token)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.draft import Block, Claim, Draft
 from assistant.index import SearchIndex
@@ -61,18 +62,13 @@ class ExtractiveComposer:
             rank_prior = 1.0 / (1 + position)
             chunk = self.index.sentences(source.row)
             for order, (sentence, terms) in enumerate(zip(chunk.sentences, chunk.terms, strict=True)):
-                words = len(sentence.split())
-                if (
-                    words < 6
-                    or words > 70
-                    or sentence.endswith((":", ";", ","))
-                    or BOILERPLATE.search(sentence)
-                    or INSTRUCTION_LIKE.search(sentence)
-                ):
+                quotable = quotable_form(sentence)
+                if quotable is None:
                     continue
+                text, bonus = quotable
                 overlap = sum(w for t, w in weights.items() if t in terms) / total
-                score = overlap + 0.35 * rank_prior + 0.1 * source.hit.dense + specificity(sentence)
-                out.append(ScoredSentence(_finish(sentence), position, score, order))
+                score = overlap + 0.35 * rank_prior + 0.1 * source.hit.dense + bonus
+                out.append(ScoredSentence(text, position, score, order))
         return out
 
     # -- answer shapes -------------------------------------------------------------------------
@@ -161,6 +157,23 @@ class ExtractiveComposer:
                 Block("bullets", reading, heading="Tools and further reading"),
             ]
         )
+
+
+@lru_cache(maxsize=65_536)
+def quotable_form(sentence: str) -> tuple[str, float] | None:
+    """The sentence as it would be quoted and its specificity bonus, or None when it is unfit to quote
+    (too short or long, a fragment, boilerplate, instruction-like). Cached: the same chunks come back
+    for many questions, and these regexes were a tenth of an answer's time."""
+    words = len(sentence.split())
+    if (
+        words < 6
+        or words > 70
+        or sentence.endswith((":", ";", ","))
+        or BOILERPLATE.search(sentence)
+        or INSTRUCTION_LIKE.search(sentence)
+    ):
+        return None
+    return _finish(sentence), specificity(sentence)
 
 
 def specificity(sentence: str) -> float:

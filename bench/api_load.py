@@ -12,9 +12,10 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
-from common import ROOT, corpus_index, machine, p, save
+from common import OUT, ROOT, corpus_index, machine, p, save
 
 from assistant.service import Assistant
 from core.embedding import embedder_from_settings
@@ -65,9 +66,54 @@ async def load(url: str, questions: list[str], concurrency: int, total: int) -> 
     }
 
 
+def serve_and_load(data: Path, workers: int, questions: list[str]) -> list[dict[str, float]]:
+    """Start `haln serve --workers N` on a free loopback port, warm it, and run every load level."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "HALN_DATA_DIR": str(data),
+        "HALN_RATE_LIMIT_PER_MINUTE": "1000000",
+        "HALN_LOG_QUESTIONS": "false",
+        "PYTHONPATH": str(ROOT),
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    log_path = OUT / f"api_server_{workers}w.log"
+    with log_path.open("w", encoding="utf-8") as server_log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", str(workers)],
+            cwd=ROOT,
+            env=env,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the API did not become ready; see {log_path}")
+                try:
+                    if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.5)
+            asyncio.run(load(url, questions, 4, 40))  # warm every worker
+            return [asyncio.run(load(url, questions, c, n)) for c, n in LEVELS]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (default 2).")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="uvicorn worker counts to measure, one server each (default: 1 2).",
+    )
     args = parser.parse_args()
     embedder = embedder_from_settings(Settings())
     data = corpus_index(embedder)
@@ -80,51 +126,19 @@ def main() -> None:
         assistant.answer(questions[n % len(questions)])
     in_process = 200 / (time.perf_counter() - started)
 
-    port = free_port()
-    env = {
-        **os.environ,
-        "HALN_DATA_DIR": str(data),
-        "HALN_RATE_LIMIT_PER_MINUTE": "1000000",
-        "HALN_LOG_QUESTIONS": "false",
-        "PYTHONPATH": str(ROOT),
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", str(args.workers)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the API did not become ready; see bench/out/api_server.log")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        asyncio.run(load(url, questions, 4, 40))  # warm every worker
-        levels = [asyncio.run(load(url, questions, c, n)) for c, n in LEVELS]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    results = {
-        "machine": machine(),
-        "workers": args.workers,
-        "in_process_answers_per_s": round(in_process, 2),
-        "levels": levels,
-        "ratio_to_in_process": {
-            str(lv["concurrency"]): round(lv["answers_per_s"] / in_process, 3) for lv in levels
-        },
-    }
+    runs = []
+    for workers in args.workers:
+        levels = serve_and_load(data, workers, questions)
+        ratios = {str(lv["concurrency"]): round(lv["answers_per_s"] / in_process, 3) for lv in levels}
+        runs.append({"workers": workers, "levels": levels, "ratio_to_in_process": ratios})
+    results = {"machine": machine(), "in_process_answers_per_s": round(in_process, 2), "runs": runs}
     save("api_load", results)
     print(f"in-process answer(): {in_process:.1f}/s")
-    for lv in levels:
-        print(lv, "ratio", results["ratio_to_in_process"][str(lv["concurrency"])])
+    for run in runs:
+        for lv in run["levels"]:
+            print(
+                f"workers={run['workers']}", lv, "ratio", run["ratio_to_in_process"][str(lv["concurrency"])]
+            )
 
 
 if __name__ == "__main__":

@@ -37,8 +37,8 @@ def serve(
     if settings.query_threads == 0:
         from core.embedding import default_threads
 
-        # Workers share the cores; more embedding threads than cores per worker only contend.
-        os.environ["HALN_QUERY_THREADS"] = str(default_threads(workers))
+        # Answers in flight share the cores; more embedding threads than that only contend.
+        os.environ["HALN_QUERY_THREADS"] = str(default_threads(workers * settings.answer_threads))
     console.print(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     uvicorn.run(
         "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning"

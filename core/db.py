@@ -24,6 +24,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    insert,
     select,
     text,
 )
@@ -118,18 +119,19 @@ class Database:
 
     def log_answer(self, question: str, answer: Answer, latency_ms: float) -> str:
         answer_id = str(uuid.uuid4())
-        row = AnswerLog(
-            id=answer_id,
-            created_at=utcnow(),
-            question=question if self.log_questions else None,
-            backend=answer.backend,
-            refused=answer.refused,
-            confidence=answer.confidence,
-            latency_ms=latency_ms,
-            cited_sources=json.dumps([c.source_url for c in answer.citations]),
-        )
-        with Session(self.engine) as session, session.begin():
-            session.add(row)
+        row = {
+            "id": answer_id,
+            "created_at": utcnow(),
+            "question": question if self.log_questions else None,
+            "backend": answer.backend,
+            "refused": answer.refused,
+            "confidence": answer.confidence,
+            "latency_ms": latency_ms,
+            "cited_sources": json.dumps([c.source_url for c in answer.citations]),
+        }
+        # A Core insert: the ORM's unit of work cost a sixth of the API's CPU time under load.
+        with self.engine.begin() as connection:
+            connection.execute(insert(AnswerLog), [row])
         return answer_id
 
     def purge_old(self) -> int:
@@ -183,6 +185,8 @@ class Database:
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL still survives an application crash; it skips an fsync on every answer logged.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

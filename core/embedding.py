@@ -144,9 +144,9 @@ def embedder_name(kind: str) -> str:
     return MODEL_NAME if kind == "torch" else f"{MODEL_NAME}+{kind}"
 
 
-def default_threads(workers: int = 1) -> int:
-    """Threads per process for one embedding: the cores shared out between the serving workers."""
-    return max(1, (os.cpu_count() or 1) // max(1, workers))
+def default_threads(concurrent: int = 1) -> int:
+    """Threads for one embedding: the cores shared out between the embeddings that run at once."""
+    return max(1, (os.cpu_count() or 1) // max(1, concurrent))
 
 
 @lru_cache(maxsize=8)

@@ -40,8 +40,8 @@ class Settings(BaseSettings):
         0,
         ge=0,
         le=64,
-        description="Threads used to embed one question. 0: the machine's cores shared out between "
-        "`haln serve` workers.",
+        description="Threads used to embed one question. 0: all cores, or under `haln serve` the cores "
+        "shared out between its workers' answer threads.",
     )
     chunk_size: int = Field(256, ge=64, le=2048, description="Chunk size in tokens (SentenceSplitter).")
     chunk_overlap: int = Field(32, ge=0, le=512, description="Token overlap between neighbouring chunks.")
@@ -51,6 +51,13 @@ class Settings(BaseSettings):
         "extractive", description="Answer backend: offline extractive composer, or an OpenAI-compatible LLM."
     )
     top_k: int = Field(8, ge=1, le=30, description="Sources retrieved per question.")
+    answer_threads: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Extractive answers computed at once in each API worker; others wait in arrival "
+        "order. Two keep a core busy while the other answer embeds its question; more only contend.",
+    )
     refusal_threshold: float = Field(
         0.45,
         ge=0,

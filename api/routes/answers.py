@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Iterator
 
+from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
@@ -63,7 +64,7 @@ def _sse(event: str, data: object) -> str:
         200: {"content": {"text/event-stream": {}}, "description": "Answer, or an SSE stream"},
     },
 )
-def post_answer(body: AnswerRequest, request: Request, state: StateDep, _client: ClientDep) -> object:
+async def post_answer(body: AnswerRequest, request: Request, state: StateDep, _client: ClientDep) -> object:
     """Answer a question with numbered citations to retrieved sources.
 
     With `"stream": true` (or `Accept: text/event-stream`) the reply is server-sent events:
@@ -73,12 +74,17 @@ def post_answer(body: AnswerRequest, request: Request, state: StateDep, _client:
     filters = body.filters or SearchFilters()
     wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
     if not wants_stream:
-        answer = state.assistant.answer(body.question, body.history, filters, body.backend, body.top_k)
-        answer_id = _record(state, body.question, answer, started)
-        return AnswerResponse(**answer.model_dump(), answer_id=answer_id)
+
+        def answer_and_record() -> AnswerResponse:
+            answer = state.assistant.answer(body.question, body.history, filters, body.backend, body.top_k)
+            answer_id = _record(state, body.question, answer, started)
+            return AnswerResponse(**answer.model_dump(), answer_id=answer_id)
+
+        return await to_thread.run_sync(answer_and_record, limiter=state.slots_for(body.backend))
 
     events = state.assistant.stream(body.question, body.history, filters, body.backend, body.top_k)
-    first = next(events)  # errors before the first byte still become proper HTTP errors
+    # Errors before the first byte still become proper HTTP errors.
+    first = await to_thread.run_sync(next, events, limiter=state.slots_for(body.backend))
 
     def generate() -> Iterator[str]:
         for event in _chain(first, events):
@@ -125,7 +131,7 @@ def _question_and_history(body: ChatCompletionRequest) -> tuple[str, list[ChatTu
         200: {"content": {"text/event-stream": {}}, "description": "Completion or SSE chunks"},
     },
 )
-def chat_completions(body: ChatCompletionRequest, state: StateDep, _client: ClientDep) -> object:
+async def chat_completions(body: ChatCompletionRequest, state: StateDep, _client: ClientDep) -> object:
     """OpenAI-compatible chat completions. The answer keeps its `[n]` markers and a `citations` field."""
     started = time.perf_counter()
     try:
@@ -135,8 +141,12 @@ def chat_completions(body: ChatCompletionRequest, state: StateDep, _client: Clie
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if not body.stream:
-        answer = state.assistant.answer(question, history)
-        answer_id = _record(state, question, answer, started)
+
+        def answer_and_record() -> tuple[Answer, str]:
+            answer = state.assistant.answer(question, history)
+            return answer, _record(state, question, answer, started)
+
+        answer, answer_id = await to_thread.run_sync(answer_and_record, limiter=state.slots_for(None))
         prompt_tokens = sum(len((m.content or "").split()) for m in body.messages)
         completion_tokens = len(answer.answer.split())
         return ChatCompletionResponse(
@@ -155,7 +165,7 @@ def chat_completions(body: ChatCompletionRequest, state: StateDep, _client: Clie
         )
 
     events = state.assistant.stream(question, history)
-    first = next(events)
+    first = await to_thread.run_sync(next, events, limiter=state.slots_for(None))
 
     def chunk(delta: dict[str, object], finish: str | None = None, **extra: object) -> str:
         payload = {
