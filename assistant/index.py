@@ -37,6 +37,7 @@ class SearchIndex:
     embeddings: np.ndarray
     generation: int = 0
     _sentences: dict[int, ChunkSentences] = field(default_factory=dict, repr=False)
+    _doc_rows: dict[str, list[int]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         import Stemmer
@@ -111,6 +112,15 @@ class SearchIndex:
             cached = ChunkSentences(sentences, [set(content_terms(s)) for s in sentences])
             self._sentences[row] = cached
         return cached
+
+    def rows_of(self, doc_id: str) -> list[int]:
+        """Rows of one document's chunks (the map is built on first use)."""
+        if self._doc_rows is None:
+            doc_rows: dict[str, list[int]] = {}
+            for row, doc in enumerate(self.doc_ids):
+                doc_rows.setdefault(str(doc), []).append(row)
+            self._doc_rows = doc_rows
+        return self._doc_rows.get(doc_id, [])
 
     def term_idf(self, term: str) -> float:
         return self.idf.get(term, self._max_idf)

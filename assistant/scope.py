@@ -2,7 +2,9 @@
 
 Clinical questions are refused outright. A question about a specific name, place or number that the
 corpus never mentions has its confidence cut: retrieval still finds something about the neighbouring
-topic, but not about that subject.
+topic, but not about that subject. So does a question asking for a figure about a named subject ("How
+much does Bristol spend locally?") when no top source gives a figure about it: the corpus may name
+Bristol elsewhere, but quoting someone else's number would be wrong.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import re
 
 from assistant.index import SearchIndex
-from assistant.text import STOPWORDS, stem
+from assistant.text import QUESTION_NOISE, STOPWORDS, stem
 
 CLINICAL = re.compile(
     r"\b(dose|doses|dosage|mg|milligrams?|prescrib\w*|prescription|diagnos\w*|symptoms?|medication|"
@@ -32,6 +34,32 @@ UNCOVERED_PENALTY = 0.4
 _SPECIFIC = re.compile(r"\b([A-Z][A-Za-z'’]+(?:\s+(?:and\s+)?[A-Z][A-Za-z'’]+)*|\d{4}|\d[\d,.]*\d%?)")
 
 
+FIGURE_QUESTION = re.compile(
+    r"\b(how (much|many)|what (percentage|proportion|share|year|rate|amount|number)|"
+    r"(by )?(what|which) year|how long)\b",
+    re.IGNORECASE,
+)
+# Words of a figure question that say when or how it is counted, not what is counted.
+FIGURE_NOISE = frozenset(
+    "year years yearly each per annual annually current currently last now today total roughly "
+    "approximately around typically usually make made difference".split()
+)
+_DIGIT = re.compile(r"\d")
+MIN_FIGURE_OVERLAP = 0.3
+YEAR_QUESTION = re.compile(r"\b((what|which) year|when)\b", re.IGNORECASE)
+_DATE = re.compile(
+    r"\b(\d{1,2}(st|nd|rd|th)? )?(January|February|March|April|May|June|July|August|September|October|"
+    r"November|December)( \d{1,2}(st|nd|rd|th)?\b,?)?( \d{4})?|\b(19|20)\d\d([/-]\d\d)?\b",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"\w\w+")
+
+
+def tokens(text: str) -> set[str]:
+    """Stemmed word tokens, split as the BM25 index splits them."""
+    return {stem(t) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS}
+
+
 def clinical_reason(question: str) -> str | None:
     match = CLINICAL.search(question)
     return match.group(0) if match else None
@@ -51,7 +79,7 @@ def question_entities(question: str) -> list[list[str]]:
             stem(token)
             for word in words
             if not re.match(r"^I['’]", word)
-            for token in re.findall(r"\w\w+", word.lower())  # tokenised as the BM25 index does
+            for token in _TOKEN.findall(word.lower())  # tokenised as the BM25 index does
             if token not in STOPWORDS and token not in GENERIC_CAPITALS
         ]
         if tokens:
@@ -62,3 +90,52 @@ def question_entities(question: str) -> list[list[str]]:
 def uncovered_entities(question: str, index: SearchIndex) -> list[str]:
     """Entity tokens that the corpus never mentions."""
     return [t for entity in question_entities(question) for t in entity if t not in index.idf]
+
+
+def figure_rows(question: str, index: SearchIndex, rows: list[int], look_at: int = 5) -> list[int] | None:
+    """For a question asking for a figure about a named subject: the chunks, from the top sources'
+    documents that name the subject, with a sentence giving a number about what was asked (retrieved
+    chunks first). Empty when there is none; None when the question is not that kind of question."""
+    if not FIGURE_QUESTION.search(question):
+        return None
+    subject = {t for entity in question_entities(question) for t in entity}
+    if not subject:
+        return None
+    weak = {stem(w) for w in FIGURE_NOISE | GENERIC_CAPITALS | QUESTION_NOISE}
+    asked = tokens(FIGURE_QUESTION.sub(" ", question)) - subject - weak
+    asks_when = bool(YEAR_QUESTION.search(question))
+    weights = {t: index.term_idf(t) for t in asked}
+    total = sum(weights.values())
+
+    def about_the_question(sentence: str) -> bool:
+        """The sentence shares enough of what was asked, weighted by rarity: "local" alone is not
+        enough to tie a number to "spend with local businesses"."""
+        if not total:
+            return True
+        return sum(w for t, w in weights.items() if t in tokens(sentence)) >= MIN_FIGURE_OVERLAP * total
+
+    def has_figure(row: int) -> bool:
+        return any(
+            # A date is not the figure asked for, unless the question asks when.
+            _DIGIT.search(sentence if asks_when else _DATE.sub(" ", sentence))
+            and about_the_question(sentence)
+            for sentence in index.sentences(row).sentences
+        )
+
+    top = rows[:look_at]
+    naming = [r for r in top if subject <= document_tokens(index, str(index.doc_ids[r]))]
+    found = [r for r in naming if has_figure(r)]
+    seen_docs: set[str] = set()
+    for row in naming:
+        doc = str(index.doc_ids[row])
+        if doc not in seen_docs:
+            seen_docs.add(doc)
+            found += [r for r in index.rows_of(doc) if r not in top and has_figure(r)]
+    return found
+
+
+def document_tokens(index: SearchIndex, doc_id: str) -> set[str]:
+    """Tokens of a document's title and all its live chunks."""
+    rows = index.rows_of(doc_id)
+    title = str(index.metadatas[rows[0]]["title"]) if rows else ""
+    return tokens(" ".join([title, *(index.texts[r] for r in rows)]))

@@ -16,7 +16,7 @@ from assistant.index import IndexHolder, SearchIndex
 from assistant.llm import NOT_COVERED, LLMClient, parse_answer
 from assistant.profile import AskerProfile, read_profile
 from assistant.retrieval import Hit, HybridRetriever, RetrievalConfig, RetrievalResult
-from assistant.scope import UNCOVERED_PENALTY, clinical_reason, uncovered_entities
+from assistant.scope import UNCOVERED_PENALTY, clinical_reason, figure_rows, uncovered_entities
 from assistant.sources import RetrievedSource, to_sources
 from assistant.support import check_support
 from core.embedding import Embedder
@@ -145,7 +145,10 @@ class Assistant:
 
         result = self.retriever.retrieve(index, standalone, top_k or self.settings.top_k, filters, profile)
         timings.update(result.timings_ms)
-        confidence = self._confidence(question, index, result)
+        figures = figure_rows(question, index, [h.row for h in result.hits])
+        confidence = self._confidence(question, index, result, figure_found=figures != [])
+        if figures:
+            result.hits = self._with_figure(index, standalone, result.hits, figures[0])
         hits = self._with_guidance_and_examples(index, standalone, result, filters, profile)
         sources = to_sources(index, hits)
         if not result.hits or confidence < self.settings.refusal_threshold:
@@ -235,9 +238,30 @@ class Assistant:
             hits.extend(h for h in extra.hits if h.row not in known)
         return hits
 
-    def _confidence(self, question: str, index: SearchIndex, result: RetrievalResult) -> float:
+    def _with_figure(self, index: SearchIndex, query: str, hits: list[Hit], row: int) -> list[Hit]:
+        """The chunk giving the asked-for figure, placed right after the best hit of its document,
+        when retrieval ranked a neighbouring chunk of that document instead."""
+        if any(h.row == row for h in hits):
+            return hits
+        doc = index.doc_ids[row]
+        at = next((i + 1 for i, h in enumerate(hits) if index.doc_ids[h.row] == doc), 0)
+        vector = self.retriever.embed_query(query)  # cached: no second embedding
+        dense = float(index.embeddings[row] @ vector)
+        figure = Hit(
+            row=row,
+            score=hits[at - 1].score if at else 0.0,
+            dense=dense,
+            bm25=0.0,
+            dense_rank=None,
+            bm25_rank=None,
+        )
+        return [*hits[:at], figure, *hits[at:]]
+
+    def _confidence(
+        self, question: str, index: SearchIndex, result: RetrievalResult, figure_found: bool = True
+    ) -> float:
         confidence = result.confidence
-        if uncovered_entities(question, index):
+        if uncovered_entities(question, index) or not figure_found:
             confidence *= UNCOVERED_PENALTY
         return round(confidence, 4)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -156,11 +157,24 @@ def results_md(ingest: dict, query: dict, api: dict, emb: dict) -> str:
     return "\n".join(lines)
 
 
+def saved(script: str) -> dict:
+    path = OUT / script.replace(".py", ".json")
+    if not path.exists():
+        raise SystemExit(f"no saved results at {path}: run it first (python bench/run_all.py)")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def main() -> None:
-    ingest = run("ingest.py")
-    query = run("query.py")
-    api = run("api_load.py")
-    emb = run("embedder.py")
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=SCRIPTS,
+        help="Run only these benchmarks; the others' last saved results (bench/out/*.json) are reused.",
+    )
+    args = parser.parse_args()
+    chosen = args.only or SCRIPTS
+    ingest, query, api, emb = (run(s) if s in chosen else saved(s) for s in SCRIPTS)
     chart(ingest, query)
     (ROOT / "bench" / "RESULTS.md").write_text(results_md(ingest, query, api, emb), encoding="utf-8")
     print("wrote bench/RESULTS.md")
