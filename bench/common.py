@@ -47,10 +47,16 @@ def machine() -> dict[str, Any]:
     }
 
 
-def save(name: str, data: dict[str, Any]) -> Path:
+def save(name: str, data: dict[str, Any], echo: bool = False) -> Path:
+    """Write bench/out/NAME.json; with echo, also print every figure but the machine description."""
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{name}.json"
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    if echo:
+        width = max(len(key) for key in data) + 2
+        for key, value in data.items():
+            if key != "machine":
+                print(f"{key:{width}s} {value}")
     return path
 
 

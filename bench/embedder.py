@@ -85,10 +85,7 @@ def main() -> None:
             latency["onnx_fp32"]["p95_ms"] / latency["torch"]["p95_ms"], 3
         ),
     }
-    save("embedder", results)
-    for key, value in results.items():
-        if key != "machine":
-            print(f"{key:32s} {value}")
+    save("embedder", results, echo=True)
 
 
 if __name__ == "__main__":

@@ -116,10 +116,7 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     results["peak_rss_mb"] = peak_rss_mb()
-    save("ingest", results)
-    for key, value in results.items():
-        if key != "machine":
-            print(f"{key:40s} {value}")
+    save("ingest", results, echo=True)
 
 
 if __name__ == "__main__":

@@ -3,14 +3,16 @@ sources, admin ingest, auth, rate limits, validation and body limits."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+from pathlib import Path
 
 import httpx
 import openai
 import pytest
 
-from tests.api.conftest import ADMIN_KEY, CLIENT_KEY, SPARE_KEY, RunningApi
+from tests.api.conftest import ADMIN_KEY, CLIENT_KEY, SPARE_KEY, RunningApi, start_api, stop_api
 
 QUESTION = "I'm a procurement lead at an NHS trust, where do I start with social value?"
 
@@ -211,3 +213,35 @@ def test_health_readiness_metrics_and_docs(api: RunningApi, client: httpx.Client
 def test_malformed_json_is_422_not_500(client: httpx.Client, path: str) -> None:
     response = client.post(path, content=b"{not json", headers={"Content-Type": "application/json"})
     assert response.status_code == 422
+
+
+def test_concurrent_answers_take_turns_and_all_complete(api_index: tuple[Path, Path]) -> None:
+    """With one answer slot, 12 simultaneous questions queue and each gets its own complete answer."""
+    data_dir, corpus = api_index
+    running = start_api(data_dir, corpus, HALN_ANSWER_THREADS="1", HALN_LOG_QUESTIONS="false")
+    questions = [
+        "What is the Lambeth GP Food Co-op?",
+        "How do I start with inclusive recruitment?",
+        "What has NHS Lanarkshire committed to as an anchor organisation?",
+    ] * 4
+
+    async def ask_all() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=running.url, timeout=60) as http:
+            return await asyncio.gather(
+                *(
+                    http.post("/v1/answer", json={"question": q}, headers={"X-Request-ID": f"req-{i}"})
+                    for i, q in enumerate(questions)
+                )
+            )
+
+    try:
+        responses = asyncio.run(ask_all())
+    finally:
+        stop_api(running)
+    assert [r.status_code for r in responses] == [200] * len(questions)
+    assert [r.headers["x-request-id"] for r in responses] == [f"req-{i}" for i in range(len(questions))]
+    bodies = [r.json() for r in responses]
+    assert len({b["answer_id"] for b in bodies}) == len(questions)
+    # The same question gets the same answer however the requests interleave.
+    for i, body in enumerate(bodies):
+        assert body["answer"] == bodies[i % 3]["answer"] and body["citations"]
