@@ -15,7 +15,8 @@ from assistant.index import SearchIndex
 from assistant.text import QUESTION_NOISE, STOPWORDS, stem
 
 CLINICAL = re.compile(
-    r"\b(dose|doses|dosage|mg|milligrams?|prescrib\w*|prescription|diagnos\w*|symptoms?|medication|"
+    # "Social prescribing" is community work, not medicine.
+    r"\b(dose|doses|dosage|mg|milligrams?|(?<!social )prescrib\w*|diagnos\w*|symptoms?|medication|"
     r"medicines?|antibiotics?|amoxicillin|paracetamol|ibuprofen|insulin|overdose|side effects?|"
     r"slurred speech|chest pain|stroke|seizure|rash|fever|infection|treat(ment)? for|"
     r"should i take|is it safe to take|first aid)\b",
@@ -34,9 +35,13 @@ UNCOVERED_PENALTY = 0.4
 _SPECIFIC = re.compile(r"\b([A-Z][A-Za-z'’]+(?:\s+(?:and\s+)?[A-Z][A-Za-z'’]+)*|\d{4}|\d[\d,.]*\d%?)")
 
 
+FIGURE_NOUNS = "percentage|proportion|share|year|rate|amount|number|figure|cost|price|total|salary|wage"
 FIGURE_QUESTION = re.compile(
-    r"\b(how (much|many)|what (percentage|proportion|share|year|rate|amount|number)|"
-    r"(by )?(what|which) year|how long)\b",
+    r"\b(how (much|many)|how long|(by )?(what|which) (" + FIGURE_NOUNS + r")"
+    # "What hourly rate does…", "what social return on investment figure has…": the noun must be
+    # followed by what a question about it needs, so "Which trusts share their land" is not one.
+    r"|(what|which)( [\w'’-]+){1,4}? (" + FIGURE_NOUNS + r")"
+    r"( (of|does|do|did|is|are|was|were|has|have|had|will|would|can|could|should|for|per)\b|\s*\?))",
     re.IGNORECASE,
 )
 # Words of a figure question that say when or how it is counted, not what is counted.
@@ -44,12 +49,21 @@ FIGURE_NOISE = frozenset(
     "year years yearly each per annual annually current currently last now today total roughly "
     "approximately around typically usually make made difference".split()
 )
-_DIGIT = re.compile(r"\d")
 MIN_FIGURE_OVERLAP = 0.3
 YEAR_QUESTION = re.compile(r"\b((what|which) year|when)\b", re.IGNORECASE)
+_MONTH = r"(?-i:January|February|March|April|May|June|July|August|September|October|November|December)"
+# Dates and years are not the figure asked for: "in 2019", "from 2018/19", "14 May 2020", "31/03/2023".
+# A four-digit number after a currency sign or before a count word ("2000 staff") is left alone.
 _DATE = re.compile(
-    r"\b(\d{1,2}(st|nd|rd|th)? )?(January|February|March|April|May|June|July|August|September|October|"
-    r"November|December)( \d{1,2}(st|nd|rd|th)?\b,?)?( \d{4})?|\b(19|20)\d\d([/-]\d\d)?\b",
+    r"\b(\d{1,2}(st|nd|rd|th)? )?" + _MONTH + r"( \d{1,2}(st|nd|rd|th)?\b,?)?( (19|20)\d\d)?"
+    r"|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+    r"|(?<![£$€\d,.])\b(19|20)\d\d([/–-]\d{2,4})?s?\b(?! (staff|people|jobs|employees|homes|trees|sites)\b)",
+    re.IGNORECASE,
+)
+# Counts written as words also answer "how many" ("three hospitals", "five years").
+_NUMBER = re.compile(
+    r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"hundreds|thousand|thousands|million|millions|billion|half|dozen)\b",
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"\w\w+")
@@ -107,20 +121,17 @@ def figure_rows(question: str, index: SearchIndex, rows: list[int], look_at: int
     weights = {t: index.term_idf(t) for t in asked}
     total = sum(weights.values())
 
-    def about_the_question(sentence: str) -> bool:
-        """The sentence shares enough of what was asked, weighted by rarity: "local" alone is not
-        enough to tie a number to "spend with local businesses"."""
-        if not total:
-            return True
-        return sum(w for t, w in weights.items() if t in tokens(sentence)) >= MIN_FIGURE_OVERLAP * total
-
     def has_figure(row: int) -> bool:
-        return any(
-            # A date is not the figure asked for, unless the question asks when.
-            _DIGIT.search(sentence if asks_when else _DATE.sub(" ", sentence))
-            and about_the_question(sentence)
-            for sentence in index.sentences(row).sentences
-        )
+        """A sentence of the chunk gives a number (a date is not the figure asked for, unless the
+        question asks when), and the chunk's number-giving sentences share enough of what was asked,
+        weighted by rarity: "local" alone does not tie a number to "spend with local businesses"."""
+        with_numbers = [
+            s for s in index.sentences(row).sentences if _NUMBER.search(s if asks_when else _DATE.sub(" ", s))
+        ]
+        if not with_numbers or not total:
+            return bool(with_numbers)
+        shared = set().union(*(tokens(s) for s in with_numbers))
+        return sum(w for t, w in weights.items() if t in shared) >= MIN_FIGURE_OVERLAP * total
 
     top = rows[:look_at]
     naming = [r for r in top if subject <= document_tokens(index, str(index.doc_ids[r]))]

@@ -145,6 +145,8 @@ class Assistant:
 
         result = self.retriever.retrieve(index, standalone, top_k or self.settings.top_k, filters, profile)
         timings.update(result.timings_ms)
+        # The question as asked: a follow-up's standalone form carries history words that would make
+        # "how much are they used?" look like a request for a figure about the earlier subject.
         figures = figure_rows(question, index, [h.row for h in result.hits])
         confidence = self._confidence(question, index, result, figure_found=figures != [])
         if figures:

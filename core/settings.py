@@ -33,15 +33,15 @@ class Settings(BaseSettings):
     query_runtime: Literal["onnx", "torch"] = Field(
         "onnx",
         description="How question vectors are computed with the torch embedder: onnx (default) uses the fp32 "
-        "ONNX Runtime export of the same weights made by `make install` (same vectors, about 3x faster "
+        "ONNX Runtime export of the same weights made by `make install` (same vectors, about 2.5x faster "
         "for one question); torch uses torch.",
     )
     query_threads: int = Field(
         0,
         ge=0,
         le=64,
-        description="Threads used to embed one question. 0: all cores, or under `haln serve` the cores "
-        "shared out between its workers' answer threads.",
+        description="Threads of the ONNX Runtime embedders (questions, small batches, the int8 embedder). "
+        "0: all cores, or under `haln serve` the cores shared out between its workers' answer threads.",
     )
     chunk_size: int = Field(256, ge=64, le=2048, description="Chunk size in tokens (SentenceSplitter).")
     chunk_overlap: int = Field(32, ge=0, le=512, description="Token overlap between neighbouring chunks.")

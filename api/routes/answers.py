@@ -74,13 +74,13 @@ async def post_answer(body: AnswerRequest, request: Request, state: StateDep, _c
     filters = body.filters or SearchFilters()
     wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
     if not wants_stream:
-
-        def answer_and_record() -> AnswerResponse:
-            answer = state.assistant.answer(body.question, body.history, filters, body.backend, body.top_k)
-            answer_id = _record(state, body.question, answer, started)
-            return AnswerResponse(**answer.model_dump(), answer_id=answer_id)
-
-        return await to_thread.run_sync(answer_and_record, limiter=state.slots_for(body.backend))
+        answer = await to_thread.run_sync(
+            lambda: state.assistant.answer(body.question, body.history, filters, body.backend, body.top_k),
+            limiter=state.slots_for(body.backend),
+        )
+        # The log write waits on the database, not the CPU: it does not hold an answer slot.
+        answer_id = await to_thread.run_sync(_record, state, body.question, answer, started)
+        return AnswerResponse(**answer.model_dump(), answer_id=answer_id)
 
     events = state.assistant.stream(body.question, body.history, filters, body.backend, body.top_k)
     # Errors before the first byte still become proper HTTP errors.
@@ -141,12 +141,10 @@ async def chat_completions(body: ChatCompletionRequest, state: StateDep, _client
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if not body.stream:
-
-        def answer_and_record() -> tuple[Answer, str]:
-            answer = state.assistant.answer(question, history)
-            return answer, _record(state, question, answer, started)
-
-        answer, answer_id = await to_thread.run_sync(answer_and_record, limiter=state.slots_for(None))
+        answer = await to_thread.run_sync(
+            lambda: state.assistant.answer(question, history), limiter=state.slots_for(None)
+        )
+        answer_id = await to_thread.run_sync(_record, state, question, answer, started)
         prompt_tokens = sum(len((m.content or "").split()) for m in body.messages)
         completion_tokens = len(answer.answer.split())
         return ChatCompletionResponse(

@@ -64,3 +64,12 @@ def test_selective_filters_are_searched_exactly(vectors: np.ndarray) -> None:
 
 def test_empty_index_returns_nothing() -> None:
     assert DenseSearch(np.zeros((0, 8), dtype=np.float32)).search(np.ones(8, dtype=np.float32), None, 5) == []
+
+
+def test_exact_filtered_search_agrees_for_small_and_large_shares(vectors: np.ndarray) -> None:
+    search = DenseSearch(vectors)
+    rng = np.random.default_rng(2)
+    query = vectors[11]
+    for share in (0.02, 0.6):  # copied subset, and masked full product
+        mask = rng.random(vectors.shape[0]) < share
+        assert search.search(query, mask, 25) == exact(vectors, query, mask, 25)

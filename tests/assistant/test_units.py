@@ -86,3 +86,21 @@ def test_staleness_needs_an_old_date_and_an_old_term() -> None:
     unrelated = _citation(3, "report", "nhs_trust", "2019", "Nothing about commissioning here.")
     warnings = staleness_warnings([old, new, unrelated], {})
     assert len(warnings) == 1 and warnings[0].startswith("[1]")
+
+
+def test_clinical_and_figure_questions_are_recognised() -> None:
+    from assistant.scope import FIGURE_QUESTION, clinical_reason
+
+    assert clinical_reason("What dose of amoxicillin should I give?") == "dose"
+    assert clinical_reason("What should I prescribe for a rash?") is not None
+    # Social prescribing is community work, not medicine.
+    assert clinical_reason("Where do I start with social prescribing in our GP practice?") is None
+    for question in (
+        "How many apprentices does the trust employ?",
+        "What hourly rate does Northumbria pay its apprentices?",
+        "What social return on investment figure has the co-op achieved?",
+        "By what year must the NHS reach net zero?",
+    ):
+        assert FIGURE_QUESTION.search(question), question
+    for question in ("What does a good anchor look like?", "Which networks could we join?"):
+        assert not FIGURE_QUESTION.search(question), question
