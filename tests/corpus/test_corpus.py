@@ -69,10 +69,17 @@ def test_documents_match_the_catalogue() -> None:
         assert meta.publisher == row["publisher"]
 
 
-def test_dev_questions_load_and_point_at_indexed_documents() -> None:
-    questions = load_questions(REPO / "evals/questions/dev.jsonl")
+@pytest.mark.parametrize(
+    ("name", "least", "unanswerable", "followups"), [("dev", 80, 10, 8), ("check", 40, 10, 0)]
+)
+def test_question_sets_load_and_point_at_indexed_documents(
+    name: str, least: int, unanswerable: int, followups: int
+) -> None:
+    questions = load_questions(REPO / f"evals/questions/{name}.jsonl")
     kinds = Counter(q.kind for q in questions)
-    assert len(questions) >= 80 and kinds["unanswerable"] >= 10 and kinds["followup"] >= 8
+    assert len(questions) >= least and kinds["unanswerable"] >= unanswerable
+    assert kinds["followup"] >= followups
+    assert len({q.id for q in questions}) == len(questions)
     urls = {str(read_metadata(p).source_url) for p in corpus_files()}
     for q in questions:
         assert set(q.expected_sources) <= urls, q.id
