@@ -79,33 +79,28 @@ class DenseSearch:
 
     def search(self, query: np.ndarray, mask: np.ndarray | None, k: int) -> list[int]:
         """Rows of the k closest vectors (inner product), best first, among rows where mask is True."""
-        if k <= 0 or self.vectors.shape[0] == 0:
+        selected = self.vectors.shape[0] if mask is None else int(mask.sum())
+        if k <= 0 or selected == 0:
             return []
         query = np.asarray(query, dtype=np.float32)
+        few_rows_kept = mask is not None and selected <= self.exact_subset_rows
+        if self._ivf is not None and not few_rows_kept:
+            rows = self._approximate(query, mask, k)
+            if len(rows) >= min(k, selected):
+                return rows
+            # The probed clusters held too few matching rows: search them all.
+        return self._exact(query, mask, k, selected)
+
+    def _exact(self, query: np.ndarray, mask: np.ndarray | None, k: int, selected: int) -> list[int]:
+        if mask is not None and selected * 4 <= mask.shape[0]:
+            # A small share of the rows: score just those (copying a large share costs more than
+            # scoring every row).
+            rows = np.flatnonzero(mask)
+            return [int(rows[i]) for i in top_rows(self.vectors[rows] @ query, k)]
+        scores = self.vectors @ query
         if mask is not None:
-            selected = int(mask.sum())
-            if selected == 0:
-                return []
-            if self._ivf is None or selected <= self.exact_subset_rows:
-                return self._exact_subset(query, mask, k)
-        elif self._ivf is None:
-            return self._exact(query, k)
-        rows = self._approximate(query, mask, k)
-        wanted = min(k, int(mask.sum()) if mask is not None else self.vectors.shape[0])
-        if len(rows) < wanted:  # the probed clusters held too few matching rows
-            return self._exact_subset(query, mask, k) if mask is not None else self._exact(query, k)
-        return rows
-
-    def _exact(self, query: np.ndarray, k: int) -> list[int]:
-        return [int(r) for r in top_rows(self.vectors @ query, k)]
-
-    def _exact_subset(self, query: np.ndarray, mask: np.ndarray, k: int) -> list[int]:
-        rows = np.flatnonzero(mask)
-        if rows.shape[0] * 4 > mask.shape[0]:  # copying a large share of the rows costs more than scoring all
-            scores = self.vectors @ query
             scores[~mask] = -np.inf
-            return [int(r) for r in top_rows(scores, min(k, rows.shape[0]))]
-        return [int(rows[i]) for i in top_rows(self.vectors[rows] @ query, k)]
+        return [int(r) for r in top_rows(scores, min(k, selected))]
 
     def _approximate(self, query: np.ndarray, mask: np.ndarray | None, k: int) -> list[int]:
         import faiss

@@ -134,14 +134,11 @@ def figure_rows(question: str, index: SearchIndex, rows: list[int], look_at: int
         return sum(w for t, w in weights.items() if t in shared) >= MIN_FIGURE_OVERLAP * total
 
     top = rows[:look_at]
-    naming = [r for r in top if subject <= document_tokens(index, str(index.doc_ids[r]))]
-    found = [r for r in naming if has_figure(r)]
-    seen_docs: set[str] = set()
-    for row in naming:
-        doc = str(index.doc_ids[row])
-        if doc not in seen_docs:
-            seen_docs.add(doc)
-            found += [r for r in index.rows_of(doc) if r not in top and has_figure(r)]
+    docs = list(dict.fromkeys(str(index.doc_ids[r]) for r in top))  # in retrieval order, each once
+    naming = [doc for doc in docs if subject <= document_tokens(index, doc)]
+    found = [r for r in top if str(index.doc_ids[r]) in naming and has_figure(r)]
+    for doc in naming:
+        found += [r for r in index.rows_of(doc) if r not in top and has_figure(r)]
     return found
 
 

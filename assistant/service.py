@@ -247,7 +247,7 @@ class Assistant:
             return hits
         doc = index.doc_ids[row]
         at = next((i + 1 for i, h in enumerate(hits) if index.doc_ids[h.row] == doc), 0)
-        vector = self.retriever.embed_query(query)  # cached: no second embedding
+        vector = self.retriever.embed_query(query)  # normally the vector just used, not re-embedded
         dense = float(index.embeddings[row] @ vector)
         figure = Hit(
             row=row,

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from cli.common import console, err_console, fail, user_errors
-from core.settings import Settings
+from core.settings import MAX_THREADS, Settings
 
 feedback_app = typer.Typer(help="Work with practitioners' feedback on answers.", no_args_is_help=True)
 UI_SCRIPT = Path(__file__).resolve().parent.parent / "ui" / "app.py"
@@ -38,7 +38,8 @@ def serve(
         from core.embedding import default_threads
 
         # Answers in flight share the cores; more embedding threads than that only contend.
-        os.environ["HALN_QUERY_THREADS"] = str(min(64, default_threads(workers * settings.answer_threads)))
+        threads = default_threads(workers * settings.answer_threads)
+        os.environ["HALN_QUERY_THREADS"] = str(min(MAX_THREADS, threads))
     console.print(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     uvicorn.run(
         "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning"

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MAX_THREADS = 64
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HALN_", env_file=".env", extra="ignore")
@@ -39,7 +41,7 @@ class Settings(BaseSettings):
     query_threads: int = Field(
         0,
         ge=0,
-        le=64,
+        le=MAX_THREADS,
         description="Threads of the ONNX Runtime embedders (questions, small batches, the int8 embedder). "
         "0: all cores, or under `haln serve` the cores shared out between its workers' answer threads.",
     )
@@ -54,7 +56,7 @@ class Settings(BaseSettings):
     answer_threads: int = Field(
         2,
         ge=1,
-        le=64,
+        le=MAX_THREADS,
         description="Extractive answers computed at once in each API worker; others wait in arrival "
         "order. Two keep a core busy while the other answer embeds its question; more only contend.",
     )

@@ -313,8 +313,7 @@ def build_ingestor(settings: Settings, embedder: Embedder | None = None) -> Inge
 
     return Ingestor(
         store=ChunkStore.from_settings(settings),
-        embedder=embedder
-        or LazyEmbedder(settings.embed_batch_size, settings.embedder, settings.query_runtime),
+        embedder=embedder or LazyEmbedder(settings),
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
         max_file_bytes=settings.max_file_bytes,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from anyio import to_thread
 from fastapi import APIRouter, Request
@@ -52,6 +52,15 @@ def _record(state: AppState, question: str, answer: Answer, started: float) -> s
     return state.db.log_answer(question, answer, elapsed * 1000)
 
 
+async def _answer_and_record(
+    state: AppState, question: str, backend: str | None, compute: Callable[[], Answer], started: float
+) -> tuple[Answer, str]:
+    """Compute the answer in its slot (see `AppState.slots_for`), then log it and return its id."""
+    answer = await to_thread.run_sync(compute, limiter=state.slots_for(backend))
+    # The log write waits on the database, not the CPU: it does not hold an answer slot.
+    return answer, await to_thread.run_sync(_record, state, question, answer, started)
+
+
 def _sse(event: str, data: object) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
@@ -74,12 +83,13 @@ async def post_answer(body: AnswerRequest, request: Request, state: StateDep, _c
     filters = body.filters or SearchFilters()
     wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
     if not wants_stream:
-        answer = await to_thread.run_sync(
+        answer, answer_id = await _answer_and_record(
+            state,
+            body.question,
+            body.backend,
             lambda: state.assistant.answer(body.question, body.history, filters, body.backend, body.top_k),
-            limiter=state.slots_for(body.backend),
+            started,
         )
-        # The log write waits on the database, not the CPU: it does not hold an answer slot.
-        answer_id = await to_thread.run_sync(_record, state, body.question, answer, started)
         return AnswerResponse(**answer.model_dump(), answer_id=answer_id)
 
     events = state.assistant.stream(body.question, body.history, filters, body.backend, body.top_k)
@@ -141,10 +151,9 @@ async def chat_completions(body: ChatCompletionRequest, state: StateDep, _client
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if not body.stream:
-        answer = await to_thread.run_sync(
-            lambda: state.assistant.answer(question, history), limiter=state.slots_for(None)
+        answer, answer_id = await _answer_and_record(
+            state, question, None, lambda: state.assistant.answer(question, history), started
         )
-        answer_id = await to_thread.run_sync(_record, state, question, answer, started)
         prompt_tokens = sum(len((m.content or "").split()) for m in body.messages)
         completion_tokens = len(answer.answer.split())
         return ChatCompletionResponse(
