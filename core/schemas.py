@@ -95,6 +95,26 @@ class SearchFilters(BaseModel):
         return not (self.doc_type or self.themes or self.org_type or self.nation)
 
 
+class Asker(BaseModel):
+    """Who is asking, when the caller knows it (the UI's selectors, a portal's user profile).
+
+    Given as data, it is used as it is; without it the assistant reads the asker only from how the
+    question describes them ("I'm an estates manager at a trust"), never from organisations named as
+    partners or subjects.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: str | None = Field(
+        None, max_length=80, description='The asker\'s role in their own words, e.g. "procurement lead".'
+    )
+    org_type: OrgType | None = Field(None, description="The kind of organisation the asker works for.")
+    nation: Nation | None = Field(None, description="The nation the asker works in.")
+
+    def is_empty(self) -> bool:
+        return not (self.role or self.org_type or self.nation)
+
+
 class ChatTurn(BaseModel):
     role: Literal["user", "assistant"]
     content: str = Field(max_length=8000)

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import DocumentError
-from core.schemas import ChatTurn, SearchFilters
+from core.schemas import Asker, ChatTurn, SearchFilters
 
 DEFAULT_QUESTIONS = Path("evals/questions/dev.jsonl")
 
@@ -24,6 +24,10 @@ class EvalQuestion(BaseModel):
     filters: SearchFilters = Field(default_factory=SearchFilters)
     expected_sources: list[str] = Field(default_factory=list)
     must_mention: list[str] = Field(default_factory=list)
+    asker: Asker | None = Field(None, description="Who asks, passed to the assistant as structured data.")
+    points: list[str] = Field(
+        default_factory=list, description="What a good answer makes, in words, for a human grader."
+    )
     notes: str = ""
 
     @property
