@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from core.schemas import Answer, ChatTurn, SearchFilters
+from core.schemas import Answer, Asker, ChatTurn, SearchFilters
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -25,8 +25,10 @@ def answer(
     filters: SearchFilters | None = None,
     backend: Backend | None = None,
     top_k: int | None = None,
+    asker: Asker | None = None,
 ) -> Answer:
-    """Answer a question from the indexed corpus with numbered, checked citations."""
+    """Answer a question from the indexed corpus with numbered, checked citations. `asker` says who is
+    asking when the caller knows it; otherwise it is read from how the question describes them."""
     return default_assistant().answer(
-        question, history=history, filters=filters, backend=backend, top_k=top_k
+        question, history=history, filters=filters, backend=backend, top_k=top_k, asker=asker
     )

@@ -1,217 +1,297 @@
-"""The extractive backend: a structured answer built from the best sentences of the retrieved chunks.
+"""The extractive backend: an answer built from whole passages of the retrieved sources.
 
-No model writes anything: each sentence is quoted from a source and cited to it, so it needs no
-network and cannot invent. Structure and ordering make it read as an answer, not a pile of snippets.
+No model writes anything: every passage is quoted from a source and cited to it, so it needs no network
+and cannot invent. The composer picks passages that stand alone (`assistant.units`) by what was asked
+(`QueryAnalysis.intent`), by meaning as well as words, and for the asker's kind of organisation and
+nation; it labels each with whose words they are.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
+import numpy as np
+
+from assistant import cues
+from assistant.analysis import AskerProfile, QueryAnalysis
+from assistant.config import ComposeConfig
 from assistant.draft import Block, Claim, Draft
 from assistant.index import SearchIndex
-from assistant.profile import AskerProfile
 from assistant.sources import DOC_TYPE_LABELS, ORG_TYPE_LABELS, RetrievedSource
-from assistant.text import INSTRUCTION_LIKE, content_terms
+from assistant.units import Unit
 
 GUIDANCE_TYPES = {"toolkit", "guide"}
 EXAMPLE_TYPES = {"case_study", "news"}
 READING_TYPES = {"toolkit", "guide", "report"}
-ACTION_START = re.compile(
-    r"^(start|begin|map|identify|build|set|agree|work|talk|review|use|make|create|involve|bring|ask|"
-    r"measure|consider|plan|appoint|join|sign|look|find|check|engage|develop|pay|commit|adopt|partner|"
-    r"focus|choose|pick|write|track|share|offer|open|run|test|publish|name|gather|collect|invite|"
-    r"analyse|analyze|understand|think|keep|define|prioritise|secure|apply|register|contact|learn)\b",
-    re.IGNORECASE,
-)
-ACTION_CUES = re.compile(
-    r"\b(start by|first step|begin by|a good (first|place)|should|can start|"
-    r"recommend\w*|step \d|you can|we can|organisations can|anchors can|it helps to)\b",
-    re.IGNORECASE,
-)
-BOILERPLATE = re.compile(
-    r"(https?://|in our own words|\bsummar(y|ises|ised)\b|"
-    r"^this (document|page|guide|report|toolkit|case study|blog|article|story) "
-    r"(is|sets out|explains|describes|looks|covers))",
-    re.IGNORECASE,
-)
+MAX_LABEL_TITLE = 90
+
+Embed = Callable[[list[str]], np.ndarray]
 
 
 @dataclass
-class ScoredSentence:
-    text: str
-    position: int  # index in the retrieved list
+class Candidate:
+    unit: Unit
+    position: int
     score: float
-    order: int  # sentence order within its chunk
+
+
+def nation_note(source: RetrievedSource, asker: AskerProfile) -> str:
+    """"Wales, not Scotland" when the source is from another nation than the asker's; the nation alone
+    when the asker's is unknown; nothing for UK-wide sources."""
+    nation = str(source.meta["nation"])
+    if nation == "UK":
+        return ""
+    if asker.nation and nation != asker.nation:
+        return f"{nation}, not {asker.nation}"
+    return nation
+
+
+def example_label(source: RetrievedSource, asker: AskerProfile) -> str:
+    """Who and where: the document's full title (or its publisher when the title is long) and nation."""
+    name = source.title if len(source.title) <= MAX_LABEL_TITLE else str(source.meta["publisher"])
+    note = nation_note(source, asker)
+    return f"{name} ({note})" if note else name
+
+
+def advice_label(source: RetrievedSource, asker: AskerProfile) -> str:
+    """Whose advice: "Preston City Council's guide", with the nation when it is not the asker's."""
+    publisher = str(source.meta["publisher"])
+    kind = DOC_TYPE_LABELS.get(source.doc_type, (source.doc_type, ""))[0]
+    label = f"{publisher}'s {kind}" if not publisher.endswith("s") else f"{publisher}' {kind}"
+    note = nation_note(source, asker)
+    return f"{label} ({note})" if note else label
 
 
 class ExtractiveComposer:
-    def __init__(self, index: SearchIndex, max_direct_sentences: int = 5) -> None:
+    def __init__(self, index: SearchIndex, config: ComposeConfig, embed: Embed | None = None) -> None:
         self.index = index
-        self.max_direct_sentences = max_direct_sentences
+        self.config = config
+        self.embed = embed
 
-    # -- sentence scoring ------------------------------------------------------------------------
+    # -- scoring -----------------------------------------------------------------------------------
 
-    def _candidates(self, sources: list[RetrievedSource], query_terms: list[str]) -> list[ScoredSentence]:
-        weights = {t: self.index.term_idf(t) for t in query_terms}
+    def candidates(
+        self, analysis: QueryAnalysis, sources: list[RetrievedSource], query_vector: np.ndarray | None
+    ) -> list[Candidate]:
+        cfg = self.config
+        weights = {t: self.index.term_idf(t) for t in analysis.topic_terms}
         total = sum(weights.values()) or 1.0
-        out: list[ScoredSentence] = []
+        out: list[Candidate] = []
         for position, source in enumerate(sources):
-            rank_prior = 1.0 / (1 + position)
-            chunk = self.index.sentences(source.row)
-            for order, (sentence, terms) in enumerate(zip(chunk.sentences, chunk.terms, strict=True)):
-                quotable = quotable_form(sentence)
-                if quotable is None:
+            for unit in self.index.units(source.row):
+                if not self._usable(unit, analysis):
                     continue
-                text, bonus = quotable
-                overlap = sum(w for t, w in weights.items() if t in terms) / total
-                score = overlap + 0.35 * rank_prior + 0.1 * source.hit.dense + bonus
-                out.append(ScoredSentence(text, position, score, order))
+                lexical = sum(w for t, w in weights.items() if t in unit.terms) / total
+                score = (
+                    cfg.lexical_weight * lexical
+                    + cfg.rank_weight / (1 + position)
+                    + cfg.chunk_dense_weight * source.hit.dense
+                    + self._specificity(unit)
+                    + self._for_asker(source, analysis.asker)
+                    + self._for_intent(unit, source, analysis, lexical)
+                )
+                out.append(Candidate(unit, position, score))
+        if self.embed is not None and query_vector is not None and out:
+            pool = sorted(out, key=lambda c: -c.score)[: cfg.semantic_pool]
+            vectors = self.embed([c.unit.quoted()[:600] for c in pool])
+            for candidate, vector in zip(pool, vectors, strict=True):
+                cosine = float(vector @ query_vector)
+                candidate.score += cfg.semantic_weight * min(max((cosine - 0.2) / 0.6, 0.0), 1.0)
         return out
 
-    # -- answer shapes -------------------------------------------------------------------------
+    def _usable(self, unit: Unit, analysis: QueryAnalysis) -> bool:
+        cfg = self.config
+        if unit.kind != "list" and unit.words < cfg.min_unit_words:
+            return False
+        if unit.kind != "list" and unit.words > cfg.max_unit_words:
+            return False
+        if analysis.previous_answer and unit.text in analysis.previous_answer:
+            return False  # a follow-up answers what it asks, not a replay of the last answer
+        return not any(done <= unit.terms for done in analysis.already_done)
 
-    def compose(self, sources: list[RetrievedSource], query_terms: list[str], profile: AskerProfile) -> Draft:
-        candidates = self._candidates(sources, query_terms)
-        if profile.wants_start:
-            draft = self._where_to_start(sources, candidates, profile)
+    def _specificity(self, unit: Unit) -> float:
+        text = unit.quoted()
+        bonus = self.config.number_bonus if any(ch.isdigit() for ch in text) else 0.0
+        if cues.ACTION_START.match(text) is None and any(w[:1].isupper() for w in text.split()[1:]):
+            bonus += self.config.name_bonus
+        return bonus
+
+    def _for_asker(self, source: RetrievedSource, asker: AskerProfile) -> float:
+        cfg = self.config
+        bonus = cfg.asker_match_bonus if source.org_type in asker.org_types else 0.0
+        nation = str(source.meta["nation"])
+        if asker.nation:
+            if nation in (asker.nation, "UK"):
+                bonus += cfg.nation_match_bonus
+            else:
+                bonus -= cfg.other_nation_penalty
+        return bonus
+
+    def _for_intent(self, unit: Unit, source: RetrievedSource, analysis: QueryAnalysis, lexical: float) -> float:
+        cfg = self.config
+        text = unit.quoted()
+        bonus = 0.0
+        if analysis.intent == "start":
+            if unit.kind == "step" or cues.ACTION_START.match(unit.lead or unit.text):
+                bonus += cfg.step_bonus
+            if cues.ACTION_CUES.search(text):
+                bonus += cfg.action_cue_bonus
+            if source.doc_type in GUIDANCE_TYPES:
+                bonus += cfg.guidance_bonus
+        elif analysis.intent == "list" and unit.kind == "list":
+            bonus += cfg.list_bonus + 0.02 * min(len(unit.items), 6)
+        elif analysis.intent == "definition" and lexical > 0 and cues.DEFINITION_WORDS.search(text):
+            bonus += cfg.definition_bonus
+        for aspect in analysis.aspects:
+            if cues.ASPECT_CUES[aspect][1].search(text):
+                bonus += cfg.intent_cue_bonus
+        return bonus
+
+    # -- answer shapes ---------------------------------------------------------------------------
+
+    def compose(
+        self, analysis: QueryAnalysis, sources: list[RetrievedSource], query_vector: np.ndarray | None
+    ) -> Draft:
+        candidates = self.candidates(analysis, sources, query_vector)
+        if analysis.intent == "start":
+            draft = self._where_to_start(analysis, sources, candidates)
+        elif analysis.intent == "examples":
+            draft = self._examples_first(analysis, sources, candidates)
         else:
-            draft = self._direct(candidates)
-        draft.followups = suggest_followups(sources, profile)
+            draft = self._direct(analysis, sources, candidates)
+        draft.followups = suggest_followups(sources, analysis.asker)
         draft.drop_empty()
         return draft
 
-    def _direct(self, candidates: list[ScoredSentence]) -> Draft:
-        chosen = _pick(candidates, self.max_direct_sentences, per_source=2)
-        # Keep each source's sentences together and in reading order, best source first.
-        first_seen: dict[int, float] = {}
-        for s in chosen:
-            first_seen[s.position] = max(first_seen.get(s.position, 0.0), s.score)
-        chosen.sort(key=lambda s: (-first_seen[s.position], s.position, s.order))
-        return Draft(blocks=[Block("paragraph", [Claim(s.text, [s.position]) for s in chosen])])
+    def _claim(self, candidate: Candidate, label: str | None = None) -> Claim:
+        unit = self._trimmed(candidate.unit)
+        return Claim(unit.text, [candidate.position], label=label, lead=unit.lead, items=list(unit.items))
+
+    def _trimmed(self, unit: Unit) -> Unit:
+        if unit.kind == "list" and len(unit.items) > self.config.max_list_items:
+            return Unit(unit.kind, unit.text, unit.items[: self.config.max_list_items], unit.lead, unit.order)
+        return unit
+
+    def _direct(self, analysis: QueryAnalysis, sources: list[RetrievedSource], candidates: list[Candidate]) -> Draft:
+        chosen = self._pick(candidates, self.config.max_direct, per_source=2)
+        if not chosen:
+            return Draft()
+        lead, rest = chosen[0], chosen[1:]
+        # The best passage opens the answer; others follow grouped by source, in reading order.
+        rest.sort(key=lambda c: (c.position, c.unit.order))
+        blocks = [Block("paragraph", [self._claim(lead)])]
+        if rest:
+            blocks.append(
+                Block("bullets", [self._claim(c, example_label(sources[c.position], analysis.asker)) for c in rest])
+            )
+        return Draft(blocks=blocks)
+
+    def _examples_first(
+        self, analysis: QueryAnalysis, sources: list[RetrievedSource], candidates: list[Candidate]
+    ) -> Draft:
+        examples = self._examples(analysis, sources, candidates, set(), limit=self.config.max_examples + 1)
+        if not examples:
+            return self._direct(analysis, sources, candidates)
+        return Draft(blocks=[Block("bullets", examples, heading="Examples like yours")])
 
     def _where_to_start(
-        self, sources: list[RetrievedSource], candidates: list[ScoredSentence], profile: AskerProfile
+        self, analysis: QueryAnalysis, sources: list[RetrievedSource], candidates: list[Candidate]
     ) -> Draft:
-        def actionable(s: ScoredSentence) -> float:
-            bonus = 0.0
-            if ACTION_START.match(s.text):
-                bonus += 0.3
-            if ACTION_CUES.search(s.text):
-                bonus += 0.2
-            if sources[s.position].doc_type in GUIDANCE_TYPES:
-                bonus += 0.25
-            return s.score + bonus
+        asker = analysis.asker
 
-        steps_pool = [
-            ScoredSentence(s.text, s.position, actionable(s), s.order)
-            for s in candidates
-            if ACTION_START.match(s.text) or ACTION_CUES.search(s.text)
-        ]
-        steps = _pick(steps_pool, 4, per_source=2)
-        if len(steps) < 2:  # no actionable wording: fall back to the best guidance sentences
-            guidance = [s for s in candidates if sources[s.position].doc_type in GUIDANCE_TYPES | {"report"}]
-            steps += _pick([s for s in guidance if s not in steps], 3 - len(steps), per_source=1)
+        def is_advice(c: Candidate) -> bool:
+            source = sources[c.position]
+            if source.doc_type in GUIDANCE_TYPES | {"report"}:
+                return True
+            return c.unit.kind == "step" or bool(cues.ACTION_CUES.search(c.unit.quoted()))
 
-        used = {s.text for s in steps}
-        example_claims: list[Claim] = []
-        example_positions = [p for p, src in enumerate(sources) if src.doc_type in EXAMPLE_TYPES]
-        # Examples from the asker's kind of organisation first, then the rest in retrieval order.
-        example_positions.sort(key=lambda p: (sources[p].org_type not in profile.org_types, p))
-        seen_docs: set[object] = set()
-        for position in example_positions:
-            doc = sources[position].meta["doc_id"]
-            if doc in seen_docs:
-                continue
-            best = max(
-                (s for s in candidates if s.position == position and s.text not in used),
-                key=lambda s: s.score,
-                default=None,
-            )
-            if best is None:
-                continue
-            seen_docs.add(doc)
-            used.add(best.text)
-            example_claims.append(Claim(f"{_short_title(sources[position])}: {best.text}", [position]))
-            if len(example_claims) == 3:
-                break
-
+        steps = self._pick([c for c in candidates if is_advice(c)], self.config.max_steps, per_source=1)
+        used = {id(c.unit) for c in steps}
+        step_claims = [self._claim(c, advice_label(sources[c.position], asker)) for c in steps]
+        examples = self._examples(analysis, sources, candidates, used, limit=self.config.max_examples)
         reading: list[Claim] = []
+        seen: set[str] = set()
         for position, source in enumerate(sources):
-            if source.doc_type in READING_TYPES and source.meta["doc_id"] not in {
-                sources[c.sources[0]].meta["doc_id"] for c in reading
-            }:
-                label = DOC_TYPE_LABELS[source.doc_type][0]
-                reading.append(
-                    Claim(f"{source.title} ({label}, {source.meta['publisher']})", [position], reference=True)
-                )
-            if len(reading) == 3:
+            doc = str(source.meta["doc_id"])
+            if source.doc_type in READING_TYPES and doc not in seen:
+                seen.add(doc)
+                kind = DOC_TYPE_LABELS[source.doc_type][0]
+                note = nation_note(source, asker)
+                where = f", {note}" if note else ""
+                text = f"{source.title} ({kind}, {source.meta['publisher']}{where})"
+                reading.append(Claim(text, [position], reference=True))
+            if len(reading) == self.config.max_reading:
                 break
-
         return Draft(
             blocks=[
-                Block("bullets", [Claim(s.text, [s.position]) for s in steps], heading="First steps"),
-                Block("bullets", example_claims, heading="Examples like yours"),
+                Block("bullets", step_claims, heading="First steps"),
+                Block("bullets", examples, heading="Examples like yours"),
                 Block("bullets", reading, heading="Tools and further reading"),
             ]
         )
 
+    def _examples(
+        self,
+        analysis: QueryAnalysis,
+        sources: list[RetrievedSource],
+        candidates: list[Candidate],
+        used: set[int],
+        limit: int,
+    ) -> list[Claim]:
+        """One passage per case study or news story: the asker's kind of organisation and nation first."""
+        asker = analysis.asker
+        positions = [p for p, s in enumerate(sources) if s.doc_type in EXAMPLE_TYPES]
 
-@lru_cache(maxsize=65_536)
-def quotable_form(sentence: str) -> tuple[str, float] | None:
-    """The sentence as it would be quoted and its specificity bonus, or None when it is unfit to quote
-    (too short or long, a fragment, boilerplate, instruction-like). Cached: the same chunks come back
-    for many questions, and these regexes were a tenth of an answer's time."""
-    words = len(sentence.split())
-    if (
-        words < 6
-        or words > 70
-        or sentence.endswith((":", ";", ","))
-        or BOILERPLATE.search(sentence)
-        or INSTRUCTION_LIKE.search(sentence)
-    ):
-        return None
-    return _finish(sentence), specificity(sentence)
+        def fit(p: int) -> tuple[bool, bool, int]:
+            source = sources[p]
+            return (
+                source.org_type not in asker.org_types,
+                bool(asker.nation) and str(source.meta["nation"]) not in (asker.nation, "UK"),
+                p,
+            )
 
+        claims: list[Claim] = []
+        seen_docs: set[str] = set()
+        chosen: list[Candidate] = []
+        for position in sorted(positions, key=fit):
+            doc = str(sources[position].meta["doc_id"])
+            if doc in seen_docs:
+                continue
+            pool = [c for c in candidates if c.position == position and id(c.unit) not in used]
+            best = self._pick(pool, 1, per_source=1, avoid=chosen)
+            if not best:
+                continue
+            seen_docs.add(doc)
+            chosen.append(best[0])
+            used.add(id(best[0].unit))
+            claims.append(self._claim(best[0], example_label(sources[position], asker)))
+            if len(claims) == limit:
+                break
+        return claims
 
-def specificity(sentence: str) -> float:
-    """Concrete sentences (numbers, named organisations) make better answers than general framing."""
-    bonus = 0.08 if re.search(r"\d", sentence) else 0.0
-    names = re.findall(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?: [A-Z][a-z]+)+", sentence)
-    return bonus + (0.06 if names else 0.0)
-
-
-def _pick(candidates: list[ScoredSentence], limit: int, per_source: int) -> list[ScoredSentence]:
-    """Best sentences first, at most `per_source` from one source, no near-duplicates."""
-    chosen: list[ScoredSentence] = []
-    per: dict[int, int] = {}
-    seen_terms: list[set[str]] = []
-    for s in sorted(candidates, key=lambda s: -s.score):
-        if per.get(s.position, 0) >= per_source:
-            continue
-        terms = set(content_terms(s.text))
-        if any(len(terms & other) / max(1, min(len(terms), len(other))) > 0.7 for other in seen_terms):
-            continue
-        chosen.append(s)
-        seen_terms.append(terms)
-        per[s.position] = per.get(s.position, 0) + 1
-        if len(chosen) == limit:
-            break
-    return chosen
-
-
-def _finish(sentence: str) -> str:
-    sentence = sentence.strip()
-    if sentence and sentence[-1] not in ".!?\"'”)":
-        sentence += "."
-    return sentence[0].upper() + sentence[1:] if sentence else sentence
-
-
-def _short_title(source: RetrievedSource) -> str:
-    title = source.title
-    return title if len(title) <= 80 else title[:77].rsplit(" ", 1)[0] + "…"
+    def _pick(
+        self, candidates: list[Candidate], limit: int, per_source: int, avoid: list[Candidate] | None = None
+    ) -> list[Candidate]:
+        """Best passages first, at most `per_source` from one source, no repeats."""
+        chosen: list[Candidate] = []
+        per: dict[int, int] = {}
+        seen_terms = [c.unit.terms for c in avoid or []]
+        for c in sorted(candidates, key=lambda c: -c.score):
+            if per.get(c.position, 0) >= per_source:
+                continue
+            terms = c.unit.terms
+            if any(
+                len(terms & other) / max(1, min(len(terms), len(other))) > self.config.duplicate_overlap
+                for other in seen_terms
+            ):
+                continue
+            chosen.append(c)
+            seen_terms.append(terms)
+            per[c.position] = per.get(c.position, 0) + 1
+            if len(chosen) == limit:
+                break
+        return chosen
 
 
 THEME_FOLLOWUPS = {
@@ -227,17 +307,18 @@ THEME_FOLLOWUPS = {
 }
 
 
-def suggest_followups(sources: list[RetrievedSource], profile: AskerProfile) -> list[str]:
+def suggest_followups(sources: list[RetrievedSource], asker: AskerProfile) -> list[str]:
     """2–3 follow-up questions on themes the retrieved sources cover but the question did not ask."""
     counts: dict[str, int] = {}
     for source in sources:
         for theme in source.meta["themes"]:  # type: ignore[attr-defined]
             counts[str(theme)] = counts.get(str(theme), 0) + 1
-    asked = set(profile.themes)
+    asked = set(asker.themes)
     ranked = [t for t in sorted(counts, key=lambda t: -counts[t]) if t not in asked and t in THEME_FOLLOWUPS]
     followups = [THEME_FOLLOWUPS[t] for t in ranked[:2]]
-    for org in profile.org_types[:1]:
-        followups.append(f"Which {ORG_TYPE_LABELS[org][1]} have done this well, and what did they learn?")
+    for org in asker.org_types[:1]:
+        if org in ORG_TYPE_LABELS:
+            followups.append(f"Which {ORG_TYPE_LABELS[org][1]} have done this well, and what did they learn?")
     if len(followups) < 2:
         followups.append(THEME_FOLLOWUPS["getting_started"])
     return followups[:3]

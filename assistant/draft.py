@@ -22,6 +22,13 @@ class Claim:
     sources: list[int]  # positions in the retrieved list
     reference: bool = False  # a pointer to a source ("see the toolkit"), not a statement of fact
     support: float = 1.0
+    label: str | None = None  # whose words these are ("Preston City Council's guide"); ours, in bold
+    lead: str | None = None  # a step's lead-in sentence, quoted, shown in bold
+    items: list[str] = field(default_factory=list)  # a list's items, quoted under its lead-in
+
+    def quoted(self) -> str:
+        """Everything this claim quotes from its source."""
+        return " ".join(part for part in (self.lead, self.text, *self.items) if part)
 
 
 @dataclass
@@ -53,7 +60,7 @@ class Rendered:
 
 def snippet_for(source: RetrievedSource, claims: list[Claim]) -> str:
     """The supporting passage shown on a source card: the quoted sentences, or the chunk start."""
-    quoted = [c.text for c in claims if not c.reference and c.text in source.text]
+    quoted = [c.quoted() for c in claims if not c.reference and (c.lead or c.text) in source.text]
     return " … ".join(quoted)[:600] if quoted else source.text[:400]
 
 
@@ -71,7 +78,10 @@ def render(draft: Draft, retrieved: list[RetrievedSource], evidence_label: str) 
 
     def with_marks(claim: Claim) -> str:
         marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers[p] for p in claim.sources if p in numbers))
-        return f"{claim.text} {marks}".strip()
+        label = f"**{claim.label}:** " if claim.label else ""
+        lead = f"**{claim.lead}** " if claim.lead else ""
+        line = f"{label}{lead}{claim.text} {marks}".strip()
+        return line + "".join(f"\n  - {item}" for item in claim.items)
 
     parts: list[str] = []
     for block in draft.blocks:

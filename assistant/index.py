@@ -18,10 +18,11 @@ import numpy as np
 
 from assistant.dense import DenseSearch
 from assistant.text import content_terms, split_sentences
+from assistant.units import Unit, units_of
 from core.errors import IndexMissingError
 from core.schemas import THEMES, SearchFilters
 from core.store import ChunkStore, StoredChunks
-from ingest.chunking import context_text
+from core.context import context_text
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ class SearchIndex:
     embeddings: np.ndarray
     generation: int = 0
     _sentences: dict[int, ChunkSentences] = field(default_factory=dict, repr=False)
+    _units: dict[int, list[Unit]] = field(default_factory=dict, repr=False)
+    doc_tokens: dict[str, set[str]] = field(default_factory=dict, repr=False)
     _doc_rows: dict[str, list[int]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -114,6 +117,14 @@ class SearchIndex:
             sentences = split_sentences(self.texts[row])
             cached = ChunkSentences(sentences, [set(content_terms(s)) for s in sentences])
             self._sentences[row] = cached
+        return cached
+
+    def units(self, row: int) -> list[Unit]:
+        """The passages of a chunk that can be quoted alone, computed once per chunk and kept."""
+        cached = self._units.get(row)
+        if cached is None:
+            cached = units_of(self.texts[row], str(self.metadatas[row].get("section") or ""))
+            self._units[row] = cached
         return cached
 
     def rows_of(self, doc_id: str) -> list[int]:

@@ -8,28 +8,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.analysis import AskerProfile
+from assistant.config import RetrievalConfig
 from assistant.dense import top_rows
 from assistant.index import SearchIndex
-from assistant.profile import AskerProfile
 from assistant.text import content_terms
 from core.embedding import Embedder
 from core.schemas import SearchFilters
 
-RRF_K = 60
-CANDIDATES = 40
-
-
-@dataclass(frozen=True)
-class RetrievalConfig:
-    candidates: int = CANDIDATES
-    max_chunks_per_doc: int = 2
-    org_boost: float = 0.006
-    theme_boost: float = 0.003
-    nation_boost: float = 0.006
-    dense_weight: float = 1.0
-    bm25_weight: float = 1.0
-    use_dense: bool = True
-    use_bm25: bool = True
+# Sources about anchors in general rather than about one kind of organisation.
+GENERAL_ORG_TYPES = frozenset({"network", "national_body"})
 
 
 @dataclass
@@ -94,7 +82,10 @@ class HybridRetriever:
         top_k: int,
         filters: SearchFilters | None = None,
         profile: AskerProfile | None = None,
+        terms: list[str] | None = None,
     ) -> RetrievalResult:
+        """`terms`: the question's topic terms, for coverage (the query may carry the asker's
+        organisation type in words, which the question did not ask about)."""
         cfg = self.config
         timings: dict[str, float] = {}
         started = time.perf_counter()
@@ -110,9 +101,9 @@ class HybridRetriever:
         started = time.perf_counter()
         fused: dict[int, float] = {}
         for rank, row in enumerate(dense_rows):
-            fused[row] = fused.get(row, 0.0) + cfg.dense_weight / (RRF_K + rank + 1)
+            fused[row] = fused.get(row, 0.0) + cfg.dense_weight / (cfg.rrf_k + rank + 1)
         for rank, row in enumerate(bm25_rows):
-            fused[row] = fused.get(row, 0.0) + cfg.bm25_weight / (RRF_K + rank + 1)
+            fused[row] = fused.get(row, 0.0) + cfg.bm25_weight / (cfg.rrf_k + rank + 1)
         if profile is not None and not profile.is_empty():
             for row in fused:
                 fused[row] += self._preference(index, row, profile)
@@ -128,9 +119,10 @@ class HybridRetriever:
                 dense_rank=dense_rank.get(row),
                 bm25_rank=bm25_rank.get(row),
             )
-            for row in self._diversify(index, ordered, top_k)
+            for row in self._diversify(index, ordered, top_k, profile)
         ]
-        terms = list(dict.fromkeys(content_terms(query, drop_question_noise=True)))
+        if terms is None:
+            terms = list(dict.fromkeys(content_terms(query, drop_question_noise=True)))
         coverage = self._coverage(index, hits, terms)
         top_dense = max((h.dense for h in hits), default=0.0)
         timings["fuse_ms"] = (time.perf_counter() - started) * 1000
@@ -151,17 +143,31 @@ class HybridRetriever:
             bonus += cfg.org_boost
         if meta["nation"] in profile.nations:
             bonus += cfg.nation_boost
+        elif meta["nation"] == "UK" and profile.nations:
+            bonus += cfg.nation_boost * cfg.uk_share
+        if profile.org_types and meta["org_type"] in GENERAL_ORG_TYPES:
+            bonus -= cfg.general_penalty
         shared = len(set(meta["themes"]) & set(profile.themes))
         return bonus + cfg.theme_boost * min(shared, 2)
 
-    def _diversify(self, index: SearchIndex, ordered: list[int], top_k: int) -> list[int]:
-        """At most `max_chunks_per_doc` chunks of one document, so one long document cannot fill the list."""
+    def _diversify(
+        self, index: SearchIndex, ordered: list[int], top_k: int, profile: AskerProfile | None
+    ) -> list[int]:
+        """At most `max_chunks_per_doc` chunks of one document, so one long document cannot fill the
+        list; for an asker whose organisation type is known, at most `max_general_docs` general
+        overviews, so they cannot crowd out sources about the asker's own sector."""
         per_doc: dict[str, int] = {}
+        general_docs: set[str] = set()
+        limit_general = profile is not None and bool(profile.org_types)
         chosen: list[int] = []
         for row in ordered:
             doc = index.doc_ids[row]
             if per_doc.get(doc, 0) >= self.config.max_chunks_per_doc:
                 continue
+            if limit_general and index.metadatas[row]["org_type"] in GENERAL_ORG_TYPES:
+                if doc not in general_docs and len(general_docs) >= self.config.max_general_docs:
+                    continue
+                general_docs.add(doc)
             per_doc[doc] = per_doc.get(doc, 0) + 1
             chosen.append(row)
             if len(chosen) == top_k:

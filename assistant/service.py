@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from assistant.compose import ExtractiveComposer
-from assistant.condense import condense
-from assistant.draft import Draft, render
+import numpy as np
+
+from assistant.analysis import QueryAnalysis, Question, analyse, needs_history
+from assistant.compose import ExtractiveComposer, advice_label, example_label
+from assistant.config import DEFAULT_CONFIG, AnswerConfig
+from assistant.draft import Block, Claim, Draft, render
 from assistant.evidence import evidence_label, staleness_warnings
 from assistant.index import IndexHolder, SearchIndex
 from assistant.llm import NOT_COVERED, LLMClient, parse_answer
-from assistant.profile import AskerProfile, read_profile
-from assistant.retrieval import Hit, HybridRetriever, RetrievalConfig, RetrievalResult
-from assistant.scope import UNCOVERED_PENALTY, clinical_reason, figure_rows, uncovered_entities
+from assistant.retrieval import Hit, HybridRetriever, RetrievalResult
+from assistant.scope import FactCheck, check_fact, uncovered_entities
 from assistant.sources import RetrievedSource, to_sources
 from assistant.support import check_support
 from core.embedding import Embedder
 from core.errors import LLMUnavailableError
-from core.schemas import Answer, ChatTurn, SearchFilters
+from core.schemas import Answer, Asker, ChatTurn, SearchFilters
 from core.settings import Settings
 
 Backend = Literal["extractive", "llm"]
@@ -59,16 +61,19 @@ class Assistant:
         index: IndexHolder,
         embedder: Embedder,
         llm: LLMClient | None = None,
-        retrieval: RetrievalConfig | None = None,
+        config: AnswerConfig | None = None,
     ) -> None:
         self.settings = settings
         self.index = index
         self.embedder = embedder
-        self.retriever = HybridRetriever(embedder, retrieval)
+        self.config = config or DEFAULT_CONFIG
+        self.retriever = HybridRetriever(embedder, self.config.retrieval)
         self.llm = llm
 
     @classmethod
-    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
+    def from_settings(
+        cls, settings: Settings, embedder: Embedder | None = None, config: AnswerConfig | None = None
+    ) -> Assistant:
         from core.embedding import embedder_from_settings
         from core.store import ChunkStore
 
@@ -83,7 +88,7 @@ class Assistant:
                 max_tokens=settings.llm_max_tokens,
             )
         embedder = embedder or embedder_from_settings(settings)
-        return cls(settings, IndexHolder(ChunkStore.from_settings(settings)), embedder, llm)
+        return cls(settings, IndexHolder(ChunkStore.from_settings(settings)), embedder, llm, config)
 
     # -- public entry points ---------------------------------------------------------------------
 
@@ -94,9 +99,11 @@ class Assistant:
         filters: SearchFilters | None = None,
         backend: Backend | None = None,
         top_k: int | None = None,
+        asker: Asker | None = None,
     ) -> Answer:
         final: Answer | None = None
-        for event in self._run(question, history, filters, backend, top_k, stream=False):
+        asked = Question(question, tuple(history or ()), filters, asker)
+        for event in self._run(asked, backend, top_k, stream=False):
             if event.kind == "answer":
                 final = event.answer
         assert final is not None
@@ -109,150 +116,130 @@ class Assistant:
         filters: SearchFilters | None = None,
         backend: Backend | None = None,
         top_k: int | None = None,
+        asker: Asker | None = None,
     ) -> Iterator[StreamEvent]:
-        """Text deltas as they are ready, then one `answer` event with the checked, final Answer."""
-        yield from self._run(question, history, filters, backend, top_k, stream=True)
+        """Text deltas, then one `answer` event with the checked, final Answer. Every delta is part of
+        the final answer's text: a model's reply is checked before any of it is sent."""
+        yield from self._run(Question(question, tuple(history or ()), filters, asker), backend, top_k, stream=True)
 
-    # -- pipeline ----------------------------------------------------------------------------------
+    # -- pipeline: analyse -> gate -> retrieve -> compose -> verify -> render ---------------------
 
-    def _run(
-        self,
-        question: str,
-        history: list[ChatTurn] | None,
-        filters: SearchFilters | None,
-        backend: Backend | None,
-        top_k: int | None,
-        stream: bool,
-    ) -> Iterator[StreamEvent]:
+    def _run(self, question: Question, backend: Backend | None, top_k: int | None, stream: bool) -> Iterator[StreamEvent]:
         started = time.perf_counter()
         backend = backend or self.settings.backend
-        question = question.strip()
         timings: dict[str, float] = {}
 
-        if clinical_reason(question):
-            yield from self._emit(
-                self._refusal(question, backend, CLINICAL_REFUSAL, timings, started), stream
-            )
+        analysis, fallback_reason = self._analyse(question, backend)
+        gate = self._gate(analysis)
+        if gate is not None:
+            yield from self._emit(self._refusal(analysis, backend, gate, timings, started), stream)
             return
 
-        standalone, fallback_reason = self._condense(question, history, backend)
-        profile = read_profile(standalone)
         index = self.index.get()
-        if index.size == 0:
-            message = "The index is empty, so there is nothing to answer from yet. Run `haln ingest` first."
-            yield from self._emit(self._refusal(standalone, backend, message, timings, started), stream)
-            return
-
-        result = self.retriever.retrieve(index, standalone, top_k or self.settings.top_k, filters, profile)
+        result, fact = self._retrieve(index, analysis, top_k or self.settings.top_k)
         timings.update(result.timings_ms)
-        # The question as asked: a follow-up's standalone form carries history words that would make
-        # "how much are they used?" look like a request for a figure about the earlier subject.
-        figures = figure_rows(question, index, [h.row for h in result.hits])
-        confidence = self._confidence(question, index, result, figure_found=figures != [])
-        if figures:
-            result.hits = self._with_figure(index, standalone, result.hits, figures[0])
-        hits = self._with_guidance_and_examples(index, standalone, result, filters, profile)
-        sources = to_sources(index, hits)
-        if not result.hits or confidence < self.settings.refusal_threshold:
+        confidence = self._confidence(analysis, index, result, fact)
+        sources = to_sources(index, result.hits)
+        if not result.hits or confidence < self.settings.refusal_threshold and not (fact and fact.gap):
             reason = (
                 "I couldn't find an answer to this in the HALN corpus, so I won't guess."
                 if result.hits
                 else "No documents match this question with the filters you chose."
             )
-            refusal = self._refusal(
-                standalone, backend, f"{reason} {COVERAGE_NOTE} {WHERE_TO_ASK}", timings, started
-            )
+            refusal = self._refusal(analysis, backend, f"{reason} {COVERAGE_NOTE} {WHERE_TO_ASK}", timings, started)
             refusal.confidence = confidence
             refusal.retrieved = [s.citation(i + 1) for i, s in enumerate(sources)]
             yield from self._emit(refusal, stream)
             return
+        if fact is not None and fact.gap is not None:
+            yield from self._emit(self._gap_answer(analysis, index, sources, fact.gap, backend, confidence, timings, started), stream)
+            return
 
         compose_started = time.perf_counter()
-        draft: Draft | None = None
-        used: Backend = "extractive"
-        if backend == "llm":
-            if self.llm is None:
-                fallback_reason = "no LLM is configured (set HALN_LLM_BASE_URL); used the extractive answer"
-            else:
-                try:
-                    draft = yield from self._llm_draft(standalone, sources, index, stream)
-                    used = "llm"
-                    if draft is None:
-                        refusal = self._refusal(
-                            standalone,
-                            "llm",
-                            f"The sources I found do not answer this. {COVERAGE_NOTE}",
-                            timings,
-                            started,
-                        )
-                        refusal.confidence = confidence
-                        yield from self._emit(refusal, stream=False)
-                        return
-                    if not draft.claims():
-                        fallback_reason = "the LLM answer had no sentence with a valid, supported citation"
-                        draft, used = None, "extractive"
-                except LLMUnavailableError as exc:
-                    fallback_reason = f"the LLM was unavailable ({exc}); used the extractive answer"
+        draft, used, reason = self._compose(analysis, sources, index, backend)
+        fallback_reason = reason or fallback_reason
         if draft is None:
-            draft = ExtractiveComposer(index).compose(sources, result.query_terms, profile)
-            draft = check_support(draft, sources, index)
+            refusal = self._refusal(analysis, "llm", f"The sources I found do not answer this. {COVERAGE_NOTE}", timings, started)
+            refusal.confidence = confidence
+            yield from self._emit(refusal, stream)
+            return
         timings["compose_ms"] = (time.perf_counter() - compose_started) * 1000
-
-        answer = self._finish(draft, sources, index, used, confidence, standalone, fallback_reason)
+        answer = self._finish(draft, sources, index, used, confidence, analysis, fallback_reason)
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}
-        # An LLM stream has already sent its text; the extractive one is sent in pieces here.
-        yield from self._emit(answer, stream and used == "extractive")
+        yield from self._emit(answer, stream)
 
-    def _condense(
-        self, question: str, history: list[ChatTurn] | None, backend: Backend
-    ) -> tuple[str, str | None]:
-        if not history:
-            return question, None
-        if backend == "llm" and self.llm is not None:
+    def _analyse(self, question: Question, backend: Backend) -> tuple[QueryAnalysis, str | None]:
+        """Rule-based analysis; with the LLM backend a follow-up's standalone form is the model's."""
+        if backend == "llm" and self.llm is not None and question.history and needs_history(question.text):
             try:
-                return self.llm.condense(question, history), None
+                return analyse(question, self.llm.condense(question.text, list(question.history))), None
             except LLMUnavailableError as exc:
-                return condense(question, history), f"the LLM was unavailable for the follow-up ({exc})"
-        return condense(question, history), None
+                return analyse(question), f"the LLM was unavailable for the follow-up ({exc})"
+        return analyse(question), None
 
-    def _with_guidance_and_examples(
-        self,
-        index: SearchIndex,
-        query: str,
-        result: RetrievalResult,
-        filters: SearchFilters | None,
-        profile: AskerProfile,
-    ) -> list[Hit]:
-        """A "where do I start" answer needs steps and examples: make sure toolkits/guides and case
-        studies are among the sources even when the general ranking put other types first."""
-        hits = list(result.hits)
-        if not profile.wants_start or not hits:
-            return hits
-        base = filters or SearchFilters()
-        for doc_types, k in ((["toolkit", "guide"], 3), (["case_study", "news"], 3)):
-            wanted = [t for t in doc_types if not base.doc_type or t in base.doc_type]
-            if not wanted:
+    def _gate(self, analysis: QueryAnalysis) -> str | None:
+        """A reason to refuse before retrieving anything."""
+        if analysis.clinical:
+            return CLINICAL_REFUSAL
+        if self.index.get().size == 0:
+            return "The index is empty, so there is nothing to answer from yet. Run `haln ingest` first."
+        return None
+
+    def _retrieve(self, index: SearchIndex, analysis: QueryAnalysis, top_k: int) -> tuple[RetrievalResult, FactCheck | None]:
+        terms = list(analysis.topic_terms)
+        result = self.retriever.retrieve(index, analysis.retrieval_query, top_k, analysis.filters, analysis.asker, terms)
+        fact = check_fact(analysis, index, [h.row for h in result.hits], self.config.scope)
+        if fact is not None and fact.rows:
+            result.hits = self._with_row(index, analysis.retrieval_query, result.hits, fact.rows[0])
+        if analysis.wants_start and result.hits:
+            result.hits = self._with_guidance_and_examples(index, analysis, result.hits)
+        return result, fact
+
+    def _with_guidance_and_examples(self, index: SearchIndex, analysis: QueryAnalysis, hits: list[Hit]) -> list[Hit]:
+        """A start answer needs steps and examples, ideally from the asker's own sector and nation: make
+        sure guides, case studies and sources about the asker's kind of organisation and nation are among
+        the sources even when the general ranking put others first."""
+        cfg = self.config.retrieval
+        base = analysis.filters or SearchFilters()
+        passes: list[tuple[dict[str, list[str]], int]] = [
+            ({"doc_type": ["toolkit", "guide"]}, 3),
+            ({"doc_type": ["case_study", "news"]}, 3),
+        ]
+        asker = analysis.asker
+        if asker.org_types:
+            passes.append(({"org_type": [asker.org_types[0]]}, cfg.sector_extra))
+        if asker.nation and asker.nation != "UK":
+            passes.append(({"nation": [asker.nation]}, cfg.nation_extra))
+        hits = list(hits)
+        for narrowing, k in passes:
+            wanted = {
+                name: [v for v in values if not getattr(base, name) or v in getattr(base, name)]
+                for name, values in narrowing.items()
+            }
+            if not all(wanted.values()):
                 continue
-            narrowed = base.model_copy(update={"doc_type": wanted})
+            narrowed = base.model_copy(update=wanted)
             known = {h.row for h in hits}
-            extra = self.retriever.retrieve(index, query, k, narrowed, profile)
-            hits.extend(h for h in extra.hits if h.row not in known)
+            known_docs = {index.doc_ids[h.row] for h in hits}
+            extra = self.retriever.retrieve(
+                index, analysis.retrieval_query, k, narrowed, asker, list(analysis.topic_terms)
+            )
+            hits.extend(h for h in extra.hits if h.row not in known and index.doc_ids[h.row] not in known_docs)
         return hits
 
-    def _with_figure(self, index: SearchIndex, query: str, hits: list[Hit], row: int) -> list[Hit]:
-        """The chunk giving the asked-for figure, placed right after the best hit of its document,
-        when retrieval ranked a neighbouring chunk of that document instead."""
+    def _with_row(self, index: SearchIndex, query: str, hits: list[Hit], row: int) -> list[Hit]:
+        """The chunk giving the asked-for fact, placed right after the best hit of its document, when
+        retrieval ranked a neighbouring chunk of that document instead."""
         if any(h.row == row for h in hits):
             return hits
         doc = index.doc_ids[row]
         at = next((i + 1 for i, h in enumerate(hits) if index.doc_ids[h.row] == doc), 0)
         vector = self.retriever.embed_query(query)  # normally the vector just used, not re-embedded
-        dense = float(index.embeddings[row] @ vector)
         figure = Hit(
             row=row,
             score=hits[at - 1].score if at else 0.0,
-            dense=dense,
+            dense=float(index.embeddings[row] @ vector),
             bm25=0.0,
             dense_rank=None,
             bm25_rank=None,
@@ -260,37 +247,73 @@ class Assistant:
         return [*hits[:at], figure, *hits[at:]]
 
     def _confidence(
-        self, question: str, index: SearchIndex, result: RetrievalResult, figure_found: bool = True
+        self, analysis: QueryAnalysis, index: SearchIndex, result: RetrievalResult, fact: FactCheck | None
     ) -> float:
         confidence = result.confidence
-        if uncovered_entities(question, index) or not figure_found:
-            confidence *= UNCOVERED_PENALTY
+        if uncovered_entities(analysis, index) or (fact is not None and fact.gap):
+            confidence *= self.config.scope.uncovered_penalty
         return round(confidence, 4)
 
-    def _llm_draft(
-        self, question: str, sources: list[RetrievedSource], index: SearchIndex, stream: bool
-    ) -> Generator[StreamEvent, None, Draft | None]:
-        """Yields streamed deltas; returns the checked draft, or None when the model says not covered."""
-        assert self.llm is not None
-        if stream:
-            text = ""
-            pending = ""
-            for delta in self.llm.stream(question, sources):
-                text += delta
-                pending += delta
-                # Release text sentence by sentence, with markers to unknown sources removed.
-                cut = max(pending.rfind(". "), pending.rfind("\n"))
-                if cut > 0:
-                    ready, pending = pending[: cut + 1], pending[cut + 1 :]
-                    yield StreamEvent("delta", text=_strip_invalid_marks(ready, len(sources)))
-            if pending:
-                yield StreamEvent("delta", text=_strip_invalid_marks(pending, len(sources)))
-        else:
-            text = self.llm.complete(question, sources)
-        if text.strip().upper().startswith(NOT_COVERED):
-            return None
-        draft = parse_answer(text, len(sources))
-        return check_support(draft, sources, index, embedder=self.embedder)
+    def _compose(
+        self, analysis: QueryAnalysis, sources: list[RetrievedSource], index: SearchIndex, backend: Backend
+    ) -> tuple[Draft | None, Backend, str | None]:
+        """(draft, backend used, fallback reason). A None draft: the model said the sources do not answer."""
+        reason = None
+        if backend == "llm":
+            if self.llm is None:
+                reason = "no LLM is configured (set HALN_LLM_BASE_URL); used the extractive answer"
+            else:
+                try:
+                    text = self.llm.complete(analysis.standalone, sources)
+                    if text.strip().upper().startswith(NOT_COVERED):
+                        return None, "llm", None
+                    draft = check_support(
+                        parse_answer(text, len(sources)), sources, index, self.config.support, self.embedder
+                    )
+                    if draft.claims():
+                        return draft, "llm", None
+                    reason = "the LLM answer had no sentence with a valid, supported citation"
+                except LLMUnavailableError as exc:
+                    reason = f"the LLM was unavailable ({exc}); used the extractive answer"
+        composer = ExtractiveComposer(index, self.config.compose, self._embed_passages)
+        draft = composer.compose(analysis, sources, self.retriever.embed_query(analysis.retrieval_query))
+        return check_support(draft, sources, index, self.config.support), "extractive", reason
+
+    def _embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self.embedder.embed_texts(texts)
+
+    def _gap_answer(
+        self,
+        analysis: QueryAnalysis,
+        index: SearchIndex,
+        sources: list[RetrievedSource],
+        gap: str,
+        backend: Backend,
+        confidence: float,
+        timings: dict[str, float],
+        started: float,
+    ) -> Answer:
+        """The sources do not give the fact asked for: say so first, then the nearest facts, each
+        labelled with whose they are, so none reads as the answer."""
+        composer = ExtractiveComposer(index, self.config.compose, self._embed_passages)
+        vector = self.retriever.embed_query(analysis.retrieval_query)
+        nearest = composer._pick(composer.candidates(analysis, sources, vector), 2, per_source=1)
+        claims = [
+            Claim(c.unit.text, [c.position], label=f"About {example_label(sources[c.position], analysis.asker)}",
+                  lead=c.unit.lead, items=list(c.unit.items))
+            for c in nearest
+        ]
+        draft = Draft(blocks=[Block("bullets", claims, heading="Nearest in the sources, about something else")])
+        draft = check_support(draft, sources, index, self.config.support)
+        answer = self._finish(draft, sources, index, "extractive", confidence, analysis, None)
+        answer.answer = f"{gap}\n\n{answer.answer}" if draft.claims() else f"{gap} {COVERAGE_NOTE}"
+        if not draft.claims():
+            answer.citations = []
+        answer.refused, answer.gaps, answer.backend = True, [gap], backend
+        answer.followups = []
+        timings["total_ms"] = (time.perf_counter() - started) * 1000
+        answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}
+        return answer
 
     def _finish(
         self,
@@ -299,7 +322,7 @@ class Assistant:
         index: SearchIndex,
         backend: Backend,
         confidence: float,
-        standalone: str,
+        analysis: QueryAnalysis,
         fallback_reason: str | None,
     ) -> Answer:
         first = render(draft, sources, "")
@@ -310,12 +333,13 @@ class Assistant:
             answer=rendered.text,
             citations=rendered.citations,
             refused=False,
+            intent=analysis.intent,
             backend=backend,
             fallback_reason=fallback_reason,
             followups=draft.followups,
             evidence_label=label,
             confidence=confidence,
-            standalone_query=standalone,
+            standalone_query=analysis.standalone,
             supported_sentences=sum(not c.reference for c in draft.claims()),
             unsupported_sentences=draft.unsupported,
             staleness_warnings=staleness_warnings(rendered.citations, texts),
@@ -323,19 +347,20 @@ class Assistant:
         )
 
     def _refusal(
-        self, standalone: str, backend: Backend, message: str, timings: dict[str, float], started: float
+        self, analysis: QueryAnalysis, backend: Backend, message: str, timings: dict[str, float], started: float
     ) -> Answer:
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         return Answer(
             answer=message,
             citations=[],
             refused=True,
+            intent=analysis.intent,
             backend=backend,
             followups=[
                 "Where do I start with local recruitment as an NHS trust?",
                 "How can we use our spending to support local suppliers and social value?",
             ],
-            standalone_query=standalone,
+            standalone_query=analysis.standalone,
             timings_ms={k: round(v, 2) for k, v in timings.items()},
         )
 
@@ -346,13 +371,6 @@ class Assistant:
                 if piece:
                     yield StreamEvent("delta", text=piece)
         yield StreamEvent("answer", answer=answer)
-
-
-def _strip_invalid_marks(text: str, n_sources: int) -> str:
-    def keep(match: re.Match[str]) -> str:
-        return match.group(0) if 1 <= int(match.group(1)) <= n_sources else ""
-
-    return re.sub(r"\[(\d+)\]", keep, text)
 
 
 def citations_are_valid(answer: Answer) -> bool:

@@ -11,14 +11,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from assistant.config import SupportConfig
 from assistant.draft import Draft
 from assistant.index import SearchIndex
 from assistant.sources import RetrievedSource
 from assistant.text import content_terms
 from core.embedding import Embedder
-
-SUPPORTED = 0.5
-
 
 def lexical_support(sentence: str, passage_terms: set[str]) -> float:
     terms = set(content_terms(sentence))
@@ -31,18 +29,19 @@ def check_support(
     draft: Draft,
     sources: Sequence[RetrievedSource],
     index: SearchIndex,
+    config: SupportConfig | None = None,
     embedder: Embedder | None = None,
-    threshold: float = SUPPORTED,
 ) -> Draft:
     """Score every claim; drop claims with no valid citation or too little support, counting them."""
     passage_terms = {
         position: set().union(*index.sentences(src.row).terms, set(content_terms(src.title)))
         for position, src in enumerate(sources)
     }
+    cfg = config or SupportConfig()
     claims = [c for c in draft.claims() if not c.reference]
     vectors: np.ndarray | None = None
     if embedder is not None and claims:
-        vectors = embedder.embed_texts([c.text for c in claims])
+        vectors = embedder.embed_texts([c.quoted() for c in claims])
     semantic = {id(c): vectors[i] for i, c in enumerate(claims)} if vectors is not None else {}
 
     for block in draft.blocks:
@@ -57,14 +56,15 @@ def check_support(
                 continue
             best = 0.0
             for position in claim.sources:
-                lexical = lexical_support(claim.text, passage_terms[position])
+                lexical = lexical_support(claim.quoted(), passage_terms[position])
                 score = lexical
                 if id(claim) in semantic:
                     cosine = float(semantic[id(claim)] @ index.embeddings[sources[position].row])
-                    score = 0.6 * lexical + 0.4 * max(0.0, (cosine - 0.2) / 0.6)
+                    semantic_part = max(0.0, (cosine - cfg.cosine_floor) / cfg.cosine_span)
+                    score = cfg.lexical_share * lexical + (1 - cfg.lexical_share) * semantic_part
                 best = max(best, score)
             claim.support = round(best, 3)
-            if best >= threshold:
+            if best >= cfg.threshold:
                 kept.append(claim)
             else:
                 draft.unsupported += 1

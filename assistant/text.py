@@ -44,6 +44,11 @@ def without_instructions(text: str) -> str:
     return "\n".join(lines)
 
 
+def split_line_sentences(line: str) -> list[str]:
+    """The sentences of one line of text (the one sentence splitter every module uses)."""
+    return [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences, with each list item or line of its own kept apart."""
     sentences: list[str] = []
@@ -52,7 +57,7 @@ def split_sentences(text: str) -> list[str]:
         if not line:
             continue
         line = re.sub(r"^([-•*]|\d+[.)])\s+", "", line)
-        sentences.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
+        sentences.extend(split_line_sentences(line))
     return sentences
 
 
@@ -78,3 +83,8 @@ def content_terms(text: str, drop_question_noise: bool = False) -> list[str]:
             continue
         terms.append(stem(word))
     return terms
+
+
+def tokens(text: str) -> set[str]:
+    """The set of a text's content terms (stemmed, stopwords removed)."""
+    return set(content_terms(text))

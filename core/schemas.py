@@ -145,6 +145,16 @@ class Answer(BaseModel):
     answer: str
     citations: list[Citation]
     refused: bool
+    gaps: list[str] = Field(
+        default_factory=list,
+        description="What the question asked that no retrieved source gives, said plainly (the answer opens "
+        "with it). With `refused`, the rest of the answer is only the nearest facts, labelled as such.",
+    )
+    intent: str = Field(
+        "general",
+        description="What the question was read as asking for: start, definition, list, figure, who_when, "
+        "examples or general.",
+    )
     backend: Literal["extractive", "llm"]
     fallback_reason: str | None = None
     followups: list[str] = Field(default_factory=list)

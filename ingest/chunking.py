@@ -7,6 +7,7 @@ from typing import Any
 
 from llama_index.core.node_parser import SentenceSplitter
 
+from core.context import context_text
 from ingest.loaders import LoadedDocument
 
 
@@ -22,11 +23,6 @@ class Chunk:
     def embedding_text(self, title: str) -> str:
         """What the embedder and BM25 see: the title and section give a short chunk its context."""
         return context_text(title, self.section, self.text)
-
-
-def context_text(title: str, section: str, text: str) -> str:
-    heading = title if section == title else f"{title} — {section}"
-    return f"{heading}\n{text}"
 
 
 def make_splitter(chunk_size: int, chunk_overlap: int) -> SentenceSplitter:

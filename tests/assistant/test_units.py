@@ -2,36 +2,108 @@
 
 from __future__ import annotations
 
-from assistant.condense import condense, needs_history
+from assistant.analysis import Question, analyse, needs_history, read_asker, resolve_followup
 from assistant.draft import parse_cited_sentences
 from assistant.evidence import evidence_label, staleness_warnings
 from assistant.llm import parse_answer
-from assistant.profile import read_profile
-from core.schemas import ChatTurn, Citation
+from assistant.units import units_of
+from core.schemas import Asker, ChatTurn, Citation
 
 
-def test_profile_reads_role_and_organisation() -> None:
-    p = read_profile("I'm an estates manager at a district general hospital, where do I start?")
-    assert "nhs_trust" in p.org_types and "estates" in p.themes and p.wants_start
-    council = read_profile("I work for a council in Wales and want to buy more locally")
-    assert "local_authority" in council.org_types and "procurement" in council.themes
+def test_asker_is_read_from_self_description_only() -> None:
+    p = read_asker("I'm an estates manager at a district general hospital, where do I start?", None, True)
+    assert "nhs_trust" in p.org_types and "estates" in p.themes
+    council = read_asker("I work for a council in Wales and want to buy more locally", None, False)
+    assert council.org_types[0] == "local_authority" and "procurement" in council.themes
     assert council.nations == ("Wales",)
-    assert read_profile("Can you tell us about it?").nations == ()  # "us" is not the USA
-    assert "USA" in read_profile("What are US hospitals doing?").nations
-    assert not read_profile("What is the Leeds Health and Care Academy?").wants_start
+    # Partners named in the question are not the asker (issue 13, finding 4).
+    partner = read_asker("We're a small charity and we run sessions with the hospital. Where do we start?", None, True)
+    assert partner.org_types == ("vcse",)
+    assert read_asker("our council partners want to know where to start", None, True).org_types == ()
+    for text, org in (
+        ("I'm the vicar of a church in Leeds, where do we even start?", "vcse"),
+        ("I manage a PCN in Cardiff", "primary_care"),
+        ("I work at an HSC trust in Belfast", "health_board"),
+        ("I'm on the board of a university health board", "health_board"),
+        ("we're a housing association", "housing"),
+    ):
+        assert read_asker(text, None, True).org_types[:1] == (org,), text
+    assert read_asker("Can you tell us about it?", None, False).nations == ()  # "us" is not the USA
 
 
-def test_condense_only_leans_on_history_when_needed() -> None:
-    history = [
-        ChatTurn(role="user", content="What is the Leeds Health and Care Academy?"),
-        ChatTurn(role="assistant", content="It is a **workforce partnership** in Leeds [1]."),
-    ]
-    short = condense("When did it start?", history)
-    assert "Leeds Health and Care Academy" in short and "[1]" not in short and "**" not in short
-    standalone = "What is the National TOMs framework used for in procurement across England?"
-    assert not needs_history(standalone)
-    assert condense(standalone, history) == standalone
-    assert condense("When did it start?", None) == "When did it start?"
+def test_caller_asker_wins_and_role_gives_themes() -> None:
+    p = read_asker("Where do I start?", Asker(role="procurement lead", org_type="university", nation="Scotland"), True)
+    assert p.org_types == ("university",) and p.nations == ("Scotland",) and "procurement" in p.themes
+
+
+def test_intents() -> None:
+    for text in (
+        "where do we even start",
+        "what's the first thing we should actually do about our estate?",
+        "how do we actually start?",
+        "How can a church get involved in anchor work?",
+    ):
+        assert analyse(Question(text)).intent == "start", text
+    assert analyse(Question("What is an anchor institution?")).intent == "definition"
+    assert analyse(Question("What are the five pillars of community wealth building?")).intent == "list"
+    assert analyse(Question("How many trees did the NHS Forest plant in 2020-21?")).intent == "figure"
+    assert analyse(Question("Who wrote the Preston briefing and when?")).intent == "who_when"
+
+
+def test_fact_questions_about_a_nation_name_it_as_subject() -> None:
+    a = analyse(Question("What's the minimum social value weighting for NHS procurement in Scotland?"))
+    assert a.fact is not None and a.subject_nations == ("Scotland",)
+    assert analyse(Question("What dose of sevoflurane is used for induction?")).clinical
+    assert analyse(Question("What's the dosing for desflurane in a patient with asthma?")).clinical
+    assert analyse(Question("Where do I start with social prescribing in our GP practice?")).clinical is None
+
+
+def test_followups_resolve_but_self_contained_questions_do_not() -> None:
+    history = (
+        ChatTurn(role="user", content="How did Northumbria set up its health care academy?"),
+        ChatTurn(role="assistant", content="It is a **workforce partnership** [1]."),
+    )
+    standalone, is_followup, previous = resolve_followup("What did they learn?", history)
+    assert is_followup and "Northumbria" in standalone and "[1]" not in standalone
+    assert previous.startswith("It is a")
+    assert not needs_history("What is an anchor institution?")
+    assert resolve_followup("What is an anchor institution?", history)[0] == "What is an anchor institution?"
+    followup = analyse(Question("What did they learn?", history))
+    assert followup.aspects == ("lessons",) and followup.is_followup
+
+
+def test_already_done_steps_are_recognised() -> None:
+    a = analyse(Question("We've already signed the anchor charter. What should we do next?"))
+    assert a.already_done and any({"sign", "charter"} <= set(done) for done in a.already_done)
+
+
+def test_units_stand_alone() -> None:
+    text = "\n".join(
+        [
+            "Written by Jane Smith, 3 May 2022.",
+            "This case study looks at how the trust began.",
+            "The trust pays the Real Living Wage to all staff. It will pay it to contractors from 2024.",
+            "It also runs open days for local people.",
+            "Have you joined the network?",
+            "The Q&A sets out six broad ways in which an anchor can act:",
+            "",
+            "1. Quality work.",
+            "2. Local spending.",
+            "3. Buildings and **spaces**.",
+            "The guide then sets its steps out one by one for each anchor.",
+            "1. Meet top management. Start by meeting the senior leaders of each anchor institution individually.",
+        ]
+    )
+    units = units_of(text, "What the trust did")
+    texts = [u.text for u in units]
+    assert texts[0] == "The trust pays the Real Living Wage to all staff. It will pay it to contractors from 2024."
+    assert not any("Written by" in t or "looks at" in t or t.endswith("?") for t in texts)
+    assert not any(t.startswith("It also") for t in texts)  # a fragment on its own line
+    lists = [u for u in units if u.kind == "list"]
+    assert lists and lists[0].items == ("Quality work.", "Local spending.", "Buildings and spaces.")
+    step = next(u for u in units if u.kind == "step")
+    assert step.lead == "Meet top management." and step.text.startswith("Start by meeting")
+    assert units_of("Speak to your chief executive about the plan for next year.", "Who to involve") == []
 
 
 def test_citation_parsing_drops_markers_outside_the_sources() -> None:
@@ -88,13 +160,9 @@ def test_staleness_needs_an_old_date_and_an_old_term() -> None:
     assert len(warnings) == 1 and warnings[0].startswith("[1]")
 
 
-def test_clinical_and_figure_questions_are_recognised() -> None:
-    from assistant.scope import FIGURE_QUESTION, clinical_reason
+def test_figure_questions_are_recognised() -> None:
+    from assistant.cues import FIGURE_QUESTION
 
-    assert clinical_reason("What dose of amoxicillin should I give?") == "dose"
-    assert clinical_reason("What should I prescribe for a rash?") is not None
-    # Social prescribing is community work, not medicine.
-    assert clinical_reason("Where do I start with social prescribing in our GP practice?") is None
     for question in (
         "How many apprentices does the trust employ?",
         "What hourly rate does Northumbria pay its apprentices?",

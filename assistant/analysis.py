@@ -1,0 +1,341 @@
+"""Understand a question once: who asks, what they ask for, about what, and whether it follows on.
+
+A `Question` (text, history, filters and, when the caller knows it, the asker) becomes a
+`QueryAnalysis` that every later stage reads; nothing downstream parses the question text again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from assistant import cues
+from assistant.text import QUESTION_NOISE, STOPWORDS, content_terms, stem, tokens
+from core.schemas import Asker, ChatTurn, SearchFilters
+
+Intent = Literal["start", "definition", "list", "figure", "who_when", "examples", "general"]
+FactKind = Literal["figure", "rule", "who", "when", "outcome"]
+
+# Names that are not subjects: acronyms of sector terms, and words capitalised at a sentence start.
+GENERIC_CAPITALS = frozenset(
+    {"hr", "ceo", "cfo", "coo", "gp", "gps", "pcn", "pcns", "icb", "ics", "icp", "vcse", "nhs", "uk", "and",
+     "the", "hsc", "smes", "sme", "toms", "cwb", "haln", "q&a"}
+)
+NATION_TOKENS = {
+    "Scotland": ("scotland", "scottish"),
+    "Wales": ("wale", "welsh"),  # stemmed "wales" is "wale"
+    "Northern Ireland": ("northern", "ireland"),
+    "England": ("england", "english"),
+}
+_SPECIFIC = re.compile(r"\b([A-Z][A-Za-z'’&-]+(?:\s+(?:and\s+|of\s+|the\s+)?[A-Z][A-Za-z'’&-]+)*|\d[\d,.]*\d%?)")
+_SELF_CLAUSE = re.compile(
+    r"\b(i'?m|i am|i work|we'?re|we are|i manage|i lead|i run|i sit|i chair|as an?|our|my|here (at|in)|"
+    r"based (at|in))\b[^.?!;]{0,70}",
+    re.IGNORECASE,
+)
+_PARTNER_CUT = re.compile(r"\b(with|alongside|partner\w*|together|and the|and our|to the)\b", re.IGNORECASE)
+_ALREADY = re.compile(
+    r"\b(?:we'?ve|we have|i'?ve|i have|we|our \w+ (?:has|have))\s+(?:already\s+)?(?:just\s+)?"
+    r"(signed|joined|done|got|set up|created|adopted|published|appointed|paid|become|completed|run|mapped|"
+    r"agreed|launched|started)\s+(?:up\s+)?(?:to\s+)?(?:an?|the|our)?\s*([\w\s'-]{3,40})",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class AskerProfile:
+    """Who is asking. From the caller's `Asker` when given, else from how the question describes them."""
+
+    org_types: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    nations: tuple[str, ...] = ()
+    role: str | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.org_types or self.themes or self.nations)
+
+    @property
+    def nation(self) -> str | None:
+        return self.nations[0] if self.nations else None
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    history: tuple[ChatTurn, ...] = ()
+    filters: SearchFilters | None = None
+    asker: Asker | None = None
+
+
+@dataclass(frozen=True)
+class QueryAnalysis:
+    question: str
+    """The question as asked."""
+    standalone: str
+    """What retrieval searches for: the question, with a follow-up's subject added from earlier turns."""
+    intent: Intent
+    asker: AskerProfile
+    topic_terms: tuple[str, ...]
+    """Stemmed words of what is asked about (question noise removed)."""
+    subjects: tuple[tuple[str, ...], ...] = ()
+    """Names the question is about (stemmed tokens), the asker's own self-description excluded."""
+    subject_names: tuple[str, ...] = ()
+    """The same names as written, for saying what the sources do not give."""
+    subject_nations: tuple[str, ...] = ()
+    """Nations the question asks about (not the asker's own, unless the question is about it)."""
+    fact: FactKind | None = None
+    """A specific fact the question asks for (a figure, rule, name, date or outcome)."""
+    aspects: tuple[str, ...] = ()
+    """What a follow-up asks about its subject: lessons, results, costs, people."""
+    already_done: tuple[frozenset[str], ...] = ()
+    """Things the asker says they have done ("we've signed the charter"): not offered as steps."""
+    clinical: str | None = None
+    is_followup: bool = False
+    previous_answer: str = ""
+    filters: SearchFilters | None = None
+    retrieval_query: str = ""
+    """The standalone question plus the asker's organisation type in words, for retrieval only."""
+    facts_asked: tuple[str, ...] = field(default_factory=tuple)
+    """Stemmed words of what the fact question counts or requires (subject and noise removed)."""
+
+    @property
+    def wants_start(self) -> bool:
+        return self.intent == "start"
+
+
+# -- the asker -----------------------------------------------------------------------------------------
+
+def _org_types_said_of_self(text: str) -> tuple[str, ...]:
+    """Organisation types in the asker's self-description ("I'm at a council", "our trust", "as a
+    housing association"), not partners ("with the hospital", "our council partners")."""
+    spans: list[tuple[int, int]] = []
+    for match in _SELF_CLAUSE.finditer(text):
+        cut = _PARTNER_CUT.search(match.group(0), 3)
+        spans.append((match.start(), match.start() + (cut.start() if cut else len(match.group(0)))))
+    for match in re.finditer(cues.INDEFINITE_ASKER, text, re.IGNORECASE):
+        spans.append((match.start(), match.end()))
+    found: list[str] = []
+    for org, pattern in cues.ORG_CUES.items():
+        for match in re.finditer(r"\b(" + pattern + r")\b", text, re.IGNORECASE):
+            inside = any(start <= match.start() < end for start, end in spans)
+            if inside and not re.match(cues.PARTNER_AFTER, text[match.end() :], re.IGNORECASE):
+                found.append(org)
+                break
+    # "a university health board" is a health board; "trust" inside "HSC trust" is not an NHS trust.
+    if "health_board" in found and "nhs_trust" in found and re.search(r"hsc trust|social care trust", text, re.I):
+        found.remove("nhs_trust")
+    if "health_board" in found and "university" in found and re.search(r"university health board", text, re.I):
+        found.remove("university")
+    if "primary_care" in found and re.search(r"\bpractice (?!manager|nurse)", text, re.I) and not re.search(
+        r"\b(gp|general|pcn|primary|surgery)\b", text, re.I
+    ):
+        found.remove("primary_care")  # "good practice" is not a GP practice
+    return tuple(found)
+
+
+def _self_clauses(text: str) -> str:
+    """The parts of the question where the asker describes themselves, cut before any partner."""
+    parts = []
+    for match in _SELF_CLAUSE.finditer(text):
+        clause = match.group(0)
+        cut = _PARTNER_CUT.search(clause, 3)
+        parts.append(clause[: cut.start()] if cut else clause)
+    return " . ".join(parts)
+
+
+def _nations(text: str) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name, pattern in cues.NATION_CUES.items()
+        if re.search(pattern, text, 0 if name == "USA" else re.IGNORECASE)
+    )
+
+
+def _themes(text: str) -> list[str]:
+    return [name for name, pattern in cues.THEME_CUES.items() if re.search(pattern, text, re.IGNORECASE)]
+
+
+def read_asker(text: str, given: Asker | None, wants_start: bool) -> AskerProfile:
+    """The asker's profile: the caller's `Asker` wins field by field; the question fills the gaps, read
+    only from how the asker describes themselves (partners and subjects named in it are not the asker)."""
+    said = _self_clauses(text)
+    org_types = _org_types_said_of_self(text)
+    nations = _nations(said)
+    # In a start question, "…in Scotland" says where the asker works ("where do we start in Wales?").
+    if not nations and wants_start:
+        nations = _nations(text)
+    themes = _themes(text)
+    role = None
+    if given is not None:
+        if given.org_type:
+            org_types = (given.org_type, *[o for o in org_types if o != given.org_type])
+        if given.nation:
+            nations = (given.nation,)
+        if given.role:
+            role = given.role
+            for theme, pattern in cues.ROLE_CUES.items():
+                if re.search(pattern, given.role, re.IGNORECASE) and theme not in themes:
+                    themes.append(theme)
+    if wants_start:
+        themes.append("getting_started")
+    return AskerProfile(tuple(org_types), tuple(themes), tuple(n for n in nations if n != "USA") or nations, role)
+
+
+# -- what is asked -------------------------------------------------------------------------------------
+
+def clinical_reason(text: str) -> str | None:
+    match = cues.CLINICAL.search(text)
+    return match.group(0) if match else None
+
+
+def intent_of(text: str) -> Intent:
+    if cues.FIGURE_QUESTION.search(text) and not cues.START_CUES.search(text):
+        return "figure"
+    if cues.START_CUES.search(text):
+        return "start"
+    if cues.WHO_CUES.search(text) or cues.WHEN_CUES.search(text):
+        return "who_when"
+    if cues.LIST_CUES.search(text):
+        return "list"
+    if cues.EXAMPLE_CUES.search(text):
+        return "examples"
+    if cues.DEFINITION_CUES.search(text):
+        return "definition"
+    return "general"
+
+
+def fact_kind(text: str, intent: Intent) -> FactKind | None:
+    if intent == "start":
+        return None
+    if cues.FIGURE_QUESTION.search(text):
+        return "figure"
+    if cues.WHEN_CUES.search(text):
+        return "when"
+    if cues.WHO_CUES.search(text):
+        return "who"
+    if cues.RULE_QUESTION.search(text) and re.search(r"\?\s*$|^\s*(is|are|do|does|must|what)\b", text, re.I):
+        return "rule"
+    if cues.OUTCOME_QUESTION.search(text):
+        return "outcome"
+    return None
+
+
+def subjects_of(text: str) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    """Names and numbers the question is about, as stemmed tokens and as written (self-description and
+    sentence-initial capitals excluded)."""
+    entities: list[tuple[str, ...]] = []
+    names: list[str] = []
+    for match in _SPECIFIC.finditer(text):
+        before = text[: match.start()]
+        if re.search(r"\b(i'?m|i am|i work|we'?re|we are|our|my|based|here at)\b[^.?!]{0,40}$", before, re.I):
+            continue
+        words = match.group(1).split()
+        if not before.strip() or before.rstrip().endswith((".", "?", "!", ":", '"', "-")):
+            words = words[1:]  # a capital at the start of a sentence says nothing
+        kept = [
+            stem(token)
+            for word in words
+            if not re.match(r"^I['’]", word)
+            for token in re.findall(r"\w\w+", word.lower())
+            if token not in STOPWORDS and token not in GENERIC_CAPITALS
+        ]
+        if kept:
+            entities.append(tuple(kept))
+            names.append(" ".join(w for w in words if not re.match(r"^I['’]", w)))
+    return tuple(entities), tuple(names)
+
+
+def _already_done(text: str) -> tuple[frozenset[str], ...]:
+    done = []
+    for verb, thing in _ALREADY.findall(text):
+        thing = re.split(r"\b(and|but|so|now|last|this|in|with|for|,)\b", thing, maxsplit=1)[0]
+        terms = frozenset(tokens(f"{verb} {thing}"))
+        if len(terms) >= 2:
+            done.append(terms)
+    return tuple(done)
+
+
+# -- follow-ups ------------------------------------------------------------------------------------------
+
+def needs_history(question: str) -> bool:
+    """A follow-up leans on earlier turns: it refers back ("they", "that programme") or has no topic of
+    its own ("and in Wales?"). A self-contained question is never rewritten with earlier words."""
+    own_terms = content_terms(question, drop_question_noise=True)
+    return bool(cues.ANAPHORA.search(question)) or len(own_terms) <= 1
+
+
+def _subject_of_turn(text: str) -> str:
+    """The topic words of an earlier question, without its question words."""
+    words = [w for w in re.findall(r"[\w'’&-]+", text) if w.lower() not in STOPWORDS | QUESTION_NOISE]
+    return " ".join(words[:14])
+
+
+def resolve_followup(question: str, history: tuple[ChatTurn, ...]) -> tuple[str, bool, str]:
+    """(standalone question, is it a follow-up, the previous answer's text)."""
+    last_answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    if not history or not needs_history(question):
+        return question, False, last_answer
+    last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
+    return f"{question} {_subject_of_turn(last_user)}".strip(), True, last_answer
+
+
+# -- all together ----------------------------------------------------------------------------------------
+
+ORG_WORDS = {
+    "nhs_trust": "NHS trust hospital",
+    "integrated_care_system": "integrated care board system",
+    "health_board": "health board",
+    "primary_care": "primary care GP practice",
+    "local_authority": "council local authority",
+    "university": "university",
+    "housing": "housing association",
+    "vcse": "community voluntary faith organisation",
+    "business": "business private sector employer",
+    "utility": "utility water company",
+    "sport_club": "football club",
+}
+
+
+def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
+    """Everything later stages need to know about the question. `standalone` is given when an LLM
+    already rewrote a follow-up; otherwise follow-ups are resolved by rule."""
+    text = question.text.strip()
+    resolved, is_followup, previous = resolve_followup(text, question.history)
+    if standalone is not None:
+        resolved, is_followup = standalone, standalone != text
+    intent = intent_of(text)
+    asker = read_asker(text, question.asker, intent == "start")
+    entities, names = subjects_of(text)
+    mentioned = _nations(text)
+    subject_nations = tuple(n for n in mentioned if n not in asker.nations or intent != "start")
+    fact = fact_kind(text, intent)
+    aspects = tuple(name for name, (asks, _) in cues.ASPECT_CUES.items() if asks.search(text)) if is_followup else ()
+    subject_tokens = {t for e in entities for t in e} | {t for n in subject_nations for t in NATION_TOKENS.get(n, ())}
+    weak = {stem(w) for w in cues.FACT_NOISE | GENERIC_CAPITALS | QUESTION_NOISE}
+    stripped = cues.FIGURE_QUESTION.sub(" ", text) if fact == "figure" else text
+    facts_asked = tuple(sorted(tokens(stripped) - subject_tokens - weak))
+    retrieval_query = resolved
+    if asker.org_types and intent in ("start", "examples", "general", "list"):
+        words = ORG_WORDS.get(asker.org_types[0], "")
+        if words and not re.search(words.split()[0], resolved, re.IGNORECASE):
+            retrieval_query = f"{resolved} ({words})"
+    return QueryAnalysis(
+        question=text,
+        standalone=resolved,
+        intent=intent,
+        asker=asker,
+        topic_terms=tuple(dict.fromkeys(content_terms(resolved, drop_question_noise=True))),
+        subjects=entities,
+        subject_names=names,
+        subject_nations=subject_nations,
+        fact=fact,
+        aspects=aspects,
+        already_done=_already_done(text),
+        clinical=clinical_reason(text),
+        is_followup=is_followup,
+        previous_answer=previous,
+        filters=question.filters,
+        retrieval_query=retrieval_query,
+        facts_asked=facts_asked,
+    )

@@ -1,0 +1,158 @@
+"""Every weight, threshold and limit of the answer pipeline, in one typed place.
+
+Each field says what it trades and where its value came from. `haln eval --param name=value` overrides
+any of them for a run (e.g. `--param compose.semantic_weight=0.6`), so a value can be swept on the
+question sets before it is changed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    candidates: int = 40
+    """Rows each search (BM25, dense) returns before fusion. 40 kept dev hit@5 at its best while the
+    fusion stayed under a millisecond at 100k chunks (issue 6 benchmark)."""
+    rrf_k: int = 60
+    """Reciprocal rank fusion constant, the value from Cormack et al. (2009); not tuned here."""
+    max_chunks_per_doc: int = 2
+    """One long document cannot fill the list; 2 lets a figure and its context both come through."""
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    use_dense: bool = True
+    use_bm25: bool = True
+    org_boost: float = 0.006
+    """Added to the RRF score of a chunk from the asker's kind of organisation: about the gap between
+    ranks 1 and 20 (1/61 - 1/81 = 0.004), so a matching source moves up but never jumps a clearly better
+    one. Dev set: 0.006 gave the best MRR of {0.003, 0.006, 0.01}."""
+    theme_boost: float = 0.003
+    """Per theme the chunk shares with the asker's role (at most two count)."""
+    nation_boost: float = 0.006
+    """Chunk from the asker's nation; the same size as the organisation boost."""
+    uk_share: float = 0.5
+    """UK-wide sources get this share of the nation boost: they apply to every asker, but less
+    specifically than their own nation's."""
+    general_penalty: float = 0.004
+    """Taken off general overviews (anchor networks and national bodies writing about anchors in
+    general) when the asker's organisation type is known, so specific sources outrank them. The issue
+    13 graders saw four general documents fill the top 8 of most start questions."""
+    max_general_docs: int = 2
+    """General overview documents allowed among the sources of a start question with a known asker."""
+    sector_extra: int = 3
+    """Extra sources about the asker's own kind of organisation brought into a start question's
+    sources (a filtered search), when the general ranking found fewer."""
+    nation_extra: int = 2
+    """Extra sources from the asker's own nation brought in the same way."""
+
+
+@dataclass(frozen=True)
+class ComposeConfig:
+    lexical_weight: float = 1.0
+    """IDF-weighted share of the question's topic terms a passage contains."""
+    semantic_weight: float = 0.5
+    """Embedder cosine between the question and the passage. Lexical overlap alone picked passages
+    that repeat the question's words but do not answer it (issue 13: "the composer chose the wrong
+    sentences"); 0.5 with the lexical weight at 1.0 was the best of {0, 0.25, 0.5, 1.0} for
+    must-mention coverage on the dev set."""
+    rank_weight: float = 0.35
+    """Prior for the retrieval rank of the passage's chunk (1/(1+position))."""
+    chunk_dense_weight: float = 0.1
+    """The chunk's dense similarity, a tie-breaker between passages of similar overlap."""
+    number_bonus: float = 0.08
+    """Concrete passages (numbers) make better answers than framing: +0.08 raised must-mention
+    coverage 0.45 -> 0.50 on the dev set (issue 6 session)."""
+    name_bonus: float = 0.06
+    """Passages naming organisations, for the same reason."""
+    step_bonus: float = 0.3
+    """A passage that is a step (numbered, or opening with an imperative verb) in a start answer."""
+    action_cue_bonus: float = 0.2
+    """Advice wording ("start by", "should", "a good first step") in a start answer."""
+    guidance_bonus: float = 0.25
+    """Passages of toolkits and guides in a start answer: steps should be advice, not one
+    organisation's history."""
+    asker_match_bonus: float = 0.15
+    """A passage from a source about the asker's kind of organisation."""
+    nation_match_bonus: float = 0.1
+    """A passage from the asker's nation (or UK-wide)."""
+    other_nation_penalty: float = 0.15
+    """A passage from another nation than the asker's: still usable, labelled, but not first."""
+    list_bonus: float = 0.15
+    """A list with its lead-in, for questions asking for a list ("what are the pillars")."""
+    definition_bonus: float = 0.25
+    """A passage defining the asked-about term ("anchor institutions are…") for a definition question."""
+    intent_cue_bonus: float = 0.3
+    """A passage with words of what a follow-up asks for (lessons, results, costs, people, dates)."""
+    semantic_pool: int = 28
+    """Passages scored by the embedder (the best by words first): one batch of 28 short passages costs
+    about 15 ms with the ONNX question runtime on 2 cores, inside the 100 ms answer budget."""
+    max_direct: int = 4
+    """Passages in a direct answer."""
+    max_steps: int = 3
+    """First steps in a start answer (the worked example in shared/answer-shape.md has three)."""
+    max_examples: int = 3
+    max_reading: int = 3
+    max_unit_words: int = 110
+    """A passage longer than this is cut to its best items (lists) or not quoted."""
+    max_list_items: int = 6
+    min_unit_words: int = 6
+    """Shorter passages are fragments ("See below.") unless they are list items with a lead-in."""
+    duplicate_overlap: float = 0.7
+    """Two passages sharing this share of their terms are repeats; the second is dropped."""
+
+
+@dataclass(frozen=True)
+class ScopeConfig:
+    uncovered_penalty: float = 0.4
+    """Confidence is multiplied by this when the question names something the corpus never mentions
+    or asks for a fact no source gives; with the 0.35 refusal threshold this refuses those questions
+    (dev refusal accuracy 0.922 -> 1.00 in the issue 6 session)."""
+    min_fact_overlap: float = 0.3
+    """IDF-weighted share of what was asked that the fact-giving passages must share: "local" alone
+    does not tie a number to "spend with local businesses" (calibrated on 16 figure questions)."""
+    fact_look_at: int = 5
+    """Top sources whose documents are searched for the asked-for fact."""
+
+
+@dataclass(frozen=True)
+class SupportConfig:
+    threshold: float = 0.5
+    """A claim is kept when at least half its content words are in the cited passage (lexical), or
+    the blend below reaches 0.5 for model-written claims."""
+    lexical_share: float = 0.6
+    """Blend for model-written claims: 0.6 lexical + 0.4 semantic, so a paraphrase with the right
+    meaning but few shared words can pass, and a copied-words claim of another meaning does not."""
+    cosine_floor: float = 0.2
+    cosine_span: float = 0.6
+    """Cosine mapped linearly from [0.2, 0.8] to [0, 1]: unrelated passages score ~0.1-0.2 with MiniLM."""
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    compose: ComposeConfig = field(default_factory=ComposeConfig)
+    scope: ScopeConfig = field(default_factory=ScopeConfig)
+    support: SupportConfig = field(default_factory=SupportConfig)
+
+    def with_overrides(self, overrides: dict[str, str]) -> AnswerConfig:
+        """A copy with `group.name=value` overrides applied, values parsed as the field's type."""
+        groups: dict[str, dict[str, Any]] = {}
+        for key, raw in overrides.items():
+            group, _, name = key.partition(".")
+            current = getattr(self, group, None)
+            known = {f.name: f for f in fields(current)} if current is not None and name else {}
+            if name not in known:
+                raise ValueError(f"unknown parameter {key!r}; names look like compose.semantic_weight")
+            default = getattr(current, name)
+            value: Any
+            if isinstance(default, bool):
+                value = raw.lower() in ("1", "true", "yes", "on")
+            else:
+                value = type(default)(raw)
+            groups.setdefault(group, {})[name] = value
+        return replace(self, **{g: replace(getattr(self, g), **v) for g, v in groups.items()})
+
+
+DEFAULT_CONFIG = AnswerConfig()

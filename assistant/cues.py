@@ -1,0 +1,241 @@
+"""Every word list the answer pipeline reads questions and passages with, in one place.
+
+Weights and thresholds are in `assistant.config`; these are the vocabularies. Each list was written from
+the question sets (dev, check, practitioner) and the issue 13 graders' findings, as noted.
+"""
+
+from __future__ import annotations
+
+import re
+
+# -- who is asking ------------------------------------------------------------------------------------
+# Organisation types practitioners name (issue 13: faith groups, PCNs, HSC trusts, health boards and
+# ICBs were not recognised). Order matters only for display.
+ORG_CUES: dict[str, str] = {
+    "nhs_trust": r"(nhs trust|foundation trust|hospital trust|acute trust|mental health trust|ambulance trust|"
+    r"community trust|(district general |acute |local |community )?hospitals?|trust board|trust)",
+    "integrated_care_system": r"(ics|icb|integrated care (system|board|partnership)s?|icp)",
+    # Northern Ireland's health and social care trusts sit with the health boards of Scotland and Wales:
+    # all are area-wide NHS bodies outside England's trust/ICB structure.
+    "health_board": r"(health board|nhs board|(university )?health board|hsc trust|health and social care trust|"
+    r"health (and|&) social care trust|nhs scotland|nhs wales|special health board)",
+    "primary_care": r"(gp|gps|general practice|gp practice|gp surgery|surgery|surgeries|pcn|"
+    r"primary care( network)?|practice)",
+    "local_authority": r"(council|local authority|local government|borough|combined authority|city region|"
+    r"county council|unitary)",
+    "university": r"(university|universities|college|higher education|campus|uni)",
+    "housing": r"(housing association|housing provider|social landlord|housing trust|housing group|"
+    r"registered provider|housing)",
+    "vcse": r"(charity|charities|voluntary|vcse|community organisation|community group|faith (group|organisation|"
+    r"community)|faith|church|churches|parish|diocese|mosque|gurdwara|temple|synagogue|congregation|"
+    r"social enterprise|third sector)",
+    "business": r"(business|company|private sector|employer|firm|retailer|sme|manufacturer|supermarket)",
+    "utility": r"(water company|utility|utilities|energy company)",
+    "sport_club": r"(football club|sports club|premier league|efl|club)",
+}
+# Said of the asker: an indefinite article or a possessive before the organisation ("at a council",
+# "our trust", "as a housing association"). A partner is named after "with", "the", "alongside", or is
+# followed by "partners" ("we run sessions with the hospital", "our council partners").
+INDEFINITE_ASKER = (
+    # "as a housing association", "for a university", "how can a church get involved": the kind of
+    # organisation asking, not a partner ("with the hospital").
+    r"\b(?:as|for|at|from|in|can|could|should|would|does|do|might|is)\s+an?\s+(?:[\w-]+\s+){0,3}?[\w-]+"
+)
+PARTNER_AFTER = r"\s*(?:partners?|colleagues|staff next door|down the road)\b"
+ROLE_CUES: dict[str, str] = {
+    "procurement": r"procure|buyer|purchas|commercial|contract",
+    "workforce": r"\bhr\b|human resources|recruit|workforce|people (team|director)|talent|apprentice",
+    "estates": r"estates?|facilities|property|capital",
+    "environment": r"sustainab|net zero|green|fleet|transport|travel|environment|climate",
+    "community_engagement": r"engagement|community development|volunteer|comms|communications",
+    "leadership": r"board|chief|director|executive|chair|trustee|non-exec|leader|vicar|minister|pastor",
+    "measurement": r"analyst|data|evaluat|performance",
+    "partnerships": r"partnership|public health|policy|strategy|population health",
+}
+THEME_CUES: dict[str, str] = {
+    "workforce": r"\b(recruit\w*|hr|human resources|workforce|apprentice\w*|hiring|hire|jobs?|employ\w*|"
+    r"living wage|fair pay|pay|careers?|staff|work experience|widening participation)\b",
+    "procurement": r"\b(procur\w*|buying|buy|spend\w*|suppliers?|purchas\w*|supply chain|"
+    r"social value|contracts?|tender\w*|commissioning)\b",
+    "estates": r"\b(estates?|land|buildings?|facilities|green space|sites?|property|premises|"
+    r"car park\w*|gardens?|surplus)\b",
+    "environment": r"\b(sustainab\w*|net zero|carbon|environment\w*|green|trees?|climate|emissions?|"
+    r"biodiversity|anaesthetic gases|travel|transport|fleet)\b",
+    "community_engagement": r"\b(communit(y|ies) engagement|engag\w*|residents|listen\w*|"
+    r"community voice|co-?design|public health)\b",
+    "leadership": r"\b(board|chief executive|ceo|leaders?|leadership|director|senior|strategy|charter)\b",
+    "measurement": r"\b(measur\w*|evaluat\w*|metrics?|impact|data|evidence|spend analysis|"
+    r"outcomes?|indicators?|toms)\b",
+    "partnerships": r"\b(partner\w*|networks?|collaborat\w*|anchor network|system|place-based)\b",
+}
+NATION_CUES: dict[str, str] = {
+    "Scotland": r"\b(scotland|scottish|glasgow|edinburgh|lanarkshire|ayrshire|nhs scotland)\b",
+    "Wales": r"\b(wales|welsh|cymru|cardiff|swansea|hywel dda)\b",
+    "Northern Ireland": r"\b(northern ireland|belfast|\bni\b|derry|hsc)\b",
+    "England": r"\b(england|english|london|leeds|manchester|birmingham)\b",
+    "USA": r"\b(US|USA|United States|America|American)\b",  # case-sensitive: "us" is not the USA
+}
+
+# -- what is asked ------------------------------------------------------------------------------------
+# Start and how-to questions get First steps (issue 13: "where do we even start", "what's the first
+# thing we should actually do", "how do we actually start" were missed).
+START_CUES = re.compile(
+    r"\b(where (do|should|can|would|could|might) (i|we|you|one|they|a \w+|an \w+)( even| actually| best| first)? "
+    r"(start|begin)|where to (start|begin)|where'?s (the|a good) (place )?to start|"
+    r"first (thing|things|step|steps|move|moves)|starting points?|get(ting)? (started|going|involved)|"
+    r"kick off|new to|(just|only) (starting|started|beginning|begun)|"
+    r"how (do|can|should|would|could|might|does|did) (i|we|you|one|a|an|they)\b[^?]{0,40}? (start|begin|set up|"
+    r"become|get|go about|approach|make|take|use|build|develop|improve|support|increase|reduce|cut|open|"
+    r"recruit|buy|spend|engage|work|measure|embed|set|join|widen|pay|involve|bring)|"
+    r"what (should|can|could|do|would) (i|we|they|a \w+)( \w+)? do( first| next)?\b|"
+    r"what (are|would be) (the|some|our)( good| practical| sensible| quick| low-cost)? (first|next|initial) steps)",
+    re.IGNORECASE,
+)
+DEFINITION_CUES = re.compile(
+    r"^\s*(so,? )?(what('?s| is| are| does)|define|meaning of|what counts as)\b(?!.*\b(doing|done|did|spend|cost)\b)"
+    r"[^?]{0,60}\b(mean|means|meant|is an?|are|anchor|anchors|institution|network|model|wealth)\b",
+    re.IGNORECASE,
+)
+LIST_CUES = re.compile(
+    r"\b(what are the (\w+ )?(ways|pillars|principles|steps|areas|themes|elements|types|kinds|levers|"
+    r"things|parts|stages|priorities|commitments|criteria|actions)|list|which (ways|areas|levers)|"
+    r"(five|six|four|three|seven|main|key) (ways|pillars|principles|levers|areas|commitments))\b",
+    re.IGNORECASE,
+)
+WHO_CUES = re.compile(
+    r"\b(who (wrote|published|led|leads|runs|ran|is|are|was|were|funds|funded|delivers|delivered|set up|"
+    r"started|founded|chairs|authored)|which organisations? (wrote|published|led|funds|runs|delivers))\b",
+    re.IGNORECASE,
+)
+WHEN_CUES = re.compile(r"\b(when (was|did|were|is|will|does)|what year|which year|what date|since when)\b", re.I)
+EXAMPLE_CUES = re.compile(
+    r"\b(examples?|case stud\w*|who (has|have) (done|tried)|anyone (done|doing)|(which|what) (\w+ )?(trusts|councils|"
+    r"universities|organisations|anchors|boards|businesses|churches|groups|housing associations) "
+    r"(have|has|are)|others like us|like ours?|similar to us)\b",
+    re.IGNORECASE,
+)
+# What a follow-up (or any question) asks about its subject, with the passage words that answer it.
+ASPECT_CUES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "lessons": (
+        re.compile(r"\b(learn\w*|lessons?|takeaways?|what worked|went wrong|advice|challenges?|barriers?)\b", re.I),
+        re.compile(r"\b(learn\w*|lessons?|found that|key to|important|challeng\w*|barriers?|worked|success\w*|"
+                   r"should|helped|needed|difficult|hard)\b", re.I),
+    ),
+    "results": (
+        re.compile(r"\b(results?|outcomes?|impact|difference|achieve\w*|did it work|how did it go|effect)\b", re.I),
+        re.compile(r"\b(result\w*|outcomes?|impact|led to|rose|fell|increased|reduced|saved|achieved|created|"
+                   r"supported|helped|\d)\b", re.I),
+    ),
+    "costs": (
+        re.compile(r"\b(cost\w*|budget|fund\w*|money|paid|pay for|afford|price|invest\w*)\b", re.I),
+        re.compile(r"(£|\$|€|\bcost\w*|\bfund\w*|\bbudget|\binvest\w*|\bgrant)", re.I),
+    ),
+    "people": (
+        re.compile(r"\b(who|whom|people|partners|involved)\b", re.I),
+        re.compile(r"\b(with|partners?|led by|involv\w*|together|alongside|brought)\b", re.I),
+    ),
+}
+
+# The question asks for a specific fact; with a named subject, a source must give it (or the answer
+# says it does not). "minimum" and "must" are rule words: issue 13 saw England's 10% weighting given
+# for a question about Scotland.
+FIGURE_NOUNS = "percentage|proportion|share|year|rate|amount|number|figure|cost|price|total|salary|wage|weighting"
+FIGURE_QUESTION = re.compile(
+    r"\b(how (much|many)|how long|(by )?(what|which) (" + FIGURE_NOUNS + r")"
+    # "What hourly rate does…": the noun must be followed by what a question about it needs, so
+    # "Which trusts share their land" is not one.
+    r"|(what|which)( [\w'’-]+){1,4}? (" + FIGURE_NOUNS + r")"
+    r"( (of|does|do|did|is|are|was|were|has|have|had|will|would|can|could|should|for|per|in)\b|\s*\?))",
+    re.IGNORECASE,
+)
+RULE_QUESTION = re.compile(
+    r"\b(must|required|requirements?|require[sd]?|mandatory|mandate|rules?|law|legal(ly)?|duty|statutory|"
+    r"obliged|obligation|have to|has to|minimum|legislation|regulations?)\b",
+    re.IGNORECASE,
+)
+RULE_WORDS = re.compile(
+    r"\b(must|required|requirements?|require[sd]?|mandatory|mandate|rules?|law|legal(ly)?|duty|statutory|"
+    r"obliged|obligation|minimum|legislation|act|regulations?|policy|weighting)\b",
+    re.IGNORECASE,
+)
+OUTCOME_QUESTION = re.compile(
+    r"\b(what (were|was|are) the (results?|outcomes?|impact)|what difference|did it (work|help)|how did it go)\b",
+    re.IGNORECASE,
+)
+# Words of a fact question that say when or how it is counted, not what is counted.
+FACT_NOISE = frozenset(
+    "year years yearly each per annual annually current currently last now today total roughly "
+    "approximately around typically usually make made difference minimum maximum rule rules must "
+    "required requirement requirements have has mandatory law legal duty".split()
+)
+
+CLINICAL = re.compile(
+    # "Social prescribing" is community work, not medicine.
+    r"\b(dose|doses|dosage|dosing|overdos\w*|mg|mcg|milligrams?|micrograms?|ml/kg|mg/kg|(?<!social )prescrib\w*|"
+    r"diagnos\w*|symptoms?|medication|medicines?|drugs? for|antibiotics?|amoxicillin|paracetamol|ibuprofen|"
+    r"insulin|opioids?|morphine|side effects?|contraindicat\w*|titrat\w*|administer\w*|induction of anaesthesia|"
+    r"anaesthetise|sedat\w*|slurred speech|chest pain|stroke|seizure|rash|fever|infection|treat(ment)? (for|of)|"
+    r"should (i|we|they) (take|give)|is it safe to (take|give)|first aid|my patient|a patient|patients? (with|who)|"
+    r"clinically|how much (sevoflurane|desflurane|isoflurane|nitrous oxide|entonox)\b)\b",
+    re.IGNORECASE,
+)
+
+# -- follow-ups ---------------------------------------------------------------------------------------
+ANAPHORA = re.compile(
+    r"\b(it|its|they|them|their|theirs|that|this|those|these|there|he|she|his|her|what about|how about|"
+    r"and (in|for|what|how)|same|else|the (programme|scheme|project|network|academy|co-?op|trust|council|"
+    r"charter|toolkit|report|organisation|board|partnership|fund|model|initiative|approach|study))\b",
+    re.IGNORECASE,
+)
+
+# -- passages -----------------------------------------------------------------------------------------
+ACTION_START = re.compile(
+    r"^(start|begin|map|identify|build|set|agree|work|talk|review|use|make|create|involve|bring|ask|"
+    r"measure|consider|plan|appoint|join|sign|look|find|check|engage|develop|pay|commit|adopt|partner|"
+    r"focus|choose|pick|write|track|share|offer|open|run|test|publish|name|gather|collect|invite|"
+    r"analyse|analyze|understand|think|keep|define|prioritise|secure|apply|register|contact|learn|meet|get|"
+    r"compare|embed|establish|train|support|recruit|put|take|align|encourage|connect|audit|walk|listen)\b",
+    re.IGNORECASE,
+)
+ACTION_CUES = re.compile(
+    r"\b(start by|first step|begin by|a good (first|place|starting)|should|can start|starting point|"
+    r"recommend\w*|step \d|you can|we can|organisations can|anchors can|it helps to|the first|"
+    r"advises|suggests|encourages)\b",
+    re.IGNORECASE,
+)
+DEFINITION_WORDS = re.compile(
+    r"\b(is|are) (an? |the )?(large|organisations?|institutions?|bodies|term|approach|way|people-centred|"
+    r"network|model)|\b(means|refers to|defined as|describes?|known as|rooted)\b",
+    re.IGNORECASE,
+)
+# A sentence opening with one of these leans on the one before it; alone it is a fragment.
+BACK_REFERENCE = re.compile(
+    r"^(it|its|it's|this|that|these|those|they|their|them|he|she|his|her|such|both|here|there|also|however|"
+    r"but|and|so|then|instead|meanwhile|similarly|likewise|in addition|as a result|in turn|in this way|"
+    r"for example|for instance|the same|other|another|each of (them|these)|all of (them|these)|"
+    r"one of (them|these)|some of (them|these)|(\w+ ){1,3}(this|these|those|such)( \w+)?,|"
+    r"(on|for|with|in|as|by|from|to|because of|as part of|as a result of|in doing|to do) (this|these|that|those|so)\b)\b",
+    re.IGNORECASE,
+)
+# Bylines and sentences about the document rather than its subject: never quoted (issue 13, finding 6).
+BYLINE = re.compile(
+    r"^(by|written by|posted( by| on)?|author(s|ed by)?|published( by| on)?|updated|date|photo|image|credit|"
+    r"source|read more|share|tags?|filed under|contact|email|tel|phone)\b[:\s]",
+    re.IGNORECASE,
+)
+META_SENTENCE = re.compile(
+    r"(^(this|the|our|that) (document|page|guide|report|toolkit|case study|blog|article|story|briefing|summary|"
+    r"piece|post|q&a|interview|webinar|paper|evaluation|study|pdf|chapter|section|web page|long read|"
+    r"foreword|publication|resource)( also| then| itself)? (is|was|looks|looked|sets|set|explains|describes|"
+    r"covers|summarises|summarized|summarised|presents|outlines|reviews|considers|examines|notes|asks|argues|"
+    r"includes|draws|focuses|discusses|gives|features|shares|provides|reports|offers|aims|brings|was written|"
+    r"is written|is based|is part|was published|is published)\b"
+    r"|in our own words|^(source|read the|see the|see also|find out more|more information|for more)\b|https?://)",
+    re.IGNORECASE,
+)
+# Sections written by the corpus's own writers, not by the source (issue 14's audit): not quoted.
+WRITERS_SECTIONS = re.compile(
+    r"^(who to involve|why (it|this) matters\b.*|what we take from it|lessons for (other|health)\b.*|"
+    r"source note|checklist\b.*|how to use this summary|about this summary|recommendations and implications)$",
+    re.IGNORECASE,
+)

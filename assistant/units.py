@@ -1,0 +1,167 @@
+"""Passages that stand alone: what the composer quotes.
+
+A chunk's text keeps its lines (list items, numbered steps, paragraphs). From them we build units that
+can be quoted without what came before: a list with its lead-in (short items kept), a numbered step
+with its lead-in sentence, a sentence together with the sentence it refers back to. Bylines, sentences
+about the document, questions, headings, fragments and the corpus writers' own sections are never units.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from assistant import cues
+from assistant.text import INSTRUCTION_LIKE, content_terms, split_line_sentences
+
+UnitKind = Literal["sentences", "step", "list"]
+_ITEM = re.compile(r"^\s*([-•*+]|\d{1,2}[.)])\s+")
+_NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+")
+_STRAY_MARKUP = re.compile(r"\*+|(?<!\w)_+|_+(?!\w)|`+|^#+\s*|^>\s*")
+MAX_GROUP_SENTENCES = 3
+MIN_HEADED_LIST = 3
+MAX_LIST_ITEM_WORDS = 30
+
+
+@dataclass(frozen=True)
+class Unit:
+    kind: UnitKind
+    text: str
+    """Plain text as quoted: sentences joined by spaces; a list's items are in `items`."""
+    items: tuple[str, ...] = ()
+    lead: str | None = None
+    """A step's lead-in sentence ("Meet top management."), shown in bold."""
+    order: int = 0
+    terms: frozenset[str] = frozenset()
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split()) + sum(len(i.split()) for i in self.items)
+
+    def quoted(self) -> str:
+        """All the text the unit quotes, for support checks and repeats."""
+        return " ".join([self.text, *self.items]).strip()
+
+
+def clean_markup(text: str) -> str:
+    """Markdown the loader left behind (half-stripped emphasis, code ticks, quote marks)."""
+    return re.sub(r"\s{2,}", " ", _STRAY_MARKUP.sub("", text)).strip()
+
+
+def finish(sentence: str) -> str:
+    sentence = sentence.strip()
+    if sentence and sentence[-1] not in ".!?\"'”)":
+        sentence += "."
+    return sentence[0].upper() + sentence[1:] if sentence else sentence
+
+
+def unfit(sentence: str) -> bool:
+    """Never quoted: questions, bylines, sentences about the document, instructions to an assistant."""
+    return (
+        sentence.rstrip().endswith("?")
+        or bool(cues.BYLINE.match(sentence))
+        or bool(cues.META_SENTENCE.search(sentence))
+        or bool(INSTRUCTION_LIKE.search(sentence))
+    )
+
+
+def _is_heading(line: str) -> bool:
+    return len(line.split()) <= 12 and not re.search(r"[.!?:;]$", line) and not _ITEM.match(line)
+
+
+def units_of(text: str, section: str = "") -> list[Unit]:
+    """The quotable units of one chunk, in reading order."""
+    if cues.WRITERS_SECTIONS.match(section.strip()):
+        return []
+    lines = [cleaned for line in text.splitlines() if (cleaned := clean_markup(line))]
+    units: list[Unit] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line or _is_heading(line) and not (i + 1 < len(lines) and _ITEM.match(lines[i + 1])):
+            i += 1
+            continue
+        # A lead-in ending with ":" and the list items after it, kept together.
+        if line.endswith(":") and i + 1 < len(lines) and _ITEM.match(lines[i + 1]):
+            items: list[str] = []
+            j = i + 1
+            while j < len(lines) and _ITEM.match(lines[j]):
+                items.append(_ITEM.sub("", lines[j]).strip())
+                j += 1
+            units.extend(_list_unit(line, items, len(units)))
+            i = j
+            continue
+        run = _item_run(lines, i)
+        if len(run) >= MIN_HEADED_LIST and section:
+            # Items with no lead-in line of their own: the section heading introduces them.
+            units.extend(_list_unit(f"{section}:", [_ITEM.sub("", item).strip() for item in run], len(units)))
+            i += len(run)
+            continue
+        if _ITEM.match(line):
+            body = _ITEM.sub("", line)
+            sentences = split_line_sentences(body)
+            if _NUMBERED.match(line) and len(sentences) >= 2 and len(sentences[0].split()) <= 10:
+                lead, rest = sentences[0], sentences[1:]
+                if not unfit(lead) and not any(unfit(s) for s in rest):
+                    units.append(_unit("step", " ".join(rest), len(units), lead=finish(lead)))
+                i += 1
+                continue
+            # A bare item with no lead-in: a sentence unit when it reads as one.
+            units.extend(_sentence_units(sentences, len(units)))
+            i += 1
+            continue
+        units.extend(_sentence_units(split_line_sentences(line), len(units)))
+        i += 1
+    return units
+
+
+def _item_run(lines: list[str], start: int) -> list[str]:
+    """Consecutive short list items from `start` (long items read as paragraphs and stay sentences)."""
+    run = []
+    for line in lines[start:]:
+        if not _ITEM.match(line) or len(line.split()) > MAX_LIST_ITEM_WORDS:
+            break
+        run.append(line)
+    return run
+
+
+def _unit(kind: UnitKind, text: str, order: int, items: tuple[str, ...] = (), lead: str | None = None) -> Unit:
+    joined = " ".join([lead or "", text, *items])
+    return Unit(kind, text, items, lead, order, frozenset(content_terms(joined)))
+
+
+def _list_unit(lead_in: str, items: list[str], order: int) -> list[Unit]:
+    # A lead-in may name the document ("The Q&A sets out six ways…:"): with its list it says something.
+    if (
+        lead_in.rstrip().endswith("?")
+        or cues.BYLINE.match(lead_in)
+        or INSTRUCTION_LIKE.search(lead_in)
+        or cues.BACK_REFERENCE.match(lead_in) and len(lead_in.split()) < 5
+    ):
+        return []
+    kept = tuple(item for item in items if not unfit(item))
+    if not kept:
+        return []
+    return [_unit("list", lead_in, order, items=kept)]
+
+
+def _sentence_units(sentences: list[str], order: int) -> list[Unit]:
+    """Sentences of one paragraph. A sentence that refers back ("It…", "This…") is joined to the one
+    before it; with nothing before it, it is a fragment and dropped."""
+    groups: list[tuple[bool, list[str]]] = []  # (stands alone, sentences)
+    for sentence in sentences:
+        if cues.BACK_REFERENCE.match(sentence):
+            if groups and groups[-1][0] and len(groups[-1][1]) < MAX_GROUP_SENTENCES:
+                groups[-1][1].append(sentence)
+            else:
+                groups.append((False, [sentence]))  # an orphan: nothing before it to lean on
+            continue
+        groups.append((True, [sentence]))
+    units = []
+    for stands_alone, group in groups:
+        if not stands_alone or any(unfit(s) for s in group) or group[-1].endswith((":", ";", ",")):
+            continue
+        text = " ".join(finish(s) for s in group)
+        units.append(_unit("sentences", text, order + len(units)))
+    return units
