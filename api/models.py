@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.schemas import Answer, ChatTurn, Citation, SearchFilters
+from core.schemas import Answer, Asker, ChatTurn, Citation, SearchFilters
 from core.sources import SourceSummary
 
 
@@ -29,6 +29,12 @@ class AnswerRequest(BaseModel):
         default_factory=list, max_length=20, description="Earlier turns, oldest first."
     )
     filters: SearchFilters | None = Field(None, description="Only retrieve sources matching these values.")
+    asker: Asker | None = Field(
+        None,
+        description="Who is asking (role, organisation type, nation), when the portal knows it. Shapes "
+        "which sources and examples come first; without it the assistant reads only how the question "
+        "describes the asker.",
+    )
     top_k: int | None = Field(None, ge=1, le=30, description="Sources to retrieve (default HALN_TOP_K).")
     backend: Literal["extractive", "llm"] | None = Field(
         None, description="Answer backend (default HALN_BACKEND)."
@@ -64,6 +70,7 @@ class ChatCompletionRequest(BaseModel):
 
     model: str = Field("haln-assistant", max_length=100)
     messages: list[ChatMessage] = Field(min_length=1, max_length=40)
+    asker: Asker | None = Field(None, description="Extra field: who is asking, as in /v1/answer.")
     stream: bool = False
 
 

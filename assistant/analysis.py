@@ -19,8 +19,31 @@ FactKind = Literal["figure", "rule", "who", "when", "outcome"]
 
 # Names that are not subjects: acronyms of sector terms, and words capitalised at a sentence start.
 GENERIC_CAPITALS = frozenset(
-    {"hr", "ceo", "cfo", "coo", "gp", "gps", "pcn", "pcns", "icb", "ics", "icp", "vcse", "nhs", "uk", "and",
-     "the", "hsc", "smes", "sme", "toms", "cwb", "haln", "q&a"}
+    {
+        "hr",
+        "ceo",
+        "cfo",
+        "coo",
+        "gp",
+        "gps",
+        "pcn",
+        "pcns",
+        "icb",
+        "ics",
+        "icp",
+        "vcse",
+        "nhs",
+        "uk",
+        "and",
+        "the",
+        "hsc",
+        "smes",
+        "sme",
+        "toms",
+        "cwb",
+        "haln",
+        "q&a",
+    }
 )
 NATION_TOKENS = {
     "Scotland": ("scotland", "scottish"),
@@ -28,7 +51,9 @@ NATION_TOKENS = {
     "Northern Ireland": ("northern", "ireland"),
     "England": ("england", "english"),
 }
-_SPECIFIC = re.compile(r"\b([A-Z][A-Za-z'’&-]+(?:\s+(?:and\s+|of\s+|the\s+)?[A-Z][A-Za-z'’&-]+)*|\d[\d,.]*\d%?)")
+_SPECIFIC = re.compile(
+    r"\b([A-Z][A-Za-z'’&-]+(?:\s+(?:and\s+|of\s+|the\s+)?[A-Z][A-Za-z'’&-]+)*|\d[\d,.]*\d%?)"
+)
 _SELF_CLAUSE = re.compile(
     r"\b(i'?m|i am|i work|we'?re|we are|i manage|i lead|i run|i sit|i chair|as an?|our|my|here (at|in)|"
     r"based (at|in))\b[^.?!;]{0,70}",
@@ -106,6 +131,7 @@ class QueryAnalysis:
 
 # -- the asker -----------------------------------------------------------------------------------------
 
+
 def _org_types_said_of_self(text: str) -> tuple[str, ...]:
     """Organisation types in the asker's self-description ("I'm at a council", "our trust", "as a
     housing association"), not partners ("with the hospital", "our council partners")."""
@@ -123,12 +149,22 @@ def _org_types_said_of_self(text: str) -> tuple[str, ...]:
                 found.append(org)
                 break
     # "a university health board" is a health board; "trust" inside "HSC trust" is not an NHS trust.
-    if "health_board" in found and "nhs_trust" in found and re.search(r"hsc trust|social care trust", text, re.I):
+    if (
+        "health_board" in found
+        and "nhs_trust" in found
+        and re.search(r"hsc trust|social care trust", text, re.I)
+    ):
         found.remove("nhs_trust")
-    if "health_board" in found and "university" in found and re.search(r"university health board", text, re.I):
+    if (
+        "health_board" in found
+        and "university" in found
+        and re.search(r"university health board", text, re.I)
+    ):
         found.remove("university")
-    if "primary_care" in found and re.search(r"\bpractice (?!manager|nurse)", text, re.I) and not re.search(
-        r"\b(gp|general|pcn|primary|surgery)\b", text, re.I
+    if (
+        "primary_care" in found
+        and re.search(r"\bpractice (?!manager|nurse)", text, re.I)
+        and not re.search(r"\b(gp|general|pcn|primary|surgery)\b", text, re.I)
     ):
         found.remove("primary_care")  # "good practice" is not a GP practice
     return tuple(found)
@@ -179,10 +215,13 @@ def read_asker(text: str, given: Asker | None, wants_start: bool) -> AskerProfil
                     themes.append(theme)
     if wants_start:
         themes.append("getting_started")
-    return AskerProfile(tuple(org_types), tuple(themes), tuple(n for n in nations if n != "USA") or nations, role)
+    return AskerProfile(
+        tuple(org_types), tuple(themes), tuple(n for n in nations if n != "USA") or nations, role
+    )
 
 
 # -- what is asked -------------------------------------------------------------------------------------
+
 
 def clinical_reason(text: str) -> str | None:
     match = cues.CLINICAL.search(text)
@@ -258,6 +297,7 @@ def _already_done(text: str) -> tuple[frozenset[str], ...]:
 
 # -- follow-ups ------------------------------------------------------------------------------------------
 
+
 def needs_history(question: str) -> bool:
     """A follow-up leans on earlier turns: it refers back ("they", "that programme") or has no topic of
     its own ("and in Wales?"). A self-contained question is never rewritten with earlier words."""
@@ -310,8 +350,14 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
     mentioned = _nations(text)
     subject_nations = tuple(n for n in mentioned if n not in asker.nations or intent != "start")
     fact = fact_kind(text, intent)
-    aspects = tuple(name for name, (asks, _) in cues.ASPECT_CUES.items() if asks.search(text)) if is_followup else ()
-    subject_tokens = {t for e in entities for t in e} | {t for n in subject_nations for t in NATION_TOKENS.get(n, ())}
+    aspects = (
+        tuple(name for name, (asks, _) in cues.ASPECT_CUES.items() if asks.search(text))
+        if is_followup
+        else ()
+    )
+    subject_tokens = {t for e in entities for t in e} | {
+        t for n in subject_nations for t in NATION_TOKENS.get(n, ())
+    }
     weak = {stem(w) for w in cues.FACT_NOISE | GENERIC_CAPITALS | QUESTION_NOISE}
     stripped = cues.FIGURE_QUESTION.sub(" ", text) if fact == "figure" else text
     facts_asked = tuple(sorted(tokens(stripped) - subject_tokens - weak))

@@ -37,7 +37,7 @@ class Candidate:
 
 
 def nation_note(source: RetrievedSource, asker: AskerProfile) -> str:
-    """"Wales, not Scotland" when the source is from another nation than the asker's; the nation alone
+    """ "Wales, not Scotland" when the source is from another nation than the asker's; the nation alone
     when the asker's is unknown; nothing for UK-wide sources."""
     nation = str(source.meta["nation"])
     if nation == "UK":
@@ -128,7 +128,9 @@ class ExtractiveComposer:
                 bonus -= cfg.other_nation_penalty
         return bonus
 
-    def _for_intent(self, unit: Unit, source: RetrievedSource, analysis: QueryAnalysis, lexical: float) -> float:
+    def _for_intent(
+        self, unit: Unit, source: RetrievedSource, analysis: QueryAnalysis, lexical: float
+    ) -> float:
         cfg = self.config
         text = unit.quoted()
         bonus = 0.0
@@ -173,7 +175,9 @@ class ExtractiveComposer:
             return Unit(unit.kind, unit.text, unit.items[: self.config.max_list_items], unit.lead, unit.order)
         return unit
 
-    def _direct(self, analysis: QueryAnalysis, sources: list[RetrievedSource], candidates: list[Candidate]) -> Draft:
+    def _direct(
+        self, analysis: QueryAnalysis, sources: list[RetrievedSource], candidates: list[Candidate]
+    ) -> Draft:
         chosen = self._pick(candidates, self.config.max_direct, per_source=2)
         if not chosen:
             return Draft()
@@ -183,7 +187,10 @@ class ExtractiveComposer:
         blocks = [Block("paragraph", [self._claim(lead)])]
         if rest:
             blocks.append(
-                Block("bullets", [self._claim(c, example_label(sources[c.position], analysis.asker)) for c in rest])
+                Block(
+                    "bullets",
+                    [self._claim(c, example_label(sources[c.position], analysis.asker)) for c in rest],
+                )
             )
         return Draft(blocks=blocks)
 

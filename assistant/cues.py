@@ -107,7 +107,9 @@ WHO_CUES = re.compile(
     r"started|founded|chairs|authored)|which organisations? (wrote|published|led|funds|runs|delivers))\b",
     re.IGNORECASE,
 )
-WHEN_CUES = re.compile(r"\b(when (was|did|were|is|will|does)|what year|which year|what date|since when)\b", re.I)
+WHEN_CUES = re.compile(
+    r"\b(when (was|did|were|is|will|does)|what year|which year|what date|since when)\b", re.I
+)
 EXAMPLE_CUES = re.compile(
     r"\b(examples?|case stud\w*|who (has|have) (done|tried)|anyone (done|doing)|(which|what) (\w+ )?(trusts|councils|"
     r"universities|organisations|anchors|boards|businesses|churches|groups|housing associations) "
@@ -117,14 +119,24 @@ EXAMPLE_CUES = re.compile(
 # What a follow-up (or any question) asks about its subject, with the passage words that answer it.
 ASPECT_CUES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "lessons": (
-        re.compile(r"\b(learn\w*|lessons?|takeaways?|what worked|went wrong|advice|challenges?|barriers?)\b", re.I),
-        re.compile(r"\b(learn\w*|lessons?|found that|key to|important|challeng\w*|barriers?|worked|success\w*|"
-                   r"should|helped|needed|difficult|hard)\b", re.I),
+        re.compile(
+            r"\b(learn\w*|lessons?|takeaways?|what worked|went wrong|advice|challenges?|barriers?)\b", re.I
+        ),
+        re.compile(
+            r"\b(learn\w*|lessons?|found that|key to|important|challeng\w*|barriers?|worked|success\w*|"
+            r"should|helped|needed|difficult|hard)\b",
+            re.I,
+        ),
     ),
     "results": (
-        re.compile(r"\b(results?|outcomes?|impact|difference|achieve\w*|did it work|how did it go|effect)\b", re.I),
-        re.compile(r"\b(result\w*|outcomes?|impact|led to|rose|fell|increased|reduced|saved|achieved|created|"
-                   r"supported|helped|\d)\b", re.I),
+        re.compile(
+            r"\b(results?|outcomes?|impact|difference|achieve\w*|did it work|how did it go|effect)\b", re.I
+        ),
+        re.compile(
+            r"\b(result\w*|outcomes?|impact|led to|rose|fell|increased|reduced|saved|achieved|created|"
+            r"supported|helped|\d)\b",
+            re.I,
+        ),
     ),
     "costs": (
         re.compile(r"\b(cost\w*|budget|fund\w*|money|paid|pay for|afford|price|invest\w*)\b", re.I),
@@ -139,7 +151,9 @@ ASPECT_CUES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 # The question asks for a specific fact; with a named subject, a source must give it (or the answer
 # says it does not). "minimum" and "must" are rule words: issue 13 saw England's 10% weighting given
 # for a question about Scotland.
-FIGURE_NOUNS = "percentage|proportion|share|year|rate|amount|number|figure|cost|price|total|salary|wage|weighting"
+FIGURE_NOUNS = (
+    "percentage|proportion|share|year|rate|amount|number|figure|cost|price|total|salary|wage|weighting"
+)
 FIGURE_QUESTION = re.compile(
     r"\b(how (much|many)|how long|(by )?(what|which) (" + FIGURE_NOUNS + r")"
     # "What hourly rate does…": the noun must be followed by what a question about it needs, so

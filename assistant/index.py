@@ -19,10 +19,10 @@ import numpy as np
 from assistant.dense import DenseSearch
 from assistant.text import content_terms, split_sentences
 from assistant.units import Unit, units_of
+from core.context import context_text
 from core.errors import IndexMissingError
 from core.schemas import THEMES, SearchFilters
 from core.store import ChunkStore, StoredChunks
-from core.context import context_text
 
 log = logging.getLogger(__name__)
 

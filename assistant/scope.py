@@ -70,7 +70,9 @@ def _gives_fact(sentence: str, kind: str) -> bool:
     return bool(_OUTCOME.search(sentence))
 
 
-def check_fact(analysis: QueryAnalysis, index: SearchIndex, rows: list[int], cfg: ScopeConfig) -> FactCheck | None:
+def check_fact(
+    analysis: QueryAnalysis, index: SearchIndex, rows: list[int], cfg: ScopeConfig
+) -> FactCheck | None:
     """None when the question does not ask for a specific fact about a named subject or nation."""
     kind = analysis.fact
     subject = {t for entity in analysis.subjects for t in entity}

@@ -11,7 +11,7 @@ from typing import Literal
 import numpy as np
 
 from assistant.analysis import QueryAnalysis, Question, analyse, needs_history
-from assistant.compose import ExtractiveComposer, advice_label, example_label
+from assistant.compose import ExtractiveComposer, example_label
 from assistant.config import DEFAULT_CONFIG, AnswerConfig
 from assistant.draft import Block, Claim, Draft, render
 from assistant.evidence import evidence_label, staleness_warnings
@@ -120,11 +120,15 @@ class Assistant:
     ) -> Iterator[StreamEvent]:
         """Text deltas, then one `answer` event with the checked, final Answer. Every delta is part of
         the final answer's text: a model's reply is checked before any of it is sent."""
-        yield from self._run(Question(question, tuple(history or ()), filters, asker), backend, top_k, stream=True)
+        yield from self._run(
+            Question(question, tuple(history or ()), filters, asker), backend, top_k, stream=True
+        )
 
     # -- pipeline: analyse -> gate -> retrieve -> compose -> verify -> render ---------------------
 
-    def _run(self, question: Question, backend: Backend | None, top_k: int | None, stream: bool) -> Iterator[StreamEvent]:
+    def _run(
+        self, question: Question, backend: Backend | None, top_k: int | None, stream: bool
+    ) -> Iterator[StreamEvent]:
         started = time.perf_counter()
         backend = backend or self.settings.backend
         timings: dict[str, float] = {}
@@ -140,26 +144,33 @@ class Assistant:
         timings.update(result.timings_ms)
         confidence = self._confidence(analysis, index, result, fact)
         sources = to_sources(index, result.hits)
-        if not result.hits or confidence < self.settings.refusal_threshold and not (fact and fact.gap):
+        if not result.hits or (confidence < self.settings.refusal_threshold and not (fact and fact.gap)):
             reason = (
                 "I couldn't find an answer to this in the HALN corpus, so I won't guess."
                 if result.hits
                 else "No documents match this question with the filters you chose."
             )
-            refusal = self._refusal(analysis, backend, f"{reason} {COVERAGE_NOTE} {WHERE_TO_ASK}", timings, started)
+            refusal = self._refusal(
+                analysis, backend, f"{reason} {COVERAGE_NOTE} {WHERE_TO_ASK}", timings, started
+            )
             refusal.confidence = confidence
             refusal.retrieved = [s.citation(i + 1) for i, s in enumerate(sources)]
             yield from self._emit(refusal, stream)
             return
         if fact is not None and fact.gap is not None:
-            yield from self._emit(self._gap_answer(analysis, index, sources, fact.gap, backend, confidence, timings, started), stream)
+            yield from self._emit(
+                self._gap_answer(analysis, index, sources, fact.gap, backend, confidence, timings, started),
+                stream,
+            )
             return
 
         compose_started = time.perf_counter()
-        draft, used, reason = self._compose(analysis, sources, index, backend)
-        fallback_reason = reason or fallback_reason
+        draft, used, compose_reason = self._compose(analysis, sources, index, backend)
+        fallback_reason = compose_reason or fallback_reason
         if draft is None:
-            refusal = self._refusal(analysis, "llm", f"The sources I found do not answer this. {COVERAGE_NOTE}", timings, started)
+            refusal = self._refusal(
+                analysis, "llm", f"The sources I found do not answer this. {COVERAGE_NOTE}", timings, started
+            )
             refusal.confidence = confidence
             yield from self._emit(refusal, stream)
             return
@@ -186,9 +197,13 @@ class Assistant:
             return "The index is empty, so there is nothing to answer from yet. Run `haln ingest` first."
         return None
 
-    def _retrieve(self, index: SearchIndex, analysis: QueryAnalysis, top_k: int) -> tuple[RetrievalResult, FactCheck | None]:
+    def _retrieve(
+        self, index: SearchIndex, analysis: QueryAnalysis, top_k: int
+    ) -> tuple[RetrievalResult, FactCheck | None]:
         terms = list(analysis.topic_terms)
-        result = self.retriever.retrieve(index, analysis.retrieval_query, top_k, analysis.filters, analysis.asker, terms)
+        result = self.retriever.retrieve(
+            index, analysis.retrieval_query, top_k, analysis.filters, analysis.asker, terms
+        )
         fact = check_fact(analysis, index, [h.row for h in result.hits], self.config.scope)
         if fact is not None and fact.rows:
             result.hits = self._with_row(index, analysis.retrieval_query, result.hits, fact.rows[0])
@@ -196,7 +211,9 @@ class Assistant:
             result.hits = self._with_guidance_and_examples(index, analysis, result.hits)
         return result, fact
 
-    def _with_guidance_and_examples(self, index: SearchIndex, analysis: QueryAnalysis, hits: list[Hit]) -> list[Hit]:
+    def _with_guidance_and_examples(
+        self, index: SearchIndex, analysis: QueryAnalysis, hits: list[Hit]
+    ) -> list[Hit]:
         """A start answer needs steps and examples, ideally from the asker's own sector and nation: make
         sure guides, case studies and sources about the asker's kind of organisation and nation are among
         the sources even when the general ranking put others first."""
@@ -225,7 +242,9 @@ class Assistant:
             extra = self.retriever.retrieve(
                 index, analysis.retrieval_query, k, narrowed, asker, list(analysis.topic_terms)
             )
-            hits.extend(h for h in extra.hits if h.row not in known and index.doc_ids[h.row] not in known_docs)
+            hits.extend(
+                h for h in extra.hits if h.row not in known and index.doc_ids[h.row] not in known_docs
+            )
         return hits
 
     def _with_row(self, index: SearchIndex, query: str, hits: list[Hit], row: int) -> list[Hit]:
@@ -299,11 +318,18 @@ class Assistant:
         vector = self.retriever.embed_query(analysis.retrieval_query)
         nearest = composer._pick(composer.candidates(analysis, sources, vector), 2, per_source=1)
         claims = [
-            Claim(c.unit.text, [c.position], label=f"About {example_label(sources[c.position], analysis.asker)}",
-                  lead=c.unit.lead, items=list(c.unit.items))
+            Claim(
+                c.unit.text,
+                [c.position],
+                label=f"About {example_label(sources[c.position], analysis.asker)}",
+                lead=c.unit.lead,
+                items=list(c.unit.items),
+            )
             for c in nearest
         ]
-        draft = Draft(blocks=[Block("bullets", claims, heading="Nearest in the sources, about something else")])
+        draft = Draft(
+            blocks=[Block("bullets", claims, heading="Nearest in the sources, about something else")]
+        )
         draft = check_support(draft, sources, index, self.config.support)
         answer = self._finish(draft, sources, index, "extractive", confidence, analysis, None)
         answer.answer = f"{gap}\n\n{answer.answer}" if draft.claims() else f"{gap} {COVERAGE_NOTE}"
@@ -347,7 +373,12 @@ class Assistant:
         )
 
     def _refusal(
-        self, analysis: QueryAnalysis, backend: Backend, message: str, timings: dict[str, float], started: float
+        self,
+        analysis: QueryAnalysis,
+        backend: Backend,
+        message: str,
+        timings: dict[str, float],
+        started: float,
     ) -> Answer:
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         return Answer(

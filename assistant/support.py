@@ -18,6 +18,7 @@ from assistant.sources import RetrievedSource
 from assistant.text import content_terms
 from core.embedding import Embedder
 
+
 def lexical_support(sentence: str, passage_terms: set[str]) -> float:
     terms = set(content_terms(sentence))
     if not terms:

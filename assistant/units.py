@@ -79,7 +79,7 @@ def units_of(text: str, section: str = "") -> list[Unit]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if not line or _is_heading(line) and not (i + 1 < len(lines) and _ITEM.match(lines[i + 1])):
+        if not line or (_is_heading(line) and not (i + 1 < len(lines) and _ITEM.match(lines[i + 1]))):
             i += 1
             continue
         # A lead-in ending with ":" and the list items after it, kept together.
@@ -126,7 +126,9 @@ def _item_run(lines: list[str], start: int) -> list[str]:
     return run
 
 
-def _unit(kind: UnitKind, text: str, order: int, items: tuple[str, ...] = (), lead: str | None = None) -> Unit:
+def _unit(
+    kind: UnitKind, text: str, order: int, items: tuple[str, ...] = (), lead: str | None = None
+) -> Unit:
     joined = " ".join([lead or "", text, *items])
     return Unit(kind, text, items, lead, order, frozenset(content_terms(joined)))
 
@@ -137,7 +139,7 @@ def _list_unit(lead_in: str, items: list[str], order: int) -> list[Unit]:
         lead_in.rstrip().endswith("?")
         or cues.BYLINE.match(lead_in)
         or INSTRUCTION_LIKE.search(lead_in)
-        or cues.BACK_REFERENCE.match(lead_in) and len(lead_in.split()) < 5
+        or (cues.BACK_REFERENCE.match(lead_in) and len(lead_in.split()) < 5)
     ):
         return []
     kept = tuple(item for item in items if not unfit(item))
@@ -158,7 +160,7 @@ def _sentence_units(sentences: list[str], order: int) -> list[Unit]:
                 groups.append((False, [sentence]))  # an orphan: nothing before it to lean on
             continue
         groups.append((True, [sentence]))
-    units = []
+    units: list[Unit] = []
     for stands_alone, group in groups:
         if not stands_alone or any(unfit(s) for s in group) or group[-1].endswith((":", ";", ",")):
             continue

@@ -13,7 +13,7 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 
 from cli.common import console, err_console, fail, user_errors
-from core.schemas import Answer, ChatTurn, SearchFilters
+from core.schemas import Answer, Asker, ChatTurn, SearchFilters
 from core.settings import Settings
 
 BackendOption = Annotated[
@@ -39,6 +39,7 @@ class BatchLine(BaseModel):
     question: str
     history: list[ChatTurn] = []
     filters: SearchFilters = SearchFilters()
+    asker: Asker | None = None
 
 
 def _filters(
@@ -58,6 +59,17 @@ def _filters(
         }
         name = option.get(str(error["loc"][0]), str(error["loc"][0]))
         fail(f"{name}: {error['msg']}")
+
+
+def _asker(role: str | None, org_type: str | None, nation: str | None) -> Asker | None:
+    if not (role or org_type or nation):
+        return None
+    try:
+        return Asker.model_validate({"role": role, "org_type": org_type, "nation": nation})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        option = {"role": "--as-role", "org_type": "--as-org", "nation": "--as-nation"}
+        fail(f"{option.get(str(error['loc'][0]), str(error['loc'][0]))}: {error['msg']}")
 
 
 def print_answer(answer: Answer) -> None:
@@ -87,6 +99,16 @@ def ask(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer model as JSON.")] = False,
+    role: Annotated[
+        str | None, typer.Option("--as-role", help='Who is asking: your role, e.g. "procurement lead".')
+    ] = None,
+    as_org: Annotated[
+        str | None,
+        typer.Option("--as-org", help="Who is asking: your organisation type, e.g. nhs_trust, university."),
+    ] = None,
+    as_nation: Annotated[
+        str | None, typer.Option("--as-nation", help="Who is asking: your nation, e.g. Wales.")
+    ] = None,
 ) -> None:
     """Ask where to start (or anything else the corpus covers); the answer cites its sources as [n]."""
     from assistant.service import Assistant
@@ -100,7 +122,9 @@ def ask(
             _ask_batch(assistant, batch, backend, as_json)
             return
         assert question is not None
-        answer = assistant.answer(question, filters=filters, backend=backend)
+        answer = assistant.answer(
+            question, filters=filters, backend=backend, asker=_asker(role, as_org, as_nation)
+        )
     if as_json:
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
     else:
@@ -124,7 +148,9 @@ def _ask_batch(
                 f"[red]{path}:{number}[/] skipped: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}"
             )
             continue
-        answer = assistant.answer(item.question, history=item.history, filters=item.filters, backend=backend)
+        answer = assistant.answer(
+            item.question, history=item.history, filters=item.filters, backend=backend, asker=item.asker
+        )
         if as_json:
             sys.stdout.write(json.dumps({"id": item.id, **answer.model_dump()}, ensure_ascii=False) + "\n")
         else:

@@ -18,7 +18,7 @@ AnswerFn = Callable[[EvalQuestion], Answer]
 
 def ours(assistant: Assistant, backend: str | None = None) -> AnswerFn:
     def run(q: EvalQuestion) -> Answer:
-        return assistant.answer(q.question, q.history, q.filters, backend=backend)  # type: ignore[arg-type]
+        return assistant.answer(q.question, q.history, q.filters, backend=backend, asker=q.asker)  # type: ignore[arg-type]
 
     return run
 

@@ -18,14 +18,15 @@ from core.schemas import DOC_TYPES, NATIONS, ORG_TYPES, THEMES
 from core.settings import Settings
 from ui.client import ApiClient, ApiUnavailable
 from ui.render import (
+    NATION_CHOICES,
     ORG_CHOICES,
     ROLES,
     STARTERS,
+    asker_for,
     card_lines,
     conversation_markdown,
     escape_markdown,
     highlight,
-    shape_question,
 )
 
 REASONS = ["Not relevant", "Missing sources", "Wrong or outdated", "Too vague", "Other"]
@@ -139,9 +140,10 @@ def first_screen() -> str | None:
         "buildings, environmental impact, partnerships and community engagement. Every answer cites the case "
         "studies, toolkits and guides it comes from."
     )
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     st.session_state.role = left.selectbox("I work in…", list(ROLES), key="role_select")
-    st.session_state.org = right.selectbox("My organisation is…", list(ORG_CHOICES), key="org_select")
+    st.session_state.org = middle.selectbox("My organisation is…", list(ORG_CHOICES), key="org_select")
+    st.session_state.nation = right.selectbox("In…", NATION_CHOICES, key="nation_select")
     st.markdown("**Try one of these:**")
     columns = st.columns(2)
     for number, starter in enumerate(STARTERS):
@@ -151,7 +153,11 @@ def first_screen() -> str | None:
 
 
 def ask(question: str, filters: dict[str, list[str]]) -> None:
-    shaped = shape_question(question, st.session_state.get("role", "—"), st.session_state.get("org", "—"))
+    asker = asker_for(
+        st.session_state.get("role", "—"),
+        st.session_state.get("org", "—"),
+        st.session_state.get("nation", "—"),
+    )
     history = [{"role": m["role"], "content": m["content"][:2000]} for m in st.session_state.messages[-6:]]
     st.session_state.messages.append({"role": "user", "content": question})
     with st.chat_message("user"):
@@ -161,7 +167,7 @@ def ask(question: str, filters: dict[str, list[str]]) -> None:
 
         def deltas() -> Any:
             nonlocal final
-            for piece in client().stream_answer(shaped, history, filters):
+            for piece in client().stream_answer(question, history, filters, asker):
                 if piece.kind == "delta":
                     yield piece.text
                 else:
@@ -175,7 +181,7 @@ def ask(question: str, filters: dict[str, list[str]]) -> None:
             return
     if final is not None:
         st.session_state.messages.append(
-            {"role": "assistant", "content": final["answer"], "answer": final, "question": shaped}
+            {"role": "assistant", "content": final["answer"], "answer": final, "question": question}
         )
     st.rerun()
 

@@ -43,9 +43,19 @@ class ApiClient:
         return response.status_code == 200, str(body.get("reason") or "")
 
     def stream_answer(
-        self, question: str, history: list[dict[str, str]], filters: dict[str, list[str]]
+        self,
+        question: str,
+        history: list[dict[str, str]],
+        filters: dict[str, list[str]],
+        asker: dict[str, str] | None = None,
     ) -> Iterator[StreamPiece]:
-        payload = {"question": question, "history": history, "filters": filters, "stream": True}
+        payload = {
+            "question": question,
+            "history": history,
+            "filters": filters,
+            "stream": True,
+            "asker": asker,
+        }
         try:
             with self._http.stream("POST", "/v1/answer", json=payload) as response:
                 if response.status_code != 200:

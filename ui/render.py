@@ -5,26 +5,32 @@ from __future__ import annotations
 import re
 from typing import Any
 
+# Selector label -> the role sent as `asker.role` (read by the assistant for the asker's themes).
 ROLES = {
     "—": "",
-    "Recruitment / HR": "I work in recruitment and HR",
-    "Procurement": "I work in procurement",
-    "Estates": "I work in estates and facilities",
-    "Sustainability": "I work in sustainability",
-    "Public health": "I work in public health",
-    "Strategy / leadership": "I work in strategy and leadership",
-    "Community organisation": "I work for a community organisation",
+    "Recruitment / HR": "recruitment and HR",
+    "Procurement": "procurement",
+    "Estates": "estates and facilities",
+    "Sustainability": "sustainability",
+    "Public health": "public health",
+    "Strategy / leadership": "strategy and leadership",
+    "Community organisation": "community organisation",
     "Other": "",
 }
+# Selector label -> `asker.org_type`.
 ORG_CHOICES = {
     "—": "",
-    "NHS trust": "at an NHS trust",
-    "Local authority": "at a council",
-    "University": "at a university",
-    "Business": "at a business",
-    "Housing": "at a housing association",
-    "Voluntary / faith": "at a voluntary or faith organisation",
+    "NHS trust": "nhs_trust",
+    "Integrated care board": "integrated_care_system",
+    "Health board / HSC trust": "health_board",
+    "GP practice / PCN": "primary_care",
+    "Local authority": "local_authority",
+    "University": "university",
+    "Business": "business",
+    "Housing": "housing",
+    "Voluntary / faith": "vcse",
 }
+NATION_CHOICES = ["—", "England", "Scotland", "Wales", "Northern Ireland"]
 STARTERS = [
     "Where do I start with local recruitment and apprenticeships?",
     "How can we use our spending to support local suppliers and social value?",
@@ -44,14 +50,16 @@ DOC_TYPE_BADGES = {
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
-def shape_question(question: str, role: str, org_type: str) -> str:
-    """Prefix the asker's context so retrieval can prefer examples like theirs."""
-    who = " ".join(part for part in (ROLES.get(role, ""), ORG_CHOICES.get(org_type, "")) if part)
-    if not who:
-        return question
-    if not ROLES.get(role):
-        who = "I work " + who
-    return f"{who}. {question}"
+def asker_for(role: str, org_type: str, nation: str = "—") -> dict[str, str] | None:
+    """The selectors as the API's structured `asker` (None when nothing is chosen); the question
+    itself is sent as typed."""
+    asker = {
+        "role": ROLES.get(role, ""),
+        "org_type": ORG_CHOICES.get(org_type, ""),
+        "nation": nation if nation in NATION_CHOICES[1:] else "",
+    }
+    kept = {k: v for k, v in asker.items() if v}
+    return kept or None
 
 
 def escape_markdown(text: str) -> str:

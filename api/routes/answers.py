@@ -87,12 +87,16 @@ async def post_answer(body: AnswerRequest, request: Request, state: StateDep, _c
             state,
             body.question,
             body.backend,
-            lambda: state.assistant.answer(body.question, body.history, filters, body.backend, body.top_k),
+            lambda: state.assistant.answer(
+                body.question, body.history, filters, body.backend, body.top_k, asker=body.asker
+            ),
             started,
         )
         return AnswerResponse(**answer.model_dump(), answer_id=answer_id)
 
-    events = state.assistant.stream(body.question, body.history, filters, body.backend, body.top_k)
+    events = state.assistant.stream(
+        body.question, body.history, filters, body.backend, body.top_k, asker=body.asker
+    )
     # Errors before the first byte still become proper HTTP errors.
     first = await to_thread.run_sync(next, events, limiter=state.slots_for(body.backend))
 
@@ -152,7 +156,11 @@ async def chat_completions(body: ChatCompletionRequest, state: StateDep, _client
     created = int(time.time())
     if not body.stream:
         answer, answer_id = await _answer_and_record(
-            state, question, None, lambda: state.assistant.answer(question, history), started
+            state,
+            question,
+            None,
+            lambda: state.assistant.answer(question, history, asker=body.asker),
+            started,
         )
         prompt_tokens = sum(len((m.content or "").split()) for m in body.messages)
         completion_tokens = len(answer.answer.split())
@@ -171,7 +179,7 @@ async def chat_completions(body: ChatCompletionRequest, state: StateDep, _client
             answer_id=answer_id,
         )
 
-    events = state.assistant.stream(question, history)
+    events = state.assistant.stream(question, history, asker=body.asker)
     first = await to_thread.run_sync(next, events, limiter=state.slots_for(None))
 
     def chunk(delta: dict[str, object], finish: str | None = None, **extra: object) -> str:

@@ -17,7 +17,9 @@ def test_asker_is_read_from_self_description_only() -> None:
     assert council.org_types[0] == "local_authority" and "procurement" in council.themes
     assert council.nations == ("Wales",)
     # Partners named in the question are not the asker (issue 13, finding 4).
-    partner = read_asker("We're a small charity and we run sessions with the hospital. Where do we start?", None, True)
+    partner = read_asker(
+        "We're a small charity and we run sessions with the hospital. Where do we start?", None, True
+    )
     assert partner.org_types == ("vcse",)
     assert read_asker("our council partners want to know where to start", None, True).org_types == ()
     for text, org in (
@@ -32,7 +34,9 @@ def test_asker_is_read_from_self_description_only() -> None:
 
 
 def test_caller_asker_wins_and_role_gives_themes() -> None:
-    p = read_asker("Where do I start?", Asker(role="procurement lead", org_type="university", nation="Scotland"), True)
+    p = read_asker(
+        "Where do I start?", Asker(role="procurement lead", org_type="university", nation="Scotland"), True
+    )
     assert p.org_types == ("university",) and p.nations == ("Scotland",) and "procurement" in p.themes
 
 
@@ -96,7 +100,10 @@ def test_units_stand_alone() -> None:
     )
     units = units_of(text, "What the trust did")
     texts = [u.text for u in units]
-    assert texts[0] == "The trust pays the Real Living Wage to all staff. It will pay it to contractors from 2024."
+    assert (
+        texts[0]
+        == "The trust pays the Real Living Wage to all staff. It will pay it to contractors from 2024."
+    )
     assert not any("Written by" in t or "looks at" in t or t.endswith("?") for t in texts)
     assert not any(t.startswith("It also") for t in texts)  # a fragment on its own line
     lists = [u for u in units if u.kind == "list"]

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from ui.render import conversation_markdown, escape_markdown, highlight, shape_question
+from ui.render import asker_for, conversation_markdown, escape_markdown, highlight
 
 
-def test_selectors_shape_the_question() -> None:
-    assert shape_question("Where do I start?", "Estates", "NHS trust") == (
-        "I work in estates and facilities at an NHS trust. Where do I start?"
-    )
-    assert (
-        shape_question("Where do I start?", "—", "Local authority")
-        == "I work at a council. Where do I start?"
-    )
-    assert shape_question("Where do I start?", "—", "—") == "Where do I start?"
+def test_selectors_become_a_structured_asker() -> None:
+    assert asker_for("Estates", "NHS trust", "Wales") == {
+        "role": "estates and facilities",
+        "org_type": "nhs_trust",
+        "nation": "Wales",
+    }
+    assert asker_for("—", "Local authority") == {"org_type": "local_authority"}
+    assert asker_for("—", "—", "—") is None
 
 
 def test_source_text_cannot_inject_markup() -> None:
