@@ -85,9 +85,11 @@ class ComposeConfig:
     """A passage defining the asked-about term ("anchor institutions are…") for a definition question."""
     intent_cue_bonus: float = 0.3
     """A passage with words of what a follow-up asks for (lessons, results, costs, people, dates)."""
-    semantic_pool: int = 28
-    """Passages scored by the embedder (the best by words first): one batch of 28 short passages costs
-    about 15 ms with the ONNX question runtime on 2 cores, inside the 100 ms answer budget."""
+    semantic_pool: int = 0
+    """Passages scored by the embedder (the best by words first). Off by default: measured on 2 cores,
+    one batch of 28 passages costs 170-375 ms (p95 answer 780 ms against the 100 ms budget; without
+    it p50 11 ms, p95 16 ms). The chunk's own dense similarity (`chunk_dense_weight`) carries meaning
+    instead; `haln eval --param compose.semantic_pool=28` measures what passage vectors would add."""
     max_direct: int = 4
     """Passages in a direct answer."""
     max_steps: int = 3

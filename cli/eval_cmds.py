@@ -29,11 +29,20 @@ def eval_command(
         Path | None, typer.Option("--compare", help="A previous report.json to gate against.")
     ] = None,
     max_regression: Annotated[float, typer.Option(help="Largest allowed drop of a headline metric.")] = 0.02,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            help="Override one answer-pipeline setting for this run, e.g. compose.semantic_weight=0.25 "
+            "(repeatable; names and meanings in assistant/config.py).",
+        ),
+    ] = None,
 ) -> None:
     """Answer every question through the same `answer()` users get and score the answers.
 
     Exits 1 when --compare finds a headline metric that dropped by more than --max-regression.
     """
+    from assistant.config import DEFAULT_CONFIG
     from assistant.service import Assistant
     from evals.baselines import all_systems, ours
     from evals.questions import DEFAULT_QUESTIONS, load_questions
@@ -44,7 +53,13 @@ def eval_command(
     settings = Settings()
     with user_errors():
         items = [q for path in (questions or [DEFAULT_QUESTIONS]) for q in load_questions(path)]
-        assistant = Assistant.from_settings(settings)
+        overrides = dict(_split_param(p) for p in param or [])
+        try:
+            config = DEFAULT_CONFIG.with_overrides(overrides)
+        except ValueError as exc:
+            err_console.print(f"[red]--param:[/] {exc}")
+            raise typer.Exit(2) from exc
+        assistant = Assistant.from_settings(settings, config=config)
         systems = all_systems(assistant) if baselines else {"ours (hybrid)": ours(assistant, backend)}
         if baselines and backend:
             systems["ours (hybrid)"] = ours(assistant, backend)
@@ -69,6 +84,14 @@ def eval_command(
             )
             raise typer.Exit(EXIT_PARTIAL)
         err_console.print(f"No headline metric dropped by more than {max_regression} against {compare}.")
+
+
+def _split_param(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        err_console.print(f"[red]--param:[/] {text!r} must look like name=value")
+        raise typer.Exit(2)
+    return name.strip(), value.strip()
 
 
 def _thumbs_down(settings: Settings) -> list[dict[str, object]]:

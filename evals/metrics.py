@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 
@@ -84,3 +85,52 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
+
+
+# -- answer shape (issue 13): what a reader trips over, found in the rendered Markdown ------------------
+_LABEL = re.compile(r"^\s*-\s+\*\*([^*]+)\*\*:?\s*")
+_DEFECTS: dict[str, re.Pattern[str]] = {
+    # A quoted passage opening by leaning on text that was not quoted.
+    "fragment": re.compile(
+        r"^(it|its|this|that|these|those|they|their|he|she|his|her|such|also|however|but)\b", re.IGNORECASE
+    ),
+    "byline_or_meta": re.compile(
+        r"^(by|written by|posted|published|author)\b|\b(this|the) (case study|report|blog|article|page|q&a|"
+        r"briefing|guide) (looks at|describes|covers|summarises|notes that|sets out how)|in our own words",
+        re.IGNORECASE,
+    ),
+    "question_quoted": re.compile(r"\?\s*(\[\d+\])*\s*$"),
+    "stray_markdown": re.compile(r"(?<!\*)\*(?!\*)|__|`|^#+ "),
+    "cut_title": re.compile(r"…\*?\*?:"),
+}
+START_QUESTION = re.compile(
+    r"\b(where (do|should|can|would) (i|we|you)( even| actually)? (start|begin)|where to start|first (thing|step)|"
+    r"how (do|can|should) (i|we)( actually)? (start|begin|get started)|get(ting)? started|new to)\b",
+    re.IGNORECASE,
+)
+
+
+def answer_defects(answer: str) -> list[str]:
+    """Kinds of defect in the quoted passages of an answer (one entry per defective line)."""
+    found: list[str] = []
+    in_suggestions = False
+    for raw in answer.splitlines():
+        line = raw.strip()
+        if line.startswith("**You could also ask"):
+            in_suggestions = True
+        if not line or in_suggestions or (line.startswith("_") and line.endswith("_")):
+            continue
+        if line.startswith("**") and line.endswith("**"):
+            continue  # a section heading
+        label = _LABEL.match(raw)
+        quoted = raw[label.end() :] if label else re.sub(r"^\s*-\s+", "", raw)
+        quoted = re.sub(r"^\*\*[^*]+\*\*\s*", "", quoted.strip())  # a step's bold lead-in
+        for name, pattern in _DEFECTS.items():
+            if pattern.search(raw if name == "cut_title" else quoted):
+                found.append(name)
+    return found
+
+
+def has_start_shape(answer: str) -> bool:
+    """A start question's answer leads with first steps."""
+    return "**First steps**" in answer

@@ -42,6 +42,9 @@ class QuestionResult:
     backend: str
     fallback_reason: str | None = None
     answer: str = ""
+    defects: list[str] = field(default_factory=list)
+    start_question: bool = False
+    start_shape: float = 0.0
 
 
 @dataclass
@@ -77,6 +80,10 @@ def score_question(q: EvalQuestion, answer: Answer, latency_ms: float) -> Questi
     ranked = _unique([c.source_url for c in answer.retrieved])
     cited = _unique([c.source_url for c in answer.citations])
     expected = set(q.expected_sources)
+    intent = q.note_field("intent")
+    is_start = q.kind != "unanswerable" and (
+        intent == "start" if intent != "unknown" else bool(metrics.START_QUESTION.search(q.question))
+    )
     return QuestionResult(
         id=q.id,
         kind=q.kind,
@@ -103,6 +110,9 @@ def score_question(q: EvalQuestion, answer: Answer, latency_ms: float) -> Questi
         backend=answer.backend,
         fallback_reason=answer.fallback_reason,
         answer=answer.answer,
+        defects=[] if answer.refused and not answer.citations else metrics.answer_defects(answer.answer),
+        start_question=is_start,
+        start_shape=1.0 if is_start and metrics.has_start_shape(answer.answer) else 0.0,
     )
 
 
@@ -127,6 +137,11 @@ def summarise(results: Sequence[QuestionResult]) -> dict[str, float]:
         "claim_support_rate": supported / checked if checked else 1.0,
         "must_mention_coverage": metrics.mean([r.mention_coverage for r in answered]),
         "followup_hit_at_5": metrics.mean([r.hit_at_5 for r in followups]),
+        "answer_defects": float(sum(len(r.defects) for r in results)),
+        "answers_with_defects": metrics.mean([1.0 if r.defects else 0.0 for r in answered]),
+        "start_shape": metrics.mean([r.start_shape for r in results if r.start_question])
+        if any(r.start_question for r in results)
+        else 1.0,
         "latency_p50_ms": metrics.percentile(latencies, 50),
         "latency_p95_ms": metrics.percentile(latencies, 95),
     }
