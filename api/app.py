@@ -74,7 +74,6 @@ def create_app(
     app = FastAPI(
         title="HALN anchor assistant API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
     )
-    app.add_middleware(RequestContext, metrics=metrics)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,
@@ -83,6 +82,8 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Added last, so outermost: every response, a 413 or a 500 included, carries the request id.
+    app.add_middleware(RequestContext, metrics=metrics)
     common = {400: {"model": ErrorBody}, 422: {"model": ValidationErrorBody}, 500: {"model": ErrorBody}}
     for router in (answers.router, sources.router, feedback.router, ingest.router, health.router):
         app.include_router(router, responses=common)  # type: ignore[arg-type]
@@ -93,13 +94,21 @@ def create_app(
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Only where and what: echoing the rejected input back could fail to encode (a lone surrogate, NaN)
+        # and would reflect whatever a client sent.
+        errors = [
+            {
+                "loc": [p if isinstance(p, int) else printable(str(p)) for p in error["loc"]],
+                "msg": printable(str(error["msg"])),
+                "type": str(error["type"]),
+            }
+            for error in exc.errors()
+        ]
         problems = []
-        for error in exc.errors():
+        for error in errors:
             field = ".".join(str(p) for p in error["loc"] if p != "body") or "body"
             problems.append(f"{field}: {error['msg']}")
-        return JSONResponse(
-            {"detail": "; ".join(problems), "errors": jsonable(exc.errors())}, status_code=422
-        )
+        return JSONResponse({"detail": "; ".join(problems), "errors": errors}, status_code=422)
 
     @app.exception_handler(HalnError)
     async def service_error(_request: Request, exc: HalnError) -> JSONResponse:
@@ -115,7 +124,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
-def jsonable(errors: object) -> object:
-    from fastapi.encoders import jsonable_encoder
-
-    return jsonable_encoder(errors, custom_encoder={Exception: str})
+def printable(text: str) -> str:
+    """`text` with anything UTF-8 cannot encode (lone surrogates) written as an escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -2,15 +2,53 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.schemas import Answer, Asker, ChatTurn, Citation, SearchFilters
 from core.sources import SourceSummary
 
 
-class AnswerRequest(BaseModel):
+def _unencodable(value: object, where: str) -> str | None:
+    """Where in a decoded JSON body there is text that is not Unicode or a number that is not finite.
+
+    Python's JSON decoder accepts both (`"\\ud800"`, `NaN`), but neither can be stored, logged or sent
+    back as JSON, so they are refused here as a validation error rather than failing later as a 500."""
+    if isinstance(value, str):
+        if any("\ud800" <= ch <= "\udfff" for ch in value):
+            return f"{where}: contains an unpaired surrogate (\\ud800-\\udfff), which is not valid Unicode"
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            return f"{where}: must be a finite number"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = str(key).encode("utf-8", "backslashreplace").decode("utf-8")
+            problem = _unencodable(key, "a field name") or _unencodable(item, f"{where}.{name}")
+            if problem:
+                return problem
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            problem = _unencodable(item, f"{where}[{n}]")
+            if problem:
+                return problem
+    return None
+
+
+class StrictBody(BaseModel):
+    """A request body whose every string is valid Unicode and every number finite."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _encodable(cls, data: Any) -> Any:
+        problem = _unencodable(data, "body")
+        if problem:
+            raise ValueError(problem.removeprefix("body."))
+        return data
+
+
+class AnswerRequest(StrictBody):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -53,7 +91,7 @@ class ChatMessage(BaseModel):
     content: str | None = Field(None, max_length=8000)
 
 
-class ChatCompletionRequest(BaseModel):
+class ChatCompletionRequest(StrictBody):
     """OpenAI-compatible request; sampling fields are accepted and ignored."""
 
     model_config = ConfigDict(
@@ -124,7 +162,7 @@ class SourcePage(BaseModel):
     items: list[SourceSummary]
 
 
-class FeedbackRequest(BaseModel):
+class FeedbackRequest(StrictBody):
     model_config = ConfigDict(extra="forbid")
 
     answer_id: str = Field(min_length=1, max_length=36)

@@ -72,6 +72,19 @@ def configure_logging(level: int = logging.INFO) -> None:
     logger.propagate = False
 
 
+INTERNAL_ERROR_BODY = json.dumps(
+    {"detail": "internal error; see the server log for this request id"}
+).encode()
+INTERNAL_ERROR_START: Message = {
+    "type": "http.response.start",
+    "status": 500,
+    "headers": [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(INTERNAL_ERROR_BODY)).encode()),
+    ],
+}
+
+
 class RequestContext:
     """Request id (from X-Request-ID or new), access log line, and per-route metrics.
 
@@ -92,11 +105,13 @@ class RequestContext:
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", rid.encode("latin-1")),
@@ -105,6 +120,14 @@ class RequestContext:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Answered here, not by Starlette's outermost error middleware, so the 500 is JSON and carries
+            # the request id like every other response. Once a response has started it can only be cut.
+            self.log.exception("unhandled error")
+            if response_started:
+                raise
+            await send_with_id(dict(INTERNAL_ERROR_START))
+            await send_with_id({"type": "http.response.body", "body": INTERNAL_ERROR_BODY})
         finally:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")

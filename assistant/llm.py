@@ -6,9 +6,12 @@ returns is parsed and checked afterwards; nothing it says is trusted as a citati
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
+from urllib.parse import urlsplit
 
 from assistant.draft import Block, Claim, Draft, parse_cited_sentences
 from assistant.sources import DOC_TYPE_LABELS, RetrievedSource
@@ -17,6 +20,29 @@ from core.errors import LLMUnavailableError
 from core.schemas import ChatTurn
 
 NOT_COVERED = "NOT_COVERED"
+
+
+@cache
+def unusable_reply() -> tuple[type[Exception], ...]:
+    """Everything a broken, partial or hostile server reply can raise inside the openai client or our
+    parsing: HTTP and connection errors (OpenAIError), a body that is not JSON (JSONDecodeError, a
+    ValueError), JSON of the wrong shape (the client's models are lenient, so attributes go missing:
+    AttributeError, TypeError, KeyError, IndexError). A function so `openai` loads only when used."""
+    import openai
+
+    return (
+        openai.OpenAIError,
+        json.JSONDecodeError,
+        ValueError,
+        AttributeError,
+        TypeError,
+        KeyError,
+        IndexError,
+    )
+
+
+# Long enough to name the failure ("Expecting value: line 1 column 1"), short enough for a client message.
+MAX_REASON_CHARS = 160
 
 SYSTEM_PROMPT = f"""You help people who work for health anchor organisations (NHS trusts, councils,
 universities, housing associations, businesses) decide where to start. Answer ONLY from the numbered
@@ -102,9 +128,17 @@ class LLMClient:
             {"role": "user", "content": user_prompt(question, sources)},
         ]
 
-    def complete(self, question: str, sources: list[RetrievedSource]) -> str:
-        import openai
+    def _failure(self, what: str, exc: BaseException) -> LLMUnavailableError:
+        """An error for the caller (who falls back to the extractive answer) that names the failure but
+        not the server: fallback reasons reach API clients, and the LLM's address is internal."""
+        detail = str(exc).replace(self.base_url.rstrip("/"), "the LLM server")
+        host = urlsplit(self.base_url).netloc
+        if host:
+            detail = detail.replace(host, "the LLM server")
+        detail = " ".join(detail.split())[:MAX_REASON_CHARS]
+        return LLMUnavailableError(f"{what}: {type(exc).__name__}" + (f": {detail}" if detail else ""))
 
+    def complete(self, question: str, sources: list[RetrievedSource]) -> str:
         try:
             response = self._client.chat.completions.create(
                 model=self.model,
@@ -112,15 +146,11 @@ class LLMClient:
                 temperature=0.1,
                 max_tokens=self.max_tokens,
             )
-        except openai.OpenAIError as exc:
-            raise LLMUnavailableError(
-                f"LLM request to {self.base_url} failed: {type(exc).__name__}: {exc}"
-            ) from exc
-        return (response.choices[0].message.content or "").strip() if response.choices else ""
+            return _reply_text(response)
+        except unusable_reply() as exc:
+            raise self._failure("LLM request failed", exc) from exc
 
     def stream(self, question: str, sources: list[RetrievedSource]) -> Iterator[str]:
-        import openai
-
         try:
             stream = self._client.chat.completions.create(
                 model=self.model,
@@ -131,16 +161,17 @@ class LLMClient:
             )
             for chunk in stream:
                 choices = getattr(chunk, "choices", None)
-                if choices and choices[0].delta.content:
-                    yield choices[0].delta.content
-        except openai.OpenAIError as exc:
-            raise LLMUnavailableError(
-                f"LLM request to {self.base_url} failed: {type(exc).__name__}: {exc}"
-            ) from exc
+                if not choices:
+                    continue
+                content = getattr(getattr(choices[0], "delta", None), "content", None)
+                if content is not None and not isinstance(content, str):
+                    raise TypeError(f"delta content is {type(content).__name__}, not text")
+                if content:
+                    yield content
+        except unusable_reply() as exc:
+            raise self._failure("LLM stream failed", exc) from exc
 
     def condense(self, question: str, history: list[ChatTurn]) -> str:
-        import openai
-
         transcript = "\n".join(f"{t.role}: {t.content[:600]}" for t in history[-4:])
         try:
             response = self._client.chat.completions.create(
@@ -152,7 +183,27 @@ class LLMClient:
                 temperature=0.0,
                 max_tokens=80,
             )
-        except openai.OpenAIError as exc:
-            raise LLMUnavailableError(f"LLM condense request failed: {exc}") from exc
-        text = (response.choices[0].message.content or "").strip() if response.choices else ""
+            text = _reply_text(response)
+        except unusable_reply() as exc:
+            raise self._failure("LLM condense request failed", exc) from exc
         return text.splitlines()[0][:400] if text else question
+
+
+class MalformedReplyError(ValueError):
+    """The server answered, but not with a chat completion."""
+
+
+def _reply_text(response: object) -> str:
+    """The text of a chat completion, checked: the reply is untrusted input like any other."""
+    if isinstance(response, str):  # some servers send text/plain or HTML with a 200
+        raise MalformedReplyError("the reply is not a chat completion object")
+    choices = getattr(response, "choices", None)
+    if not isinstance(choices, list) or not choices:
+        raise MalformedReplyError("the reply has no choices")
+    message = getattr(choices[0], "message", None)
+    content = getattr(message, "content", None)
+    if content is None:
+        raise MalformedReplyError("the reply's message has no content")
+    if not isinstance(content, str):
+        raise MalformedReplyError(f"the reply's content is {type(content).__name__}, not text")
+    return content.strip()

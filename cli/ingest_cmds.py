@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from cli.common import EXIT_PARTIAL, console, err_console, fail, print_json, user_errors
 from core.settings import Settings
@@ -87,7 +88,8 @@ def _print_report(report: object) -> None:
     for problem in report.failed:
         console.print(f"[red]failed[/] {problem.path}: {problem.reason}")
     for problem in report.warnings:
-        console.print(f"[yellow]warning[/] {problem.path}: {problem.reason}")
+        # Text, not markup: a quoted planted instruction may hold brackets such as "[INST]".
+        console.print(Text.assemble(("warning ", "yellow"), f"{problem.path}: {problem.reason}"))
     for path in report.unsupported:
         console.print(f"[dim]skipped {path}: unsupported file type[/]")
     console.print(
@@ -142,8 +144,10 @@ def sources_show(
     if as_json:
         print_json(source.model_dump())
         return
-    for key, value in source.model_dump().items():
+    for key, value in source.model_dump(exclude={"warnings"}).items():
         console.print(f"[bold]{key}[/]: {value}")
+    for warning in source.warnings:
+        console.print(Text.assemble(("warning ", "yellow"), warning))
 
 
 def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:

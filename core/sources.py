@@ -6,9 +6,12 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from core.store import StoredChunks
+
+# Chunk metadata holds a document's ingest warnings as one string (Chroma refuses empty lists).
+QUARANTINE_NOTE_SEPARATOR = "\n"
 
 
 class SourceSummary(BaseModel):
@@ -24,6 +27,10 @@ class SourceSummary(BaseModel):
     path: str
     chunk_count: int
     sections: list[str]
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What ingest removed from this document (e.g. passages quarantined as instructions).",
+    )
 
 
 class IndexStats(BaseModel):
@@ -55,6 +62,8 @@ def summarise_sources(metadatas: Sequence[dict[str, Any]]) -> list[SourceSummary
                 path=str(meta["path"]),
                 chunk_count=0,
                 sections=[],
+                # Indexes built before quarantine existed have no such key.
+                warnings=[w for w in str(meta.get("quarantine") or "").split(QUARANTINE_NOTE_SEPARATOR) if w],
             )
         summary.chunk_count += 1
         if meta["section"] not in summary.sections:

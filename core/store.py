@@ -20,7 +20,8 @@ from core.embedding import MODEL_DIM, MODEL_NAME, embedder_name, index_fingerpri
 from core.errors import IndexMismatchError, IndexMissingError, StoreUnavailableError
 from core.settings import Settings
 
-PARSER_VERSION = "2"
+# 3: HTML stripped from bodies and metadata, planted instructions quarantined (ingest/quarantine.py).
+PARSER_VERSION = "3"
 STAGING_SUFFIX = "_staging"
 PAGE_SIZE = 2000
 

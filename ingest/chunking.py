@@ -8,6 +8,7 @@ from typing import Any
 from llama_index.core.node_parser import SentenceSplitter
 
 from core.context import context_text
+from core.sources import QUARANTINE_NOTE_SEPARATOR
 from ingest.loaders import LoadedDocument
 
 
@@ -74,4 +75,6 @@ def chunk_metadata(
         "source_path": str(doc.path.resolve()),
         "page": chunk.page if chunk.page is not None else -1,
         "section": chunk.section,
+        # Empty when nothing was removed; read back by core.sources.summarise_sources.
+        "quarantine": QUARANTINE_NOTE_SEPARATOR.join(n.public() for n in doc.quarantine_notes),
     }

@@ -15,7 +15,18 @@ import yaml
 from pydantic import ValidationError
 
 from core.errors import DocumentError
+from core.plaintext import hides_text, html_to_text, plain_line
 from core.schemas import DocumentMetadata
+from core.untrusted import normalise
+from ingest.quarantine import (
+    QuarantineNote,
+    QuarantineOutcome,
+    hidden_text_notes,
+    metadata_instruction,
+    passages,
+    quarantine_text,
+    too_much_quarantined,
+)
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -35,6 +46,11 @@ class ImageOnlyPdfWarning(DocumentError):
     """A PDF with no extractable text: reported as a warning, not indexed."""
 
 
+class QuarantinedDocumentWarning(DocumentError):
+    """A document whose metadata, or much of whose text, reads as instructions to an assistant:
+    reported as a warning, not indexed (see `ingest/quarantine.py`)."""
+
+
 @dataclass
 class Section:
     heading: str
@@ -49,6 +65,7 @@ class LoadedDocument:
     meta: DocumentMetadata
     content_hash: str
     sections: list[Section] = field(default_factory=list)
+    quarantine_notes: list[QuarantineNote] = field(default_factory=list)
 
 
 def sidecar_path(path: Path) -> Path:
@@ -68,7 +85,7 @@ def validate_metadata(path: Path, raw: Any) -> DocumentMetadata:
     if not isinstance(raw, dict):
         raise DocumentError(path, "metadata must be a YAML mapping of fields (title, source_url, ...)")
     try:
-        return DocumentMetadata.model_validate(raw)
+        meta = DocumentMetadata.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ".".join(str(p) for p in first["loc"]) or None
@@ -79,6 +96,20 @@ def validate_metadata(path: Path, raw: Any) -> DocumentMetadata:
         if first["type"] == "literal_error" and "expected" in first.get("ctx", {}):
             message = f"{first['input']!r} is not allowed; expected {first['ctx']['expected']}"
         raise DocumentError(path, message, field=name) from exc
+    return _plain_metadata(path, meta)
+
+
+def _plain_metadata(path: Path, meta: DocumentMetadata) -> DocumentMetadata:
+    """Title and publisher as plain text: markup in metadata would reach every citation."""
+    update = {}
+    for name, minimum in (("title", 3), ("publisher", 2)):
+        value = getattr(meta, name)
+        plain = normalise(plain_line(value))
+        if len(plain) < minimum:
+            raise DocumentError(path, f"is empty once HTML markup is removed ({value[:60]!r})", field=name)
+        if plain != value:
+            update[name] = plain
+    return meta.model_copy(update=update) if update else meta
 
 
 def _read_text(path: Path) -> str:
@@ -148,22 +179,57 @@ def markdown_sections(body: str, default_heading: str) -> list[Section]:
     return sections
 
 
-def load_markdown(path: Path) -> tuple[DocumentMetadata, list[Section]]:
+Loaded = tuple[DocumentMetadata, list[Section], list[str]]
+"""What a loader returns: metadata, sections of plain text, and text that was hidden from readers."""
+
+
+def load_markdown(path: Path) -> Loaded:
     front, body = split_front_matter(path, _read_text(path))
     meta = validate_metadata(path, front)
-    sections = markdown_sections(body, meta.title)
+    # Whole body at once: a <script> or hidden <div> may span several lines.
+    plain = html_to_text(body)
+    sections = markdown_sections(plain.text, meta.title)
     if not sections:
         raise DocumentError(path, "has front matter but no body text")
-    return meta, sections
+    return meta, sections, plain.hidden
 
 
-def load_html(path: Path) -> tuple[DocumentMetadata, list[Section]]:
+def _without_hidden_elements(html: str) -> tuple[Any, list[str]]:
+    """The page as an lxml tree without elements hidden from a sighted reader, and their text.
+
+    trafilatura keeps `display:none` text; a page hides text only to plant it for a machine reader."""
+    import lxml.html
+    from lxml.etree import ParserError
+
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except ValueError:  # a str with an XML encoding declaration: lxml wants the bytes
+        try:
+            tree = lxml.html.document_fromstring(html.encode("utf-8"))
+        except (ParserError, ValueError):
+            return html, []
+    except ParserError:
+        return html, []
+    hidden: list[str] = []
+    for element in list(tree.iter()):
+        if not isinstance(element.tag, str) or element.getparent() is None:
+            continue
+        attrs = [(str(k), str(v)) for k, v in element.attrib.items()]
+        if hides_text(element.tag.lower(), attrs):
+            text = " ".join(element.text_content().split())
+            if text:
+                hidden.append(text)
+            element.drop_tree()
+    return tree, hidden
+
+
+def load_html(path: Path) -> Loaded:
     import trafilatura
 
     meta = read_metadata(path)
-    html = _read_text(path)
+    page, hidden = _without_hidden_elements(_read_text(path))
     main_text = trafilatura.extract(
-        html,
+        page,
         output_format="markdown",
         include_formatting=True,
         include_comments=False,
@@ -175,7 +241,7 @@ def load_html(path: Path) -> tuple[DocumentMetadata, list[Section]]:
         raise DocumentError(
             path, "no main content found: the page is mostly navigation, scripts or boilerplate"
         )
-    return meta, markdown_sections(main_text, meta.title)
+    return meta, markdown_sections(html_to_text(main_text).text, meta.title), hidden
 
 
 def _looks_like_prose(text: str) -> bool:
@@ -185,7 +251,7 @@ def _looks_like_prose(text: str) -> bool:
     return len(text.strip()) >= MIN_HTML_TEXT_CHARS and words >= 40 and sentences >= 2
 
 
-def load_pdf(path: Path) -> tuple[DocumentMetadata, list[Section]]:
+def load_pdf(path: Path) -> Loaded:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -215,7 +281,7 @@ def load_pdf(path: Path) -> tuple[DocumentMetadata, list[Section]]:
         text = _join_pdf_lines(lines)
         if text:
             sections.append(Section(heading=heading, text=text, page=number))
-    return meta, sections
+    return meta, sections, []
 
 
 def _join_pdf_lines(lines: list[str]) -> str:
@@ -243,18 +309,55 @@ def load_document(path: Path, max_bytes: int) -> LoadedDocument:
     if size == 0:
         raise DocumentError(path, "file is empty")
     if suffix in MARKDOWN_SUFFIXES:
-        meta, sections = load_markdown(path)
+        meta, sections, hidden = load_markdown(path)
     elif suffix in HTML_SUFFIXES:
-        meta, sections = load_html(path)
+        meta, sections, hidden = load_html(path)
     else:
-        meta, sections = load_pdf(path)
+        meta, sections, hidden = load_pdf(path)
+    sections, notes = _quarantined(path, meta, sections, hidden)
     return LoadedDocument(
         path=path,
         doc_id=meta.id or slugify(path.stem),
         meta=meta,
         content_hash=content_hash(path),
         sections=sections,
+        quarantine_notes=notes,
     )
+
+
+def _quarantined(
+    path: Path, meta: DocumentMetadata, sections: list[Section], hidden: list[str]
+) -> tuple[list[Section], list[QuarantineNote]]:
+    """Sections as plain text with planted instructions removed, and a note for each removal.
+
+    Raises `QuarantinedDocumentWarning` when the metadata, or too much of the text, is planted."""
+    reason = metadata_instruction({"title": meta.title, "publisher": meta.publisher})
+    if reason:
+        raise QuarantinedDocumentWarning(path, f"quarantined, not indexed: {reason}")
+    outcome = QuarantineOutcome()
+    hidden_text_notes(hidden, outcome)
+    kept: list[Section] = []
+    total = 0
+    for section in sections:
+        heading = normalise(plain_line(section.heading)) or meta.title
+        text = normalise(html_to_text(section.text).text)
+        total += len(passages(text)) + 1
+        where = f"section “{heading[:60]}”" + (f" (page {section.page})" if section.page else "")
+        if metadata_instruction({"heading": heading}):
+            outcome.passages_removed += 1
+            what = "quarantined the whole section: its heading reads as instructions to an assistant"
+            outcome.notes.append(QuarantineNote(where, what, heading[:60]))
+            continue
+        text = quarantine_text(text, where, outcome)
+        if text.strip():
+            kept.append(Section(heading=heading, text=text, page=section.page))
+    if too_much_quarantined(outcome, total):
+        raise QuarantinedDocumentWarning(
+            path,
+            f"quarantined, not indexed: {outcome.passages_removed} passages read as instructions to an "
+            f"assistant ({'; '.join(n.detail() for n in outcome.notes[:3])})",
+        )
+    return kept, outcome.notes
 
 
 def slugify(text: str) -> str:

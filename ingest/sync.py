@@ -22,6 +22,7 @@ from ingest.discover import discover
 from ingest.loaders import (
     ImageOnlyPdfWarning,
     LoadedDocument,
+    QuarantinedDocumentWarning,
     content_hash,
     load_document,
     read_metadata,
@@ -55,6 +56,16 @@ class FileProblem:
 
 
 @dataclass
+class Quarantine:
+    """Planted instructions removed from one file (or the whole file, when `whole_document`)."""
+
+    path: str
+    doc_id: str | None
+    whole_document: bool
+    notes: list[str]
+
+
+@dataclass
 class SyncReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
@@ -63,6 +74,7 @@ class SyncReport:
     failed: list[FileProblem] = field(default_factory=list)
     warnings: list[FileProblem] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
+    quarantined: list[Quarantine] = field(default_factory=list)
     chunks_embedded: int = 0
     dry_run: bool = False
     rebuild: bool = False
@@ -82,6 +94,7 @@ class SyncReport:
             "failed": [vars(p) for p in self.failed],
             "warnings": [vars(p) for p in self.warnings],
             "unsupported": self.unsupported,
+            "quarantined": [vars(q) for q in self.quarantined],
             "chunks_embedded": self.chunks_embedded,
             "dry_run": self.dry_run,
             "rebuild": self.rebuild,
@@ -237,6 +250,10 @@ class Ingestor:
                 chunks = chunk_document(doc, self.splitter)
                 if not chunks:
                     raise DocumentError(path, "no text to index after extraction")
+            except QuarantinedDocumentWarning as warning:
+                report.quarantined.append(Quarantine(shown, doc_id, True, [warning.problem]))
+                fail(path, FileProblem(shown, warning.problem), warning=True)
+                continue
             except ImageOnlyPdfWarning as warning:
                 fail(path, FileProblem(shown, warning.problem), warning=True)
                 continue
@@ -246,6 +263,10 @@ class Ingestor:
             except OSError as error:
                 fail(path, FileProblem(shown, f"cannot read file: {error}"))
                 continue
+            if doc.quarantine_notes:
+                details = [note.detail() for note in doc.quarantine_notes]
+                report.quarantined.append(Quarantine(shown, doc_id, False, details))
+                report.warnings.extend(FileProblem(shown, detail) for detail in details)
             seen_ids.add(doc_id)
             pending.append(_Pending(doc, chunks, "updated" if doc_id in existing else "added"))
             progress.advance("files")
