@@ -208,12 +208,25 @@ class ExtractiveComposer:
         asker = analysis.asker
 
         def is_advice(c: Candidate) -> bool:
-            source = sources[c.position]
-            if source.doc_type in GUIDANCE_TYPES | {"report"}:
+            """Something to do: a step, advice wording, or a list of actions. A guide's background
+            sentence ("The academy is a £32 million development") is not a step."""
+            unit = c.unit
+            if (
+                unit.kind == "step"
+                or cues.ACTION_CUES.search(unit.quoted())
+                or cues.ACTION_START.match(unit.text)
+            ):
                 return True
-            return c.unit.kind == "step" or bool(cues.ACTION_CUES.search(c.unit.quoted()))
+            actions = sum(bool(cues.ACTION_START.match(item)) for item in unit.items)
+            return unit.kind == "list" and actions * 2 >= len(unit.items)
 
-        steps = self._pick([c for c in candidates if is_advice(c)], self.config.max_steps, per_source=1)
+        advice = [c for c in candidates if is_advice(c)]
+        steps = self._pick(advice, self.config.max_steps, per_source=1)
+        if len(steps) < 2:  # no advice wording anywhere: the best passages of guides and reports
+            guidance = [
+                c for c in candidates if sources[c.position].doc_type in READING_TYPES and c not in steps
+            ]
+            steps += self._pick(guidance, self.config.max_steps - len(steps), per_source=1, avoid=steps)
         used = {id(c.unit) for c in steps}
         step_claims = [self._claim(c, advice_label(sources[c.position], asker)) for c in steps]
         examples = self._examples(analysis, sources, candidates, used, limit=self.config.max_examples)

@@ -83,6 +83,8 @@ START_CUES = re.compile(
     r"\b(where (do|should|can|would|could|might) (i|we|you|one|they|a \w+|an \w+)( even| actually| best| first)? "
     r"(start|begin)|where to (start|begin)|where'?s (the|a good) (place )?to start|"
     r"first (thing|things|step|steps|move|moves)|starting points?|get(ting)? (started|going|involved)|"
+    r"(know|sure|idea|clue) (where|how) to (even |actually )?(start|begin)|need to (start|begin|get)|"
+    r"where (have|did) other\w* (start|begin|\w+ (start|begin))|what should (i|we) be doing|"
     r"kick off|new to|(just|only) (starting|started|beginning|begun)|"
     r"how (do|can|should|would|could|might|does|did) (i|we|you|one|a|an|they)\b[^?]{0,40}? (start|begin|set up|"
     r"become|get|go about|approach|make|take|use|build|develop|improve|support|increase|reduce|cut|open|"
@@ -92,7 +94,8 @@ START_CUES = re.compile(
     re.IGNORECASE,
 )
 DEFINITION_CUES = re.compile(
-    r"^\s*(so,? )?(what('?s| is| are| does)|define|meaning of|what counts as)\b(?!.*\b(doing|done|did|spend|cost)\b)"
+    r"(^|[.?!-]\s*|\b(so|but|and),? )(what('?s| is| are| does)|define|meaning of|what counts as)\b"
+    r"(?![^?]*\b(doing|done|did|spend|cost|first|start|next)\b)"
     r"[^?]{0,60}\b(mean|means|meant|is an?|are|anchor|anchors|institution|network|model|wealth)\b",
     re.IGNORECASE,
 )
@@ -190,7 +193,10 @@ CLINICAL = re.compile(
     r"insulin|opioids?|morphine|side effects?|contraindicat\w*|titrat\w*|administer\w*|induction of anaesthesia|"
     r"anaesthetise|sedat\w*|slurred speech|chest pain|stroke|seizure|rash|fever|infection|treat(ment)? (for|of)|"
     r"should (i|we|they) (take|give)|is it safe to (take|give)|first aid|my patient|a patient|patients? (with|who)|"
-    r"clinically|how much (sevoflurane|desflurane|isoflurane|nitrous oxide|entonox)\b)\b",
+    r"clinically|how much (sevoflurane|desflurane|isoflurane|nitrous oxide|entonox)\b|"
+    r"(concentration|dose|mac|amount) of (sevoflurane|desflurane|isoflurane|nitrous oxide|entonox|propofol)|"
+    r"\binduce (an?|the|my|our) |\d+[- ]year[- ]old|warfarin|statins?|aspirin|metformin|blood thinners?|"
+    r"should (he|she|they|i|we) (stop|keep taking|eat|avoid))\b",
     re.IGNORECASE,
 )
 
@@ -239,12 +245,13 @@ BYLINE = re.compile(
 )
 META_SENTENCE = re.compile(
     r"(^(this|the|our|that) (document|page|guide|report|toolkit|case study|blog|article|story|briefing|summary|"
-    r"piece|post|q&a|interview|webinar|paper|evaluation|study|pdf|chapter|section|web page|long read|"
+    r"piece|post|q&a|interview|webinar|paper|evaluation|study|pdf|chapter|section|web page|long read|explainer|"
     r"foreword|publication|resource)( also| then| itself)? (is|was|looks|looked|sets|set|explains|describes|"
     r"covers|summarises|summarized|summarised|presents|outlines|reviews|considers|examines|notes|asks|argues|"
     r"includes|draws|focuses|discusses|gives|features|shares|provides|reports|offers|aims|brings|was written|"
     r"is written|is based|is part|was published|is published)\b"
-    r"|in our own words|^(source|read the|see the|see also|find out more|more information|for more)\b|https?://)",
+    r"|in our own words|^(source|read the|see the|see also|find out more|more information|for more)\b|https?://|"
+    r"^reading (the|this) \w+ as\b)",
     re.IGNORECASE,
 )
 # Sections written by the corpus's own writers, not by the source (issue 14's audit): not quoted.

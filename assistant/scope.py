@@ -97,7 +97,9 @@ def check_fact(
         """A sentence gives that kind of fact, and the fact-giving sentences share enough of what was
         asked, weighted by rarity: "local" alone does not tie a number to "spend with local businesses"."""
         giving = [s for s in index.sentences(row).sentences if _gives_fact(s, kind)]
-        if not giving or not total:
+        # Names and dates are checked by subject alone: what else the question says ("I want to
+        # reference it properly") is not what the name or date is about.
+        if not giving or not total or kind in ("who", "when"):
             return bool(giving)
         shared = set().union(*(tokens(s) for s in giving))
         return sum(w for t, w in weights.items() if t in shared) >= cfg.min_fact_overlap * total
@@ -110,7 +112,7 @@ def check_fact(
         found += [r for r in index.rows_of(doc) if r not in top and has_fact(r)]
     if found:
         return FactCheck(found, None)
-    about = [*analysis.subject_names, *sorted(nations)]
+    about = [re.sub(r"['’]s?$", "", name) for name in (*analysis.subject_names, *sorted(nations))]
     return FactCheck([], f"The sources I have don't give {KIND_WORDS[kind]} for {_join(about)}.")
 
 

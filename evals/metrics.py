@@ -104,7 +104,8 @@ _DEFECTS: dict[str, re.Pattern[str]] = {
     "cut_title": re.compile(r"…\*?\*?:"),
 }
 START_QUESTION = re.compile(
-    r"\b(where (do|should|can|would) (i|we|you)( even| actually)? (start|begin)|where to start|first (thing|step)|"
+    r"\b(where (do|should|can|would) (i|we|you)( even| actually)? (start|begin)|where to start|"
+    r"first (thing|step)|"
     r"how (do|can|should) (i|we)( actually)? (start|begin|get started)|get(ting)? started|new to)\b",
     re.IGNORECASE,
 )
