@@ -302,7 +302,9 @@ def needs_history(question: str) -> bool:
     """A follow-up leans on earlier turns: it refers back ("they", "that programme") or has no topic of
     its own ("and in Wales?"). A self-contained question is never rewritten with earlier words."""
     own_terms = content_terms(question, drop_question_noise=True)
-    return bool(cues.ANAPHORA.search(question)) or len(own_terms) <= 1
+    # A short question about "the produce" or "the garden" means the one just talked about.
+    short_definite = len(question.split()) <= 6 and re.search(r"\bthe\b", question, re.IGNORECASE)
+    return bool(cues.ANAPHORA.search(question) or short_definite) or len(own_terms) <= 1
 
 
 def _subject_of_turn(text: str) -> str:

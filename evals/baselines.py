@@ -30,7 +30,7 @@ def with_retrieval(assistant: Assistant, **changes: object) -> AnswerFn:
         assistant.index,
         assistant.embedder,
         assistant.llm,
-        replace(assistant.retriever.config, **changes),  # type: ignore[arg-type]
+        replace(assistant.config, retrieval=replace(assistant.config.retrieval, **changes)),  # type: ignore[arg-type]
     )
     return ours(variant)
 

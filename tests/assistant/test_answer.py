@@ -26,11 +26,12 @@ def test_every_citation_points_to_a_retrieved_source(assistant: Assistant, quest
     assert answer.citations and all(c.chunk_id in retrieved for c in answer.citations)
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
     assert markers == {c.n for c in answer.citations}
-    # Every claim line of the answer carries a marker (headings, follow-ups and the label do not).
+    # Every claim line of the answer carries a marker (headings, follow-ups and the label do not; a
+    # list's items, indented under their lead-in, share its marker).
     claims_part = answer.answer.split("**You could also ask**")[0]
-    for line in claims_part.splitlines():
-        line = line.strip()
-        if not line or line.startswith(("**", "_")):
+    for raw in claims_part.splitlines():
+        line = raw.strip()
+        if not line or raw.startswith("  - ") or line.startswith("_") or re.fullmatch(r"\*\*[^*]+\*\*", line):
             continue
         assert re.search(r"\[\d+\]", line), line
     assert answer.supported_sentences > 0
@@ -50,7 +51,7 @@ def test_examples_prefer_the_askers_organisation_type(assistant: Assistant) -> N
     answer = assistant.answer(
         "I work for a council in Scotland. Where do I start with community wealth building?"
     )
-    examples = answer.answer.split("**Examples like yours**")[1].split("**")[0]
+    examples = answer.answer.split("**Examples like yours**")[1].split("**Tools and further reading**")[0]
     first_marker = int(re.search(r"\[(\d+)\]", examples).group(1))  # type: ignore[union-attr]
     first = next(c for c in answer.citations if c.n == first_marker)
     assert first.org_type == "local_authority"
@@ -167,4 +168,11 @@ def test_figure_questions_about_a_subject_without_a_figure_are_refused(
 ) -> None:
     answer = assistant.answer(question)
     assert answer.refused
-    assert answer.citations == []
+    # The answer says first what the sources do not give; any facts after it are labelled as
+    # being about something else, never offered as the answer.
+    assert answer.gaps and answer.answer.startswith(answer.gaps[0])
+    assert answer.gaps[0].startswith("The sources I have don't give that figure for")
+    assert citations_are_valid(answer)
+    for line in answer.answer.splitlines():
+        if re.search(r"\[\d+\]", line):
+            assert line.startswith("- **About "), line
