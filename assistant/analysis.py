@@ -16,34 +16,12 @@ from core.schemas import Asker, ChatTurn, SearchFilters
 
 Intent = Literal["start", "definition", "list", "figure", "who_when", "examples", "general"]
 FactKind = Literal["figure", "rule", "who", "when", "outcome"]
+FigureKind = Literal["money", "share", "count", "number"]
 
 # Names that are not subjects: acronyms of sector terms, and words capitalised at a sentence start.
 GENERIC_CAPITALS = frozenset(
-    {
-        "hr",
-        "ceo",
-        "cfo",
-        "coo",
-        "gp",
-        "gps",
-        "pcn",
-        "pcns",
-        "icb",
-        "ics",
-        "icp",
-        "vcse",
-        "nhs",
-        "uk",
-        "and",
-        "the",
-        "hsc",
-        "smes",
-        "sme",
-        "toms",
-        "cwb",
-        "haln",
-        "q&a",
-    }
+    "hr ceo cfo coo gp gps pcn pcns icb ics icp vcse vcs cvs nhs uk and the hsc smes sme toms cwb haln q&a csr "
+    "esg cic it non exec pa ops".split()
 )
 NATION_TOKENS = {
     "Scotland": ("scotland", "scottish"),
@@ -53,6 +31,11 @@ NATION_TOKENS = {
 }
 _SPECIFIC = re.compile(
     r"\b([A-Z][A-Za-z'’&-]+(?:\s+(?:and\s+|of\s+|the\s+)?[A-Z][A-Za-z'’&-]+)*|\d[\d,.]*\d%?)"
+)
+# How askers describe themselves ("I head up CSR at…"): names in these clauses are context, not subject.
+SELF_WORDS = (
+    r"\b(i'?m|i am|i work|we'?re|we are|our|my|based|here at|i head( up)?|i look after|i help( run)?|"
+    r"i run|i manage|i lead|i sit|i chair|i'?ve (just )?(joined|picked up|been appointed|started))\b"
 )
 _SELF_CLAUSE = re.compile(
     r"\b(i'?m|i am|i work|we'?re|we are|i manage|i lead|i run|i sit|i chair|as an?|our|my|here (at|in)|"
@@ -111,6 +94,8 @@ class QueryAnalysis:
     """Nations the question asks about (not the asker's own, unless the question is about it)."""
     fact: FactKind | None = None
     """A specific fact the question asks for (a figure, rule, name, date or outcome)."""
+    figure: FigureKind | None = None
+    """For a figure question: money, a share, a count, or another number."""
     aspects: tuple[str, ...] = ()
     """What a follow-up asks about its subject: lessons, results, costs, people."""
     already_done: tuple[frozenset[str], ...] = ()
@@ -247,6 +232,8 @@ def intent_of(text: str) -> Intent:
 def fact_kind(text: str, intent: Intent) -> FactKind | None:
     if intent == "start":
         return None
+    if re.search(r"\b(what|which) year\b|\bby when\b", text, re.IGNORECASE):
+        return "when"  # "by what year?" asks for a date, which a figure check would strip
     if cues.FIGURE_QUESTION.search(text):
         return "figure"
     if cues.WHEN_CUES.search(text):
@@ -260,6 +247,16 @@ def fact_kind(text: str, intent: Intent) -> FactKind | None:
     return None
 
 
+def figure_kind(text: str) -> FigureKind:
+    if cues.SHARE_QUESTION.search(text):
+        return "share"
+    if cues.COUNT_QUESTION.search(text):  # "how many … got a pay rise" counts people, not money
+        return "count"
+    if cues.MONEY_QUESTION.search(text):
+        return "money"
+    return "number"
+
+
 def subjects_of(text: str) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
     """Names and numbers the question is about, as stemmed tokens and as written (self-description and
     sentence-initial capitals excluded)."""
@@ -267,7 +264,7 @@ def subjects_of(text: str) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]
     names: list[str] = []
     for match in _SPECIFIC.finditer(text):
         before = text[: match.start()]
-        if re.search(r"\b(i'?m|i am|i work|we'?re|we are|our|my|based|here at)\b[^.?!]{0,40}$", before, re.I):
+        if re.search(SELF_WORDS + r"[^.?!]{0,40}$", before, re.I):
             continue
         words = match.group(1).split()
         if not before.strip() or before.rstrip().endswith((".", "?", "!", ":", '"', "-")):
@@ -324,6 +321,8 @@ def resolve_followup(question: str, history: tuple[ChatTurn, ...]) -> tuple[str,
 
 # -- all together ----------------------------------------------------------------------------------------
 
+FACT_TOPICS = frozenset({"job", "work", "works", "working", "role", "new"})
+
 ORG_WORDS = {
     "nhs_trust": "NHS trust hospital",
     "integrated_care_system": "integrated care board system",
@@ -360,8 +359,12 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
     subject_tokens = {t for e in entities for t in e} | {
         t for n in subject_nations for t in NATION_TOKENS.get(n, ())
     }
-    weak = {stem(w) for w in cues.FACT_NOISE | GENERIC_CAPITALS | QUESTION_NOISE}
-    stripped = cues.FIGURE_QUESTION.sub(" ", text) if fact == "figure" else text
+    # What a fact counts is often a job, a role or work: those stay; other question words go.
+    weak = {stem(w) for w in cues.FACT_NOISE | GENERIC_CAPITALS | (QUESTION_NOISE - FACT_TOPICS)}
+    # What the fact is about, without how the asker describes themselves ("I'm at a Welsh university
+    # writing about…") or the figure question's own words.
+    stripped = re.sub(SELF_WORDS + r"[^.?!]*[.?!]?", " ", text, flags=re.IGNORECASE)
+    stripped = cues.FIGURE_QUESTION.sub(" ", stripped) if fact == "figure" else stripped
     facts_asked = tuple(sorted(tokens(stripped) - subject_tokens - weak))
     retrieval_query = resolved
     if asker.org_types and intent in ("start", "examples", "general", "list"):
@@ -378,6 +381,7 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         subject_names=names,
         subject_nations=subject_nations,
         fact=fact,
+        figure=figure_kind(text) if fact == "figure" else None,
         aspects=aspects,
         already_done=_already_done(text),
         clinical=clinical_reason(text),

@@ -84,7 +84,8 @@ START_CUES = re.compile(
     r"(start|begin)|where to (start|begin)|where'?s (the|a good) (place )?to start|"
     r"first (thing|things|step|steps|move|moves)|starting points?|get(ting)? (started|going|involved)|"
     r"(know|sure|idea|clue) (where|how) to (even |actually )?(start|begin)|need to (start|begin|get)|"
-    r"where (have|did) other\w* (start|begin|\w+ (start|begin))|what should (i|we) be doing|"
+    r"where (have|did) others?\b[^?]{0,30}?\b(start|started|begin|began|begun)|what should (i|we) be doing|"
+    r"got (\w+ )?(started|going|off the ground)|"
     r"kick off|new to|(just|only) (starting|started|beginning|begun)|"
     r"how (do|can|should|would|could|might|does|did) (i|we|you|one|a|an|they)\b[^?]{0,40}? (start|begin|set up|"
     r"become|get|go about|approach|make|take|use|build|develop|improve|support|increase|reduce|cut|open|"
@@ -155,7 +156,7 @@ ASPECT_CUES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 # says it does not). "minimum" and "must" are rule words: issue 13 saw England's 10% weighting given
 # for a question about Scotland.
 FIGURE_NOUNS = (
-    "percentage|proportion|share|year|rate|amount|number|figure|cost|price|total|salary|wage|weighting"
+    "percentage|proportion|share|year|rate|amount|number|figure|cost|price|total|salary|wage|weighting|target"
 )
 FIGURE_QUESTION = re.compile(
     r"\b(how (much|many)|how long|(by )?(what|which) (" + FIGURE_NOUNS + r")"
@@ -165,14 +166,23 @@ FIGURE_QUESTION = re.compile(
     r"( (of|does|do|did|is|are|was|were|has|have|had|will|would|can|could|should|for|per|in)\b|\s*\?))",
     re.IGNORECASE,
 )
+# What kind of number a figure question wants: a sum of money, a share, or a count of something.
+SHARE_QUESTION = re.compile(r"\b(percentage|proportion|share|what percent|per ?cent|what fraction)\b|%", re.I)
+MONEY_QUESTION = re.compile(
+    r"\b(cost\w*|spend\w*|spent|price|budget|worth|invest\w*|paid|pay|salary|wage|hourly|money|"
+    r"rate|fund\w*|grants?|turnover|£)",
+    re.I,
+)
+COUNT_QUESTION = re.compile(r"\b(how many|number of)\b", re.I)
 RULE_QUESTION = re.compile(
-    r"\b(must|required|requirements?|require[sd]?|mandatory|mandate|rules?|law|legal(ly)?|duty|statutory|"
-    r"obliged|obligation|have to|has to|minimum|legislation|regulations?)\b",
+    # A rule asked about, not a word in passing ("…policy, law, that kind of thing?").
+    r"\b(must|(legally |statutorily )?(required|obliged|bound) to|have to|has to|mandatory|a legal (duty|requirement)|"
+    r"minimum (weighting|wage|rate|share|percentage)|is it (a )?(legal|statutory|compulsory)|compulsory)\b",
     re.IGNORECASE,
 )
 RULE_WORDS = re.compile(
     r"\b(must|required|requirements?|require[sd]?|mandatory|mandate|rules?|law|legal(ly)?|duty|statutory|"
-    r"obliged|obligation|minimum|legislation|act|regulations?|policy|weighting)\b",
+    r"obliged|obligation|minimum|legislation|act|regulations?|policy|weighting|compulsory|voluntary)\b",
     re.IGNORECASE,
 )
 OUTCOME_QUESTION = re.compile(
@@ -182,7 +192,7 @@ OUTCOME_QUESTION = re.compile(
 # Words of a fact question that say when or how it is counted, not what is counted.
 FACT_NOISE = frozenset(
     "year years yearly each per annual annually current currently last now today total roughly "
-    "approximately around typically usually make made difference minimum maximum rule rules must "
+    "approximately around typically usually make made difference minimum maximum rule rules must far so "
     "required requirement requirements have has mandatory law legal duty".split()
 )
 
@@ -192,7 +202,7 @@ CLINICAL = re.compile(
     r"diagnos\w*|symptoms?|medication|medicines?|drugs? for|antibiotics?|amoxicillin|paracetamol|ibuprofen|"
     r"insulin|opioids?|morphine|side effects?|contraindicat\w*|titrat\w*|administer\w*|induction of anaesthesia|"
     r"anaesthetise|sedat\w*|slurred speech|chest pain|stroke|seizure|rash|fever|infection|treat(ment)? (for|of)|"
-    r"should (i|we|they) (take|give)|is it safe to (take|give)|first aid|my patient|a patient|patients? (with|who)|"
+    r"should (i|we|they) (take|give)|is it safe to (take|give)|first aid|my patient|a patient (with|who|is|has)|patients? (with|who)|"
     r"clinically|how much (sevoflurane|desflurane|isoflurane|nitrous oxide|entonox)\b|"
     r"(concentration|dose|mac|amount) of (sevoflurane|desflurane|isoflurane|nitrous oxide|entonox|propofol)|"
     r"\binduce (an?|the|my|our) |\d+[- ]year[- ]old|warfarin|statins?|aspirin|metformin|blood thinners?|"

@@ -58,9 +58,47 @@ def uncovered_entities(analysis: QueryAnalysis, index: SearchIndex) -> list[str]
     return [t for entity in analysis.subjects for t in entity if t not in index.idf]
 
 
-def _gives_fact(sentence: str, kind: str) -> bool:
+# "A three-year plan", "a 10-year strategy": a duration describing something, not a count of it.
+_DURATION = re.compile(r"\b[\w]+-(year|month|week|day|point|part|stage)s?\b", re.IGNORECASE)
+
+
+_MONEY = re.compile(
+    r"[£$€]\s?\d|\d[\d,.]*\s?(million|billion|bn|m|k|p|pence|pounds)\b|\b(million|billion) (pounds|dollars)\b",
+    re.I,
+)
+_SHARE = re.compile(
+    r"\d+(\.\d+)?\s?%|\bper ?cent\b|\b(half|a third|a quarter|two-thirds|three-quarters)\b", re.I
+)
+# Counted things that are the same for "how many": "staff" are "people", "employees", "colleagues".
+# Not "people": "384,000 people" is a population, not a staff count.
+_SAME_COUNT = (frozenset({"staff", "employe", "worker", "colleagu", "workforc"}),)
+COUNT_WINDOW = 4
+"""Words after a number in which the counted thing must appear ("150 young learners")."""
+
+
+def _counts(sentence: str, asked: set[str]) -> bool:
+    """A number followed closely by what the question counts ("300 people", "150 learners")."""
+    wanted = set(asked)
+    for group in _SAME_COUNT:
+        if wanted & group:
+            wanted |= group
+    words = re.findall(r"[\w£$€%.,'’-]+", _DURATION.sub(" ", _DATE.sub(" ", sentence)))
+    for at, word in enumerate(words):
+        if _NUMBER.search(word) and tokens(" ".join(words[at + 1 : at + 1 + COUNT_WINDOW])) & wanted:
+            return True
+    return False
+
+
+def _gives_fact(sentence: str, kind: str, figure: str | None, asked: set[str]) -> bool:
     if kind == "figure":
-        return bool(_NUMBER.search(_DATE.sub(" ", sentence)))
+        plain = _DURATION.sub(" ", _DATE.sub(" ", sentence))
+        if figure == "money":  # a sum, or the share of a spend that stayed local
+            return bool(_MONEY.search(plain) or _SHARE.search(plain))
+        if figure == "share":
+            return bool(_SHARE.search(plain))
+        if figure == "count":
+            return _counts(sentence, asked)
+        return bool(_NUMBER.search(plain))
     if kind == "when":
         return bool(_YEAR.search(sentence))
     if kind == "who":
@@ -96,13 +134,23 @@ def check_fact(
     def has_fact(row: int) -> bool:
         """A sentence gives that kind of fact, and the fact-giving sentences share enough of what was
         asked, weighted by rarity: "local" alone does not tie a number to "spend with local businesses"."""
-        giving = [s for s in index.sentences(row).sentences if _gives_fact(s, kind)]
+        asked = set(analysis.facts_asked)
+        giving = [s for s in index.sentences(row).sentences if _gives_fact(s, kind, analysis.figure, asked)]
         # Names and dates are checked by subject alone: what else the question says ("I want to
         # reference it properly") is not what the name or date is about.
-        if not giving or not total or kind in ("who", "when"):
+        # A count next to the thing counted ("600 bank workers") needs no more evidence.
+        if not giving or not total or kind in ("who", "when") or analysis.figure == "count":
             return bool(giving)
-        shared = set().union(*(tokens(s) for s in giving))
-        return sum(w for t, w in weights.items() if t in shared) >= cfg.min_fact_overlap * total
+        # The figure must sit with what was asked: one sentence, with the one before it (the subject
+        # of "It paid…" is in the sentence before), shares enough of the asked terms.
+        chunk = index.sentences(row)
+        for at, sentence in enumerate(chunk.sentences):
+            if sentence not in giving:
+                continue
+            near = chunk.terms[at] | (chunk.terms[at - 1] if at else set())
+            if sum(w for t, w in weights.items() if t in near) >= cfg.min_fact_overlap * total:
+                return True
+        return False
 
     top = rows[: cfg.fact_look_at]
     docs = list(dict.fromkeys(str(index.doc_ids[r]) for r in top))
@@ -127,6 +175,6 @@ def document_tokens(index: SearchIndex, doc_id: str) -> set[str]:
     if cached is None:
         rows = index.rows_of(doc_id)
         title = str(index.metadatas[rows[0]]["title"]) if rows else ""
-        cached = tokens(" ".join([title, *(index.texts[r] for r in rows)]))
+        cached = set(tokens(" ".join([title, *(index.texts[r] for r in rows)])))
         index.doc_tokens[doc_id] = cached
     return cached

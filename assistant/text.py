@@ -85,6 +85,8 @@ def content_terms(text: str, drop_question_noise: bool = False) -> list[str]:
     return terms
 
 
-def tokens(text: str) -> set[str]:
-    """The set of a text's content terms (stemmed, stopwords removed)."""
-    return set(content_terms(text))
+@lru_cache(maxsize=65_536)
+def tokens(text: str) -> frozenset[str]:
+    """The set of a text's content terms (stemmed, stopwords removed); cached, since the same
+    passages are checked for many questions."""
+    return frozenset(content_terms(text))
