@@ -162,7 +162,7 @@ FIGURE_QUESTION = re.compile(
     r"\b(how (much|many)|how long|(by )?(what|which) (" + FIGURE_NOUNS + r")"
     # "What hourly rate does…": the noun must be followed by what a question about it needs, so
     # "Which trusts share their land" is not one.
-    r"|(what|which)( [\w'’-]+){1,4}? (" + FIGURE_NOUNS + r")"
+    r"|(what(['’]s)?|which)( [\w'’-]+){1,4}? (" + FIGURE_NOUNS + r")"
     r"( (of|does|do|did|is|are|was|were|has|have|had|will|would|can|could|should|for|per|in)\b|\s*\?))",
     re.IGNORECASE,
 )
@@ -177,7 +177,7 @@ COUNT_QUESTION = re.compile(r"\b(how many|number of)\b", re.I)
 RULE_QUESTION = re.compile(
     # A rule asked about, not a word in passing ("…policy, law, that kind of thing?").
     r"\b(must|(legally |statutorily )?(required|obliged|bound) to|have to|has to|mandatory|a legal (duty|requirement)|"
-    r"minimum (weighting|wage|rate|share|percentage)|is it (a )?(legal|statutory|compulsory)|compulsory)\b",
+    r"minimum\b[^?]{0,30}\b(weighting|wage|rate|share|percentage)|is it (a )?(legal|statutory|compulsory)|compulsory)\b",
     re.IGNORECASE,
 )
 RULE_WORDS = re.compile(

@@ -63,7 +63,8 @@ _DURATION = re.compile(r"\b[\w]+-(year|month|week|day|point|part|stage)s?\b", re
 
 
 _MONEY = re.compile(
-    r"[£$€]\s?\d|\d[\d,.]*\s?(million|billion|bn|m|k|p|pence|pounds)\b|\b(million|billion) (pounds|dollars)\b",
+    r"[£$€]\s?\d|\d[\d,.]*\s?(million|billion|bn|m|k|p|pence|pounds)\b|"
+    r"\b(million|billion) (pounds|dollars)\b",
     re.I,
 )
 _SHARE = re.compile(
