@@ -78,14 +78,19 @@ class ExtractiveComposer:
         weights = {t: self.index.term_idf(t) for t in analysis.topic_terms}
         total = sum(weights.values()) or 1.0
         out: list[Candidate] = []
+        # A document's later chunks (brought in for the passage that answers) rank as the document does.
+        doc_rank: dict[str, int] = {}
         for position, source in enumerate(sources):
+            doc_rank.setdefault(str(source.meta["doc_id"]), position)
+        for position, source in enumerate(sources):
+            rank = doc_rank[str(source.meta["doc_id"])]
             for unit in self.index.units(source.row):
                 if not self._usable(unit, analysis):
                     continue
                 lexical = sum(w for t, w in weights.items() if t in unit.terms) / total
                 score = (
                     cfg.lexical_weight * lexical
-                    + cfg.rank_weight / (1 + position)
+                    + cfg.rank_weight / (1 + rank)
                     + cfg.chunk_dense_weight * source.hit.dense
                     + self._specificity(unit)
                     + self._for_asker(source, analysis.asker)
@@ -222,6 +227,16 @@ class ExtractiveComposer:
 
         advice = [c for c in candidates if is_advice(c)]
         steps = self._pick(advice, self.config.max_steps, per_source=1)
+        # A guide's step-by-step list answers a start question best in its own order: a second step
+        # of the best guide comes in when it is among the best passages anyway.
+        if steps and sources[steps[0].position].doc_type in GUIDANCE_TYPES and steps[0].unit.kind == "step":
+            best_doc = sources[steps[0].position].meta["doc_id"]
+            more = [
+                c
+                for c in advice
+                if c.unit.kind == "step" and sources[c.position].meta["doc_id"] == best_doc and c not in steps
+            ]
+            steps[1:1] = self._pick(more, self.config.steps_from_best_guide - 1, per_source=2, avoid=steps)
         if len(steps) < 2:  # no advice wording anywhere: the best passages of guides and reports
             guidance = [
                 c for c in candidates if sources[c.position].doc_type in READING_TYPES and c not in steps

@@ -82,7 +82,7 @@ NATION_CUES: dict[str, str] = {
 START_CUES = re.compile(
     r"\b(where (do|should|can|would|could|might) (i|we|you|one|they|a \w+|an \w+)( even| actually| best| first)? "
     r"(start|begin)|where to (start|begin)|where'?s (the|a good) (place )?to start|"
-    r"first (thing|things|step|steps|move|moves)|starting points?|get(ting)? (started|going|involved)|"
+    r"first (thing|things|step|steps|move|moves)|starting points?|(?<!did it )(?<!did they )(?<!was it )get(ting)? (started|going|involved)|"
     r"(know|sure|idea|clue) (where|how) to (even |actually )?(start|begin)|need to (start|begin|get)|"
     r"where (have|did) others?\b[^?]{0,30}?\b(start|started|begin|began|begun)|what should (i|we) be doing|"
     r"got (\w+ )?(started|going|off the ground)|"

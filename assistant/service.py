@@ -209,7 +209,37 @@ class Assistant:
             result.hits = self._with_row(index, analysis.retrieval_query, result.hits, fact.rows[0])
         if analysis.wants_start and result.hits:
             result.hits = self._with_guidance_and_examples(index, analysis, result.hits)
+        result.hits = self._with_answering_chunks(index, analysis, result.hits)
         return result, fact
+
+    def _with_answering_chunks(
+        self, index: SearchIndex, analysis: QueryAnalysis, hits: list[Hit]
+    ) -> list[Hit]:
+        """The best documents' other chunks that hold more of the question than the chunks retrieved,
+        added after the ranked sources (they do not change the ranking, only what can be quoted)."""
+        cfg = self.config.retrieval
+        weights = {t: index.term_idf(t) for t in analysis.topic_terms}
+        total = sum(weights.values())
+        if not total:
+            return hits
+        have = {h.row for h in hits}
+        vector: np.ndarray | None = None
+        extra: list[Hit] = []
+        for doc in list(dict.fromkeys(str(index.doc_ids[h.row]) for h in hits))[: cfg.expand_docs]:
+            scored = []
+            for row in index.rows_of(doc):
+                if row in have:
+                    continue
+                terms = set().union(*index.sentences(row).terms) if index.sentences(row).terms else set()
+                share = sum(w for t, w in weights.items() if t in terms) / total
+                if share >= cfg.expand_min_overlap:
+                    scored.append((share, row))
+            for _, row in sorted(scored, reverse=True)[: cfg.expand_chunks]:
+                if vector is None:
+                    vector = self.retriever.embed_query(analysis.retrieval_query)
+                dense = float(index.embeddings[row] @ vector)
+                extra.append(Hit(row=row, score=0.0, dense=dense, bm25=0.0, dense_rank=None, bm25_rank=None))
+        return [*hits, *extra]
 
     def _with_guidance_and_examples(
         self, index: SearchIndex, analysis: QueryAnalysis, hits: list[Hit]
