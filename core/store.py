@@ -242,6 +242,19 @@ class ChunkStore:
             by_doc.setdefault(version.doc_id, []).append(version)
         return by_doc
 
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        """Metadata of the newest stored version of one document (its first chunk), or None when the
+        index holds no such document (or there is no index yet)."""
+        try:
+            collection = self.collection()
+        except IndexMissingError:
+            return None
+        metas = collection.get(where={"doc_id": doc_id}, include=["metadatas"])["metadatas"] or []
+        if not metas:
+            return None
+        newest = max(metas, key=lambda m: (float(m.get("ingested_at", 0)), -int(m.get("chunk_index", 0))))
+        return dict(newest)
+
     @staticmethod
     def live_version(versions: list[DocVersion]) -> DocVersion | None:
         complete = [v for v in versions if v.complete]
