@@ -22,6 +22,7 @@ from api.uploads import scrub
 from assistant.service import Assistant
 from core.db import Database
 from core.errors import (
+    DiskSpaceError,
     DocumentOwnedError,
     HalnError,
     IndexMismatchError,
@@ -119,7 +120,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             owner = {"id": exc.doc_id, "title": exc.owner_title, "origin": exc.origin, "path": exc.path}
             return JSONResponse({"detail": str(exc), "owner": owner}, status_code=409)
         unavailable = (StoreUnavailableError, IndexMissingError, IndexMismatchError, LLMUnavailableError)
-        status = 503 if isinstance(exc, unavailable) else 400
+        status = 507 if isinstance(exc, DiskSpaceError) else 503 if isinstance(exc, unavailable) else 400
         return JSONResponse({"detail": scrub(settings, str(exc))}, status_code=status)
 
     @app.exception_handler(Exception)

@@ -32,6 +32,10 @@ class StoreUnavailableError(HalnError):
     """The vector store (Chroma) or the database cannot be reached."""
 
 
+class DiskSpaceError(HalnError):
+    """Too little free space to write an ingest safely; nothing was written."""
+
+
 class LLMUnavailableError(HalnError):
     """The configured LLM server failed, timed out or gave an unusable reply."""
 

@@ -17,7 +17,7 @@ from api.uploads import discard_upload, find_owner, scrub_all, store_upload, upl
 from core.errors import DocumentError
 from core.schemas import DocumentMetadata
 from ingest.loaders import SUPPORTED_SUFFIXES
-from ingest.sync import Ingestor, SyncReport
+from ingest.sync import Ingestor, SyncReport, check_free_space
 
 router = APIRouter(prefix="/v1/ingest", tags=["admin"])
 
@@ -33,7 +33,13 @@ def sanitise_filename(name: str) -> str:
 def _ingestor(state: AppState) -> Ingestor:
     s = state.settings
     return Ingestor(
-        state.assistant.index.store, state.assistant.embedder, s.chunk_size, s.chunk_overlap, s.max_file_bytes
+        state.assistant.index.store,
+        state.assistant.embedder,
+        s.chunk_size,
+        s.chunk_overlap,
+        s.max_file_bytes,
+        data_dir=s.data_dir,
+        min_free_mb=s.min_free_mb,
     )
 
 
@@ -52,6 +58,7 @@ def _view(state: AppState, job: object) -> IngestJobView:
         409: {"model": ConflictBody, "description": "The upload's document id belongs to another source"},
         413: {"model": ErrorBody},
         422: {"model": ErrorBody},
+        507: {"model": ErrorBody, "description": "Too little free disk space to ingest (HALN_MIN_FREE_MB)"},
     },
 )
 def start_ingest(
@@ -79,6 +86,7 @@ def start_ingest(
     other's files. Runs in the background; poll `GET /v1/ingest/{job_id}` for progress and the summary.
     """
     settings = state.settings
+    check_free_space(settings.data_dir, settings.min_free_mb)  # 507 before anything is written
     if file is None:
         corpus = settings.corpus_dir
 
