@@ -18,9 +18,12 @@ from api.models import ErrorBody, ValidationErrorBody
 from api.observability import Metrics, RequestContext, configure_logging
 from api.routes import answers, feedback, health, ingest, sources
 from api.security import BodySizeLimit, RateLimiter
+from api.uploads import scrub
 from assistant.service import Assistant
 from core.db import Database
 from core.errors import (
+    DiskSpaceError,
+    DocumentOwnedError,
     HalnError,
     IndexMismatchError,
     IndexMissingError,
@@ -111,10 +114,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": "; ".join(problems), "errors": errors}, status_code=422)
 
     @app.exception_handler(HalnError)
-    async def service_error(_request: Request, exc: HalnError) -> JSONResponse:
+    async def service_error(request: Request, exc: HalnError) -> JSONResponse:
+        settings: Settings = request.app.state.haln.settings
+        if isinstance(exc, DocumentOwnedError):
+            owner = {"id": exc.doc_id, "title": exc.owner_title, "origin": exc.origin, "path": exc.path}
+            return JSONResponse({"detail": str(exc), "owner": owner}, status_code=409)
         unavailable = (StoreUnavailableError, IndexMissingError, IndexMismatchError, LLMUnavailableError)
-        status = 503 if isinstance(exc, unavailable) else 400
-        return JSONResponse({"detail": str(exc)}, status_code=status)
+        status = 507 if isinstance(exc, DiskSpaceError) else 503 if isinstance(exc, unavailable) else 400
+        return JSONResponse({"detail": scrub(settings, str(exc))}, status_code=status)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

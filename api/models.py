@@ -210,3 +210,16 @@ class ErrorBody(BaseModel):
 class ValidationErrorBody(BaseModel):
     detail: str = Field(description="Each problem as `field: message`, joined by `; `.")
     errors: list[dict[str, Any]] = Field(default_factory=list, description="The individual problems.")
+
+
+class OwnerView(BaseModel):
+    id: str = Field(description="The document id the upload asked for.")
+    title: str = Field(description="Title of the source that already has it.")
+    origin: Literal["corpus", "uploaded", "indexed"] = Field(
+        description="Where that source came from: the corpus folder, an earlier upload, or elsewhere."
+    )
+    path: str = Field("", description="Its file, relative to the corpus or uploads folder (or empty).")
+
+
+class ConflictBody(ErrorBody):
+    owner: OwnerView

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
-from core.errors import HalnError
+from core.errors import DiskSpaceError, HalnError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -19,6 +19,7 @@ err_console = Console(stderr=True)
 EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_USAGE = 2
+EXIT_NO_SPACE = 3  # too little free disk space to ingest (HALN_MIN_FREE_MB); nothing was written
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -28,9 +29,12 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn the project's errors into a one-line message and exit code 2, never a traceback."""
+    """Turn the project's errors into a one-line message and an exit code (2; 3 for a full disk), never a
+    traceback."""
     try:
         yield
+    except DiskSpaceError as exc:
+        fail(str(exc), EXIT_NO_SPACE)
     except HalnError as exc:
         fail(str(exc))
     except FileNotFoundError as exc:

@@ -36,7 +36,8 @@ def ingest(
 
     Unchanged files are skipped, changed files replace their old chunks and files that were
     removed leave the index. Exit code 0 when every file was indexed, 1 when some failed (the
-    rest are still indexed), 2 on usage errors.
+    rest are still indexed), 2 on usage errors, 3 when the data folder's disk has less free space
+    than HALN_MIN_FREE_MB (nothing written; the previous index keeps answering).
     """
     from ingest.sync import build_ingestor
 

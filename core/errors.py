@@ -32,5 +32,23 @@ class StoreUnavailableError(HalnError):
     """The vector store (Chroma) or the database cannot be reached."""
 
 
+class DiskSpaceError(HalnError):
+    """Too little free space to write an ingest safely; nothing was written."""
+
+
 class LLMUnavailableError(HalnError):
     """The configured LLM server failed, timed out or gave an unusable reply."""
+
+
+class DocumentOwnedError(HalnError):
+    """A new document would replace another source it does not own (same document id)."""
+
+    def __init__(self, doc_id: str, owner_title: str, origin: str, path: str = "") -> None:
+        self.doc_id = doc_id
+        self.owner_title = owner_title
+        self.origin = origin
+        self.path = path
+        super().__init__(
+            f"document id {doc_id!r} already belongs to {owner_title!r} ({origin} document {doc_id}); "
+            "send replace=true to replace it, or give the upload another `id`"
+        )

@@ -47,7 +47,16 @@ class Settings(BaseSettings):
     )
     chunk_size: int = Field(256, ge=64, le=2048, description="Chunk size in tokens (SentenceSplitter).")
     chunk_overlap: int = Field(32, ge=0, le=512, description="Token overlap between neighbouring chunks.")
-    max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are refused at ingest.")
+    max_file_mb: float = Field(
+        20.0, gt=0, description="Files larger than this many MiB (2^20 bytes) are refused at ingest."
+    )
+    min_free_mb: float = Field(
+        500.0,
+        ge=0,
+        description="Ingest refuses to write when the filesystem of data_dir has less free space than this "
+        "many MiB: a full disk fails inside Chroma's compaction and takes the index offline. 0: no check. "
+        "With HALN_CHROMA_URL the Chroma server's own disk is not checked.",
+    )
 
     backend: Literal["extractive", "llm"] = Field(
         "extractive", description="Answer backend: offline extractive composer, or an OpenAI-compatible LLM."

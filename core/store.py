@@ -8,8 +8,9 @@ complete version of each document, which is what makes an interrupted ingest har
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
@@ -110,8 +111,18 @@ def make_client(settings: Settings) -> Any:
 class ChunkStore:
     """Reads and writes one fingerprinted collection."""
 
-    def __init__(self, client: Any, shape: IndexShape, prefix: str = "haln", where: str = "") -> None:
-        self.client = client
+    def __init__(
+        self,
+        client: Any,
+        shape: IndexShape,
+        prefix: str = "haln",
+        where: str = "",
+        connect: Callable[[], Any] | None = None,
+    ) -> None:
+        """`client` is an open Chroma client, or None with `connect` to open one when first needed."""
+        self._client = client
+        self._connect = connect
+        self._connecting = threading.Lock()
         self.shape = shape
         self.prefix = prefix
         self.where = where
@@ -119,10 +130,27 @@ class ChunkStore:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChunkStore:
+        """Connects on first use, not here: a service can start while a Chroma server is down and use it
+        once it is back (each use retries the connection until one succeeds)."""
         where = settings.chroma_url or str(settings.chroma_path)
         return cls(
-            make_client(settings), IndexShape.from_settings(settings), settings.collection_prefix, where
+            None,
+            IndexShape.from_settings(settings),
+            settings.collection_prefix,
+            where,
+            connect=lambda: make_client(settings),
         )
+
+    @property
+    def client(self) -> Any:
+        """The Chroma client; raises `StoreUnavailableError` while the store cannot be opened."""
+        if self._client is None:
+            with self._connecting:
+                if self._client is None:
+                    if self._connect is None:
+                        raise StoreUnavailableError(f"no Chroma client for {self.where}")
+                    self._client = self._connect()
+        return self._client
 
     # -- collections ---------------------------------------------------------------------------
 
@@ -241,6 +269,19 @@ class ChunkStore:
         for version in versions.values():
             by_doc.setdefault(version.doc_id, []).append(version)
         return by_doc
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        """Metadata of the newest stored version of one document (its first chunk), or None when the
+        index holds no such document (or there is no index yet)."""
+        try:
+            collection = self.collection()
+        except IndexMissingError:
+            return None
+        metas = collection.get(where={"doc_id": doc_id}, include=["metadatas"])["metadatas"] or []
+        if not metas:
+            return None
+        newest = max(metas, key=lambda m: (float(m.get("ingested_at", 0)), -int(m.get("chunk_index", 0))))
+        return dict(newest)
 
     @staticmethod
     def live_version(versions: list[DocVersion]) -> DocVersion | None:

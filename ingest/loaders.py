@@ -33,6 +33,7 @@ HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
 SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 SIDECAR_SUFFIX = ".meta.yaml"
+MIB = 1024 * 1024  # HALN_MAX_FILE_MB counts these
 MIN_HTML_TEXT_CHARS = 200
 MIN_PDF_TEXT_CHARS = 40
 
@@ -304,7 +305,8 @@ def load_document(path: Path, max_bytes: int) -> LoadedDocument:
     size = path.stat().st_size
     if size > max_bytes:
         raise DocumentError(
-            path, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit (HALN_MAX_FILE_MB)"
+            path,
+            f"file is {size / MIB:.1f} MiB, over the {max_bytes / MIB:g} MiB limit (HALN_MAX_FILE_MB)",
         )
     if size == 0:
         raise DocumentError(path, "file is empty")

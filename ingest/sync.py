@@ -7,6 +7,7 @@ leaves the previous index answering, and the next run finishes the job.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,12 +15,13 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from core.embedding import Embedder
-from core.errors import DocumentError
+from core.errors import DiskSpaceError, DocumentError
 from core.settings import Settings
 from core.store import ChunkStore, DocVersion
 from ingest.chunking import Chunk, chunk_document, chunk_metadata, make_splitter
 from ingest.discover import discover
 from ingest.loaders import (
+    MIB,
     ImageOnlyPdfWarning,
     LoadedDocument,
     QuarantinedDocumentWarning,
@@ -132,7 +134,12 @@ class Ingestor:
         chunk_size: int,
         chunk_overlap: int,
         max_file_bytes: int,
+        data_dir: Path | None = None,
+        min_free_mb: float = 0.0,
     ) -> None:
+        """With `data_dir`, writing stops before it starts when that filesystem has under `min_free_mb`."""
+        self.data_dir = data_dir
+        self.min_free_mb = min_free_mb
         self.store = store
         self.embedder = embedder
         self.splitter = make_splitter(chunk_size, chunk_overlap)
@@ -150,6 +157,8 @@ class Ingestor:
         report = SyncReport(dry_run=dry_run, rebuild=rebuild)
         found = discover(list(paths))
         report.unsupported = [_display(p) for p in found.unsupported]
+        if not dry_run:
+            self.check_free_space()
 
         if rebuild and not dry_run:
             collection = self.store.collection(rebuilding=True)
@@ -189,6 +198,10 @@ class Ingestor:
                 self.store.bump_generation(self.store.collection())
         report.seconds = time.perf_counter() - started
         return report
+
+    def check_free_space(self) -> None:
+        if self.data_dir is not None:
+            check_free_space(self.data_dir, self.min_free_mb)
 
     def _load_changed(
         self,
@@ -307,6 +320,7 @@ class Ingestor:
         vectors = self.embedder.embed_texts(texts, on_batch=lambda n: progress.advance("chunks", n))
         report.embed_seconds = time.perf_counter() - embed_started
         report.chunks_embedded = len(texts)
+        self.check_free_space()  # again: embedding a large corpus takes minutes
         offset = 0
         for item in pending:
             n = len(item.chunks)
@@ -329,6 +343,23 @@ class Ingestor:
                 collection.delete(ids=old)
 
 
+def check_free_space(data_dir: Path, min_free_mb: float) -> None:
+    """Refuse to write on a nearly full disk: Chroma fails inside its compaction there and leaves the
+    index unreadable until space is freed. Raises `DiskSpaceError` naming the free and needed space."""
+    if min_free_mb <= 0:
+        return
+    probe = data_dir.absolute()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free
+    if free < min_free_mb * MIB:
+        raise DiskSpaceError(
+            f"only {free / MIB:.0f} MiB free on the disk of {data_dir}, under the {min_free_mb:g} MiB "
+            "an ingest needs (HALN_MIN_FREE_MB); nothing was written. Free some space (or lower "
+            "HALN_MIN_FREE_MB) and run the ingest again."
+        )
+
+
 def build_ingestor(settings: Settings, embedder: Embedder | None = None) -> Ingestor:
     from core.embedding import LazyEmbedder
 
@@ -338,4 +369,6 @@ def build_ingestor(settings: Settings, embedder: Embedder | None = None) -> Inge
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
         max_file_bytes=settings.max_file_bytes,
+        data_dir=settings.data_dir,
+        min_free_mb=settings.min_free_mb,
     )

@@ -43,6 +43,42 @@ STREAM_REPLIES: dict[str, str] = {
 MODES = tuple(PLAIN_REPLIES)
 
 
+def _completion(content: str, finish: str) -> str:
+    return json.dumps(
+        {
+            "id": "x",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "m",
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}
+            ],
+        }
+    )
+
+
+def _chunks(pieces: list[str], finish: str | None) -> str:
+    frames = [
+        {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m", "choices": [choice]}
+        for choice in [{"index": 0, "delta": {"content": p}, "finish_reason": None} for p in pieces]
+        + ([{"index": 0, "delta": {}, "finish_reason": finish}] if finish else [])
+    ]
+    body = "".join(f"data: {json.dumps(frame)}\n\n" for frame in frames)
+    return body + ("data: [DONE]\n\n" if finish else "")  # no finish: the stream just stops
+
+
+# Well-formed replies whose text must not reach a client: citations the check refuses, and a reply cut off
+# half-way (finish_reason "length" when asked plainly; a stream that ends without finishing).
+PLAIN_REPLIES["bad_citations"] = ("application/json", _completion("Bananas are blue [99].", "stop"))
+STREAM_REPLIES["bad_citations"] = _chunks(["Bananas ", "are ", "blue ", "[99]."], "stop")
+PLAIN_REPLIES["cut_off"] = (
+    "application/json",
+    _completion("The Lambeth GP Food Co-op grows fruit and", "length"),
+)
+STREAM_REPLIES["cut_off"] = _chunks(["The Lambeth GP ", "Food Co-op grows ", "fruit and"], None)
+UNCHECKED_MODES = ("bad_citations", "cut_off")
+
+
 @dataclass
 class FakeLLM:
     base_url: str

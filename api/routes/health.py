@@ -8,6 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
 from api.deps import StateDep
+from api.uploads import scrub
 from core.errors import HalnError
 
 router = APIRouter(tags=["health"])
@@ -37,10 +38,13 @@ def readyz(state: StateDep) -> JSONResponse:
         state.assistant.index.store.collection()  # the vector store answers now, not only at load time
         state.db.ping()
     except HalnError as exc:
-        return JSONResponse({"status": "not ready", "reason": str(exc)}, status_code=503)
+        return JSONResponse(
+            {"status": "not ready", "reason": scrub(state.settings, str(exc))}, status_code=503
+        )
     except Exception as exc:  # an unexpected store failure is still "not ready", with its reason
         return JSONResponse(
-            {"status": "not ready", "reason": f"{type(exc).__name__}: {exc}"}, status_code=503
+            {"status": "not ready", "reason": scrub(state.settings, f"{type(exc).__name__}: {exc}")},
+            status_code=503,
         )
     if index.size == 0:
         return JSONResponse(

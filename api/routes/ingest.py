@@ -12,10 +12,12 @@ from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 from pydantic import ValidationError
 
 from api.deps import AdminDep, AppState, StateDep
-from api.models import ErrorBody, IngestJobView
+from api.models import ConflictBody, ErrorBody, IngestJobView
+from api.uploads import discard_upload, find_owner, scrub_all, store_upload, upload_doc_id
+from core.errors import DocumentError
 from core.schemas import DocumentMetadata
-from ingest.loaders import SIDECAR_SUFFIX, SUPPORTED_SUFFIXES
-from ingest.sync import Ingestor, SyncReport
+from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.sync import Ingestor, SyncReport, check_free_space
 
 router = APIRouter(prefix="/v1/ingest", tags=["admin"])
 
@@ -31,19 +33,33 @@ def sanitise_filename(name: str) -> str:
 def _ingestor(state: AppState) -> Ingestor:
     s = state.settings
     return Ingestor(
-        state.assistant.index.store, state.assistant.embedder, s.chunk_size, s.chunk_overlap, s.max_file_bytes
+        state.assistant.index.store,
+        state.assistant.embedder,
+        s.chunk_size,
+        s.chunk_overlap,
+        s.max_file_bytes,
+        data_dir=s.data_dir,
+        min_free_mb=s.min_free_mb,
     )
 
 
-def _view(job: object) -> IngestJobView:
-    return IngestJobView.model_validate(vars(job))
+def _view(state: AppState, job: object) -> IngestJobView:
+    """A job as clients see it: paths relative to the corpus or uploads folder, never the server's own."""
+    return IngestJobView.model_validate(scrub_all(state.settings, vars(job)))
 
 
 @router.post(
     "",
     response_model=IngestJobView,
     status_code=202,
-    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses={
+        401: {"model": ErrorBody},
+        403: {"model": ErrorBody},
+        409: {"model": ConflictBody, "description": "The upload's document id belongs to another source"},
+        413: {"model": ErrorBody},
+        422: {"model": ErrorBody},
+        507: {"model": ErrorBody, "description": "Too little free disk space to ingest (HALN_MIN_FREE_MB)"},
+    },
 )
 def start_ingest(
     state: StateDep,
@@ -53,20 +69,33 @@ def start_ingest(
         str | None,
         Form(description="JSON document metadata (needed for HTML and PDF; Markdown has front matter)."),
     ] = None,
+    replace: Annotated[
+        bool,
+        Form(
+            description="Replace the source that already has this upload's document id (a corpus document "
+            "or an earlier upload). Without it such an upload is refused with 409 naming the owner."
+        ),
+    ] = False,
 ) -> IngestJobView:
     """Upload one document (with metadata), or send no file to sync the whole corpus folder.
 
-    Runs in the background; poll `GET /v1/ingest/{job_id}` for progress and the summary.
+    An upload never replaces a source it does not own: when its document id (`id` in the metadata or
+    front matter, else its file name) is already used by a corpus document or an earlier upload, the answer
+    is 409 naming that document, unless the form field `replace=true` asks for the replacement. Each
+    upload is stored under a folder of its own, so uploads with the same file name never overwrite each
+    other's files. Runs in the background; poll `GET /v1/ingest/{job_id}` for progress and the summary.
     """
+    settings = state.settings
+    check_free_space(settings.data_dir, settings.min_free_mb)  # 507 before anything is written
     if file is None:
-        corpus = state.settings.corpus_dir
+        corpus = settings.corpus_dir
 
         def sync_corpus(job: object) -> SyncReport:
             report = _ingestor(state).sync([corpus], progress=job)  # type: ignore[arg-type]
             state.assistant.index.reload()
             return report
 
-        return _view(state.jobs.submit("sync", sync_corpus))
+        return _view(state, state.jobs.submit("sync", sync_corpus))
 
     name = sanitise_filename(file.filename or "upload")
     suffix = Path(name).suffix.lower()
@@ -88,22 +117,43 @@ def start_ingest(
             422, "metadata: required for HTML and PDF uploads (JSON with title, source_url, ...)"
         )
 
-    uploads = state.settings.data_dir / "uploads"
-    uploads.mkdir(parents=True, exist_ok=True)
-    target = uploads / name
-    data = file.file.read(state.settings.max_file_bytes + 1)
-    if len(data) > state.settings.max_file_bytes:
-        raise HTTPException(413, f"file: over the {state.settings.max_file_bytes} byte limit")
-    target.write_bytes(data)
-    if sidecar_text is not None:
-        target.with_name(target.name + SIDECAR_SUFFIX).write_text(sidecar_text, encoding="utf-8")
+    data = file.file.read(settings.max_file_bytes + 1)
+    if len(data) > settings.max_file_bytes:
+        raise HTTPException(413, f"file: over the {settings.max_file_mb:g} MiB limit (HALN_MAX_FILE_MB)")
+    target = store_upload(settings, name, data, sidecar_text)
+    store = state.assistant.index.store
+    try:
+        doc_id = upload_doc_id(target)
+        owner = find_owner(store, doc_id, target)
+    except DocumentError as exc:
+        discard_upload(settings, target)
+        where = f"file: field `{exc.field}`" if exc.field else "file"
+        raise HTTPException(422, f"{where}: {exc.problem}") from exc
+    except BaseException:
+        discard_upload(settings, target)
+        raise
+    if owner is not None and not replace:
+        discard_upload(settings, target)
+        raise owner.conflict(settings)
 
     def ingest_upload(job: object) -> SyncReport:
-        report = _ingestor(state).sync([target], progress=job)  # type: ignore[arg-type]
+        indexed = False
+        try:
+            # Checked again: another upload may have taken the id while this one waited its turn.
+            now = find_owner(store, doc_id, target)
+            if now is not None and not replace:
+                raise now.conflict(settings)
+            report = _ingestor(state).sync([target], progress=job)  # type: ignore[arg-type]
+            indexed = doc_id in report.added + report.updated + report.unchanged
+        finally:
+            if not indexed:
+                discard_upload(settings, target)
+        if now is not None:  # replaced: an earlier upload's own file goes with its document
+            discard_upload(settings, now.file)
         state.assistant.index.reload()
         return report
 
-    return _view(state.jobs.submit("upload", ingest_upload))
+    return _view(state, state.jobs.submit("upload", ingest_upload))
 
 
 @router.get(
@@ -116,4 +166,4 @@ def get_job(job_id: str, state: StateDep, _admin: AdminDep) -> IngestJobView:
     job = state.jobs.get(job_id)
     if job is None:
         raise HTTPException(404, f"no ingest job {job_id!r}")
-    return _view(job)
+    return _view(state, job)

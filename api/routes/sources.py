@@ -6,12 +6,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from api.deps import AdminDep, ClientDep, StateDep
+from api.deps import AdminDep, AppState, ClientDep, StateDep
 from api.models import DeletedSource, ErrorBody, SourcePage
+from api.uploads import public_path
 from core.schemas import DocType, Nation, OrgType, Theme
 from core.sources import SourceSummary, summarise_sources
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
+
+
+def public_sources(state: AppState) -> list[SourceSummary]:
+    """The index's documents, each file shown relative to the corpus or uploads folder, never as a server
+    path."""
+    metadatas = state.assistant.index.get().metadatas
+    files = {str(m["doc_id"]): str(m.get("source_path") or m["path"]) for m in metadatas}
+    return [
+        s.model_copy(update={"path": public_path(state.settings, files[s.id])})
+        for s in summarise_sources(metadatas)
+    ]
 
 
 @router.get("", response_model=SourcePage, responses={503: {"model": ErrorBody}})
@@ -26,7 +38,7 @@ def list_sources(
     nation: Annotated[Nation | None, Query()] = None,
 ) -> SourcePage:
     """Documents in the index, filterable by metadata, in pages."""
-    items = summarise_sources(state.assistant.index.get().metadatas)
+    items = public_sources(state)
     items = [
         s
         for s in items
@@ -41,7 +53,7 @@ def list_sources(
 @router.get("/{source_id}", response_model=SourceSummary, responses={404: {"model": ErrorBody}})
 def get_source(source_id: str, state: StateDep, _client: ClientDep) -> SourceSummary:
     """One document's metadata, sections and chunk count."""
-    for source in summarise_sources(state.assistant.index.get().metadatas):
+    for source in public_sources(state):
         if source.id == source_id:
             return source
     raise HTTPException(404, f"no source with id {source_id!r}")

@@ -134,7 +134,8 @@ def test_admin_upload_ingest_and_delete(api: RunningApi, admin: httpx.Client, cl
         time.sleep(0.5)
     assert job["status"] == "done", job
     assert job["report"]["added"] == ["uploaded-guide"] and job["progress"]["chunks"]["done"] > 0
-    assert (api.data_dir / "uploads" / "Evil-Name.md").exists()  # sanitised, inside the uploads folder
+    # Sanitised, inside a folder of its own in the uploads folder.
+    assert [p.name for p in (api.data_dir / "uploads").glob("*/*.md")] == ["Evil-Name.md"]
     assert client.get("/v1/sources/uploaded-guide").status_code == 200
 
     deleted = admin.delete("/v1/sources/uploaded-guide")

@@ -20,8 +20,12 @@ from core.settings import Settings
 from ingest.sync import build_ingestor
 from tests.api.conftest import start_api, stop_api
 from tests.cli_helpers import run_haln
-from tests.conftest import copy_docs
-from tests.ingest.test_server_and_crash import chroma_server  # noqa: F401  (fixture)
+from tests.conftest import copy_docs, free_port
+from tests.ingest.test_server_and_crash import (  # noqa: F401  (chroma_server is a fixture)
+    chroma_server,
+    start_chroma,
+    stop_chroma,
+)
 from tests.pg_server import pg_available, postgres_server
 
 ANSWER = Answer(answer="x [1]", citations=[], refused=False, backend="extractive")
@@ -120,5 +124,45 @@ def test_readyz_is_503_with_a_reason_when_the_store_goes_down(
         assert ready.status_code == 503
         assert "Chroma" in ready.json()["reason"] or "unreachable" in ready.json()["reason"]
         assert "Traceback" not in ready.text
+    finally:
+        stop_api(api)
+
+
+def test_api_starts_while_chroma_is_down_and_becomes_ready_when_it_returns(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    port = free_port()
+    chroma_url = f"http://127.0.0.1:{port}"
+    corpus = copy_docs(tmp_path / "corpus", ["markdown/haln-vibrant-network-qa.md"])
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus, chroma_url=chroma_url)
+    chroma = start_chroma(tmp_path / "chroma-server", port)
+    build_ingestor(settings, embedder=embedder).sync([corpus])
+    stop_chroma(chroma)
+
+    api = start_api(settings.data_dir, corpus, HALN_CHROMA_URL=chroma_url)  # raises if start-up fails
+    try:
+        down = httpx.get(f"{api.url}/readyz", timeout=30)
+        assert down.status_code == 503, down.text
+        assert f"127.0.0.1:{port}" in down.json()["reason"] and "Traceback" not in down.text
+        assert httpx.get(f"{api.url}/healthz").status_code == 200
+        unanswered = httpx.post(f"{api.url}/v1/answer", json={"question": "How do I join HALN?"}, timeout=60)
+        assert unanswered.status_code == 503 and unanswered.headers["x-request-id"]
+
+        chroma = start_chroma(tmp_path / "chroma-server", port)
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                ready = httpx.get(f"{api.url}/readyz", timeout=30)
+                if ready.status_code == 200:
+                    break
+                time.sleep(0.5)
+            assert ready.status_code == 200 and ready.json()["chunks"] > 0, ready.text
+            answered = httpx.post(
+                f"{api.url}/v1/answer", json={"question": "How do I join HALN?"}, timeout=60
+            )
+            assert answered.status_code == 200 and answered.json()["citations"]
+            assert api.process.poll() is None  # the same process, never restarted
+        finally:
+            stop_chroma(chroma)
     finally:
         stop_api(api)

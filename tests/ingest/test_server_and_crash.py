@@ -27,20 +27,10 @@ from tests.conftest import CORPUS, SAMPLE_DOCS, copy_docs, free_port
 CHROMA = Path(sys.executable).parent / "chroma"
 
 
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
+def start_chroma(path: Path, port: int) -> subprocess.Popen[bytes]:
+    """A real `chroma run` on a loopback port, returned once its heartbeat answers."""
     process = subprocess.Popen(
-        [
-            str(CHROMA),
-            "run",
-            "--path",
-            str(tmp_path / "chroma-server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
+        [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -49,15 +39,24 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                break
+                return process
         except httpx.HTTPError:
             time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail("chroma run did not start within 60 s")
-    yield url
+    process.kill()
+    pytest.fail("chroma run did not start within 60 s")
+
+
+def stop_chroma(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     process.wait(timeout=20)
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    process = start_chroma(tmp_path / "chroma-server", port)
+    yield f"http://127.0.0.1:{port}"
+    stop_chroma(process)
 
 
 def test_ingest_and_read_through_a_chroma_server(
