@@ -189,7 +189,9 @@ class ExtractiveComposer:
         lead, rest = chosen[0], chosen[1:]
         # The best passage opens the answer; others follow grouped by source, in reading order.
         rest.sort(key=lambda c: (c.position, c.unit.order))
-        blocks = [Block("paragraph", [self._claim(lead)])]
+        # A list whose lead-in was left out needs the source's label to say whose items they are.
+        opening_label = example_label(sources[lead.position], analysis.asker) if not lead.unit.text else None
+        blocks = [Block("paragraph", [self._claim(lead, opening_label)])]
         if rest:
             blocks.append(
                 Block(

@@ -256,9 +256,11 @@ BYLINE = re.compile(
     re.IGNORECASE,
 )
 META_SENTENCE = re.compile(
+    # "This case study, published by X on 23 August 2023, describes how…" counts too.
     r"(^(this|the|our|that) (document|page|guide|report|toolkit|case study|blog|article|story|briefing|summary|"
     r"piece|post|q&a|interview|webinar|paper|evaluation|study|pdf|chapter|section|web page|long read|explainer|"
-    r"foreword|publication|resource)( also| then| itself)? (is|was|looks|looked|sets|set|explains|describes|"
+    r"foreword|publication|resource)(,[^,]{0,90},)?( also| then| itself)? (is|was|looks|looked|sets|set|explains|describes|"
+    r"focuses|pulls|draws together|brings together|"
     r"covers|summarises|summarized|summarised|presents|outlines|reviews|considers|examines|notes|asks|argues|"
     r"includes|draws|focuses|discusses|gives|features|shares|provides|reports|offers|aims|brings|was written|"
     r"is written|is based|is part|was published|is published)\b"

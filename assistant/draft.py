@@ -80,7 +80,9 @@ def render(draft: Draft, retrieved: list[RetrievedSource], evidence_label: str) 
         marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers[p] for p in claim.sources if p in numbers))
         label = f"**{claim.label}:** " if claim.label else ""
         lead = f"**{claim.lead}** " if claim.lead else ""
-        line = f"{label}{lead}{claim.text} {marks}".strip()
+        line = (
+            f"{label}{lead}{claim.text} {marks}".strip() if claim.text or lead else f"{label}{marks}".strip()
+        )
         return line + "".join(f"\n  - {item}" for item in claim.items)
 
     parts: list[str] = []

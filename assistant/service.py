@@ -351,7 +351,7 @@ class Assistant:
             Claim(
                 c.unit.text,
                 [c.position],
-                label=f"About {example_label(sources[c.position], analysis.asker)}",
+                label=_about(example_label(sources[c.position], analysis.asker)),
                 lead=c.unit.lead,
                 items=list(c.unit.items),
             )
@@ -432,6 +432,10 @@ class Assistant:
                 if piece:
                     yield StreamEvent("delta", text=piece)
         yield StreamEvent("answer", answer=answer)
+
+
+def _about(label: str) -> str:
+    return label if label.lower().startswith("about ") else f"About {label}"
 
 
 def citations_are_valid(answer: Answer) -> bool:

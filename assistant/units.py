@@ -94,8 +94,11 @@ def units_of(text: str, section: str = "") -> list[Unit]:
             continue
         run = _item_run(lines, i)
         if len(run) >= MIN_HEADED_LIST and section:
-            # Items with no lead-in line of their own: the section heading introduces them.
-            units.extend(_list_unit(f"{section}:", [_ITEM.sub("", item).strip() for item in run], len(units)))
+            # Items with no lead-in line of their own: the section heading introduces them, and an item
+            # saying "It…" has nothing to lean on.
+            items = [_ITEM.sub("", item).strip() for item in run]
+            items = [item for item in items if not cues.BACK_REFERENCE.match(item)]
+            units.extend(_list_unit(f"{section}:", items, len(units)))
             i += len(run)
             continue
         if _ITEM.match(line):
@@ -103,7 +106,8 @@ def units_of(text: str, section: str = "") -> list[Unit]:
             sentences = split_line_sentences(body)
             if _NUMBERED.match(line) and len(sentences) >= 2 and len(sentences[0].split()) <= 10:
                 lead, rest = sentences[0], sentences[1:]
-                if not unfit(lead) and not any(unfit(s) for s in rest):
+                leans_back = bool(cues.BACK_REFERENCE.match(rest[0]))  # "That meeting led…"
+                if not unfit(lead) and not leans_back and not any(unfit(s) for s in rest):
                     units.append(_unit("step", " ".join(rest), len(units), lead=finish(lead)))
                 i += 1
                 continue
@@ -134,17 +138,15 @@ def _unit(
 
 
 def _list_unit(lead_in: str, items: list[str], order: int) -> list[Unit]:
-    # A lead-in may name the document ("The Q&A sets out six ways…:"): with its list it says something.
-    if (
-        lead_in.rstrip().endswith("?")
-        or cues.BYLINE.match(lead_in)
-        or INSTRUCTION_LIKE.search(lead_in)
-        or (cues.BACK_REFERENCE.match(lead_in) and len(lead_in.split()) < 5)
-    ):
+    if lead_in.rstrip().endswith("?") or cues.BYLINE.match(lead_in) or INSTRUCTION_LIKE.search(lead_in):
         return []
     kept = tuple(item for item in items if not unfit(item))
     if not kept:
         return []
+    # A lead-in about the document ("The case study describes…:") or leaning on text before it
+    # ("It places its project…:") is not quoted; the items are, under the source's label.
+    if cues.META_SENTENCE.search(lead_in) or cues.BACK_REFERENCE.match(lead_in):
+        lead_in = ""
     return [_unit("list", lead_in, order, items=kept)]
 
 

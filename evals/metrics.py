@@ -126,7 +126,10 @@ def answer_defects(answer: str) -> list[str]:
         label = _LABEL.match(raw)
         quoted = raw[label.end() :] if label else re.sub(r"^\s*-\s+", "", raw)
         quoted = re.sub(r"^\*\*[^*]+\*\*\s*", "", quoted.strip())  # a step's bold lead-in
+        item = raw.startswith("  - ")  # a list item, read with the lead-in above it
         for name, pattern in _DEFECTS.items():
+            if item and name == "fragment":
+                continue
             if pattern.search(raw if name == "cut_title" else quoted):
                 found.append(name)
     return found
