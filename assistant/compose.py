@@ -295,7 +295,11 @@ class ExtractiveComposer:
             doc = str(sources[position].meta["doc_id"])
             if doc in seen_docs:
                 continue
-            pool = [c for c in candidates if c.position == position and id(c.unit) not in used]
+            pool = [
+                Candidate(c.unit, c.position, c.score + self._shows_action(c.unit))
+                for c in candidates
+                if c.position == position and id(c.unit) not in used
+            ]
             best = self._pick(pool, 1, per_source=1, avoid=chosen)
             if not best:
                 continue
@@ -306,6 +310,14 @@ class ExtractiveComposer:
             if len(claims) == limit:
                 break
         return claims
+
+    def _shows_action(self, unit: Unit) -> float:
+        """An example should show what an organisation did or achieved, not when a project ran."""
+        text = unit.quoted()
+        bonus = self.config.example_action_bonus if cues.DID_SOMETHING.search(text) else 0.0
+        if cues.TIMELINE_ONLY.search(text) and unit.words < 20:
+            bonus -= self.config.example_action_bonus
+        return bonus
 
     def _pick(
         self, candidates: list[Candidate], limit: int, per_source: int, avoid: list[Candidate] | None = None

@@ -105,6 +105,9 @@ class ComposeConfig:
     steps_from_best_guide: int = 2
     """Steps quoted from the best-matching step-by-step guide (its step 1 and the next best step), so
     the asker sees how the guide's method starts, as in shared/answer-shape.md."""
+    example_action_bonus: float = 0.2
+    """An example passage saying what was done or achieved ("set up", "recruited", "cut emissions by")
+    beats one saying when a project ran; the issue 13 graders marked timeline-only examples as empty."""
     max_examples: int = 3
     max_reading: int = 3
     max_unit_words: int = 110

@@ -274,3 +274,16 @@ WRITERS_SECTIONS = re.compile(
     r"source note|checklist\b.*|how to use this summary|about this summary|recommendations and implications)$",
     re.IGNORECASE,
 )
+
+# An example that shows something done or achieved; and one that only dates a project.
+DID_SOMETHING = re.compile(
+    r"\b(set up|launched|created|built|opened|developed|introduced|trained|recruited|employed|paid|planted|"
+    r"bought|buys|spent|invested|partnered|worked with|works with|helped|supported|co-designed|designed|"
+    r"delivered|runs|ran a|offers|offered|provides|provided|committed|signed|adopted|cut|reduced|saved|"
+    r"increased|raised|moved|switched|achieved|won|grew|now)\b",
+    re.IGNORECASE,
+)
+TIMELINE_ONLY = re.compile(
+    r"^(the (project|programme|scheme|work|pilot) (ran|runs|began|started|lasted)|it (ran|began|started))\b",
+    re.IGNORECASE,
+)

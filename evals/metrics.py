@@ -106,8 +106,8 @@ _DEFECTS: dict[str, re.Pattern[str]] = {
 START_QUESTION = re.compile(
     r"\b(where (do|should|can|would) (i|we|you)( even| actually)? (start|begin)|where to start|"
     r"first (thing|step)|"
-    r"how (do|can|should) (i|we)( actually)? (start|begin|get started)|(?<!did it )(?<!did they )get(ting)? started|"
-    r"new to)\b",
+    r"how (do|can|should) (i|we)( actually)? (start|begin|get started)|"
+    r"(?<!did it )(?<!did they )get(ting)? started|new to)\b",
     re.IGNORECASE,
 )
 
