@@ -20,7 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 	# One pip call, with torch pinned exactly, so pip never swaps in a CUDA build.
 	$(BIN)/pip install -q -r requirements.lock torch==2.13.0 -e '.[dev]'
 	# ONNX Runtime exports of the bundled weights: fp32 for question vectors, int8 for HALN_EMBEDDER=onnx-int8.
-	$(BIN)/python -m core.onnx_embedder export
+	$(BIN)/python -m core.onnx_export
 	touch $(STAMP)
 
 install: $(STAMP)  ## Create .venv and install everything pinned

