@@ -67,6 +67,18 @@ class AskerProfile:
     def nation(self) -> str | None:
         return self.nations[0] if self.nations else None
 
+    def as_asker(self) -> Asker | None:
+        """The profile in the API's shape (first organisation type and nation), or None when empty."""
+        if self.is_empty() and not self.role:
+            return None
+        return Asker.model_validate(
+            {
+                "role": self.role,
+                "org_type": self.org_types[0] if self.org_types else None,
+                "nation": self.nation,
+            }
+        )
+
 
 @dataclass(frozen=True)
 class Question:

@@ -390,6 +390,7 @@ class Assistant:
             citations=rendered.citations,
             refused=False,
             intent=analysis.intent,
+            asker=analysis.asker.as_asker(),
             backend=backend,
             fallback_reason=fallback_reason,
             followups=draft.followups,
@@ -416,6 +417,7 @@ class Assistant:
             citations=[],
             refused=True,
             intent=analysis.intent,
+            asker=analysis.asker.as_asker(),
             backend=backend,
             followups=[
                 "Where do I start with local recruitment as an NHS trust?",

@@ -150,6 +150,11 @@ class Answer(BaseModel):
         description="What the question asked that no retrieved source gives, said plainly (the answer opens "
         "with it). With `refused`, the rest of the answer is only the nearest facts, labelled as such.",
     )
+    asker: Asker | None = Field(
+        None,
+        description="Who the assistant took the asker to be: the caller's `asker`, filled in from how the "
+        "question describes them. Shown so a reader can see (and correct) what shaped the answer.",
+    )
     intent: str = Field(
         "general",
         description="What the question was read as asking for: start, definition, list, figure, who_when, "

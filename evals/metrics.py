@@ -90,10 +90,6 @@ def mean(values: Sequence[float]) -> float:
 # -- answer shape (issue 13): what a reader trips over, found in the rendered Markdown ------------------
 _LABEL = re.compile(r"^\s*-\s+\*\*([^*]+)\*\*:?\s*")
 _DEFECTS: dict[str, re.Pattern[str]] = {
-    # A quoted passage opening by leaning on text that was not quoted.
-    "fragment": re.compile(
-        r"^(it|its|this|that|these|those|they|their|he|she|his|her|such|also|however|but)\b", re.IGNORECASE
-    ),
     "byline_or_meta": re.compile(
         r"^(by|written by|posted|published|author)\b|\b(this|the) (case study|report|blog|article|page|q&a|"
         r"briefing|guide) (looks at|describes|covers|summarises|notes that|sets out how)|in our own words",
@@ -102,6 +98,10 @@ _DEFECTS: dict[str, re.Pattern[str]] = {
     "question_quoted": re.compile(r"\?\s*(\[\d+\])*\s*$"),
     "stray_markdown": re.compile(r"(?<!\*)\*(?!\*)|__|`|^#+ "),
     "cut_title": re.compile(r"…\*?\*?:"),
+    # A quoted passage opening by leaning on text that was not quoted.
+    "fragment": re.compile(
+        r"^(it|its|this|that|these|those|they|their|he|she|his|her|such|also|however|but)\b", re.IGNORECASE
+    ),
 }
 START_QUESTION = re.compile(
     r"\b(where (do|should|can|would) (i|we|you)( even| actually)? (start|begin)|where to start|"
@@ -113,7 +113,8 @@ START_QUESTION = re.compile(
 
 
 def answer_defects(answer: str) -> list[str]:
-    """Kinds of defect in the quoted passages of an answer (one entry per defective line)."""
+    """Kinds of defect in the quoted passages of an answer (one entry per defective line, the most
+    specific kind: "This case study looks at…" is a meta-sentence, not also a fragment)."""
     found: list[str] = []
     in_suggestions = False
     for raw in answer.splitlines():
@@ -133,6 +134,7 @@ def answer_defects(answer: str) -> list[str]:
                 continue
             if pattern.search(raw if name == "cut_title" else quoted):
                 found.append(name)
+                break  # one defect per line: the most specific kind
     return found
 
 

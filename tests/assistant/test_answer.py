@@ -176,3 +176,81 @@ def test_figure_questions_about_a_subject_without_a_figure_are_refused(
     for line in answer.answer.splitlines():
         if re.search(r"\[\d+\]", line):
             assert line.startswith("- **About "), line
+
+
+def test_asker_given_as_data_shapes_the_answer(assistant: Assistant) -> None:
+    from core.schemas import Asker
+
+    asker = Asker(role="economic development officer", org_type="local_authority", nation="Scotland")
+    answer = assistant.answer("Where do we even start with community wealth building?", asker=asker)
+    assert answer.intent == "start" and "**First steps**" in answer.answer
+    assert answer.asker == asker
+    examples = answer.answer.split("**Examples like yours**")[1].split("**Tools and further reading**")[0]
+    first = int(re.search(r"\[(\d+)\]", examples).group(1))  # type: ignore[union-attr]
+    cited = next(c for c in answer.citations if c.n == first)
+    assert cited.org_type == "local_authority" and cited.nation == "Scotland"
+    # Another nation's material says so in its label (issue 13, finding 3).
+    for line in answer.answer.splitlines():
+        if "(England" in line:
+            assert "England, not Scotland" in line, line
+
+
+def test_partner_named_in_the_question_is_not_the_asker(assistant: Assistant) -> None:
+    answer = assistant.answer(
+        "We're a small community charity and we run sessions with the hospital. Where do we start?"
+    )
+    assert answer.asker is not None and answer.asker.org_type == "vcse"
+
+
+def test_a_nations_rule_the_sources_do_not_give_is_said_plainly(assistant: Assistant) -> None:
+    # The slice holds England's and Wales's anchor material, nothing on a Scottish social value rule.
+    answer = assistant.answer(
+        "What's the minimum weighting we must give social value in tenders in Scotland?"
+    )
+    assert answer.refused and answer.gaps
+    assert answer.answer.startswith("The sources I have don't give")
+    assert citations_are_valid(answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What concentration of sevoflurane should I dial up to induce an 80-year-old?",
+        "One of our gardening group is on warfarin and eats loads of kale. Should she stop?",
+        "What's the dosing for desflurane in theatre?",
+    ],
+)
+def test_clinical_questions_in_any_phrasing_are_refused(assistant: Assistant, question: str) -> None:
+    answer = assistant.answer(question)
+    assert answer.refused and "clinical" in answer.answer and not answer.citations
+
+
+def test_followup_answers_what_it_asks_without_replaying(assistant: Assistant) -> None:
+    first = assistant.answer("What is the Lambeth GP Food Co-op?")
+    history = [
+        ChatTurn(role="user", content="What is the Lambeth GP Food Co-op?"),
+        ChatTurn(role="assistant", content=first.answer),
+    ]
+    followup = assistant.answer("What did they learn?", history=history)
+    assert "Lambeth" in followup.standalone_query
+    quoted = [ln for ln in followup.answer.splitlines() if re.search(r"\[\d+\]", ln)]
+    replayed = [ln for ln in quoted if re.sub(r"\s*\[\d+\]", "", ln).strip("- ") in first.answer]
+    assert not replayed
+    # A self-contained question is not rewritten with the earlier turn's words.
+    fresh = assistant.answer("What is an anchor institution?", history=history)
+    assert fresh.standalone_query == "What is an anchor institution?"
+
+
+def test_answers_have_no_fragments_bylines_or_stray_markdown(assistant: Assistant) -> None:
+    from evals.metrics import answer_defects
+
+    for question in [*QUESTIONS, "What are the six ways anchors can make a difference?"]:
+        answer = assistant.answer(question)
+        assert answer_defects(answer.answer) == [], (question, answer.answer)
+
+
+def test_a_list_is_quoted_with_its_lead_in_and_short_items(assistant: Assistant) -> None:
+    answer = assistant.answer("What are the six ways anchors can make a difference?")
+    assert answer.intent == "list"
+    for item in ("Quality work", "Local spending", "Buildings and spaces", "Local partners"):
+        assert item in answer.answer

@@ -38,3 +38,34 @@ def test_percentile() -> None:
     assert metrics.percentile([1, 2, 3, 4, 5], 50) == 3
     assert metrics.percentile([10, 20], 95) == pytest.approx(19.5)
     assert metrics.percentile([], 50) == 0.0
+
+
+def test_answer_defects_find_what_a_reader_trips_over() -> None:
+    from evals.metrics import answer_defects, has_start_shape
+
+    clean = (
+        "**First steps**\n\n"
+        "- **Preston City Council's guide:** **Meet top management.** Start by meeting leaders. [1]\n"
+        "- **The Q&A:** The Q&A sets out six ways: [2]\n  - they are rooted;\n  - Local spending.\n\n"
+        "**You could also ask**\n- Where do we start?\n\n_Based on 1 guide._"
+    )
+    assert answer_defects(clean) == []
+    assert has_start_shape(clean)
+    assert answer_defects("- **A:** It also runs open days for local people. [1]") == ["fragment"]
+    assert answer_defects("- **A:** This case study looks at the trust. [1]") == ["byline_or_meta"]
+    assert answer_defects("- **A:** Have you joined the network? [1]") == ["question_quoted"]
+    assert answer_defects("- **A:** The *trust pays well. [1]") == ["stray_markdown"]
+    assert answer_defects("- **Stimulating local growth through…:** Local spend rose. [1]") == ["cut_title"]
+    assert not has_start_shape("Anchors are large organisations. [1]")
+
+
+def test_answer_config_overrides_are_typed_and_named() -> None:
+    import pytest
+
+    from assistant.config import DEFAULT_CONFIG
+
+    changed = DEFAULT_CONFIG.with_overrides({"compose.semantic_pool": "12", "retrieval.use_bm25": "false"})
+    assert changed.compose.semantic_pool == 12 and changed.retrieval.use_bm25 is False
+    assert DEFAULT_CONFIG.compose.semantic_pool == 0  # the default is untouched
+    with pytest.raises(ValueError, match="unknown parameter"):
+        DEFAULT_CONFIG.with_overrides({"compose.no_such_weight": "1"})

@@ -26,22 +26,25 @@ def all_markdown(at: AppTest) -> str:
 
 def test_first_screen_helps_a_newcomer(page: AppTest) -> None:
     assert not page.exception
-    assert [s.label for s in page.selectbox] == ["I work in…", "My organisation is…"]
+    assert [s.label for s in page.selectbox] == ["I work in…", "My organisation is…", "In…"]
     starters = [b for b in page.button if b.key and b.key.startswith("starter-")]
     assert len(starters) == 6
     assert "Every answer cites" in all_markdown(page)
 
 
-def test_question_is_shaped_streamed_and_cited(page: AppTest) -> None:
+def test_asker_is_sent_as_data_streamed_and_cited(page: AppTest) -> None:
     page.selectbox(key="role_select").set_value("Procurement").run()
     page.selectbox(key="org_select").set_value("NHS trust").run()
+    page.selectbox(key="nation_select").set_value("Wales").run()
     page.chat_input[0].set_value("Where do I start with social value?").run()
     assert not page.exception
     text = all_markdown(page)
     assert "\\[1\\]" in text  # markers link to the cards
     assert "First steps" in text
     answer = page.session_state.messages[-1]
-    assert answer["question"].startswith("I work in procurement at an NHS trust.")
+    # The question goes as typed; who asks goes as structured data and comes back as understood.
+    assert answer["question"] == "Where do I start with social value?"
+    assert answer["answer"]["asker"] == {"role": "procurement", "org_type": "nhs_trust", "nation": "Wales"}
     assert answer["answer"]["citations"]
     card_titles = [m.value for m in page.markdown if m.value.startswith("**\\[1\\]")]
     assert card_titles
