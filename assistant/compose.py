@@ -34,6 +34,8 @@ class Candidate:
     unit: Unit
     position: int
     score: float
+    doc: str = ""
+    """The document: "at most n per source" counts documents, not chunks."""
 
 
 def nation_note(source: RetrievedSource, asker: AskerProfile) -> str:
@@ -96,7 +98,7 @@ class ExtractiveComposer:
                     + self._for_asker(source, analysis.asker)
                     + self._for_intent(unit, source, analysis, lexical)
                 )
-                out.append(Candidate(unit, position, score))
+                out.append(Candidate(unit, position, score, str(source.meta["doc_id"])))
         if self.embed is not None and query_vector is not None and out:
             pool = sorted(out, key=lambda c: -c.score)[: cfg.semantic_pool]
             vectors = self.embed([c.unit.quoted()[:600] for c in pool])
@@ -183,7 +185,7 @@ class ExtractiveComposer:
     def _direct(
         self, analysis: QueryAnalysis, sources: list[RetrievedSource], candidates: list[Candidate]
     ) -> Draft:
-        chosen = self._pick(candidates, self.config.max_direct, per_source=2)
+        chosen = self._pick(candidates, self.config.max_direct, per_source=self.config.direct_per_doc)
         if not chosen:
             return Draft()
         lead, rest = chosen[0], chosen[1:]
@@ -296,7 +298,7 @@ class ExtractiveComposer:
             if doc in seen_docs:
                 continue
             pool = [
-                Candidate(c.unit, c.position, c.score + self._shows_action(c.unit))
+                Candidate(c.unit, c.position, c.score + self._shows_action(c.unit), c.doc)
                 for c in candidates
                 if c.position == position and id(c.unit) not in used
             ]
@@ -324,10 +326,10 @@ class ExtractiveComposer:
     ) -> list[Candidate]:
         """Best passages first, at most `per_source` from one source, no repeats."""
         chosen: list[Candidate] = []
-        per: dict[int, int] = {}
+        per: dict[str, int] = {}
         seen_terms = [c.unit.terms for c in avoid or []]
         for c in sorted(candidates, key=lambda c: -c.score):
-            if per.get(c.position, 0) >= per_source:
+            if per.get(c.doc, 0) >= per_source:
                 continue
             terms = c.unit.terms
             if any(
@@ -337,7 +339,7 @@ class ExtractiveComposer:
                 continue
             chosen.append(c)
             seen_terms.append(terms)
-            per[c.position] = per.get(c.position, 0) + 1
+            per[c.doc] = per.get(c.doc, 0) + 1
             if len(chosen) == limit:
                 break
         return chosen

@@ -100,6 +100,9 @@ class ComposeConfig:
     instead; `haln eval --param compose.semantic_pool=28` measures what passage vectors would add."""
     max_direct: int = 4
     """Passages in a direct answer."""
+    direct_per_doc: int = 3
+    """Passages of one document in a direct answer: the best document usually holds the answer and its
+    context (dev must-mention 0.58 with 2, 0.64 with 3, counted per document)."""
     max_steps: int = 3
     """First steps in a start answer (the worked example in shared/answer-shape.md has three)."""
     steps_from_best_guide: int = 2
