@@ -8,6 +8,7 @@ nation; it labels each with whose words they are.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from assistant.config import ComposeConfig
 from assistant.draft import Block, Claim, Draft
 from assistant.index import SearchIndex
 from assistant.sources import DOC_TYPE_LABELS, ORG_TYPE_LABELS, RetrievedSource
+from assistant.text import tokens
 from assistant.units import Unit
 
 GUIDANCE_TYPES = {"toolkit", "guide"}
@@ -148,13 +150,24 @@ class ExtractiveComposer:
                 bonus += cfg.action_cue_bonus
             if source.doc_type in GUIDANCE_TYPES:
                 bonus += cfg.guidance_bonus
+            # Advice counts as much as it is about what was asked: a generic step list must not win
+            # every start question whose own sources are thin (issue 13 graders, after the redesign).
+            bonus *= min(1.0, lexical / cfg.step_relevance) if cfg.step_relevance else 1.0
         elif analysis.intent == "list" and unit.kind == "list":
             bonus += cfg.list_bonus + 0.02 * min(len(unit.items), 6)
         elif analysis.intent == "definition" and lexical > 0 and cues.DEFINITION_WORDS.search(text):
             bonus += cfg.definition_bonus
+        elif (
+            (analysis.fact in ("figure", "outcome") and re.search(r"\d", text))
+            or (analysis.fact == "who" and cues.PERSON_OR_BODY.search(text))
+            or (analysis.fact == "when" and re.search(r"\b(19|20)\d\d\b", text))
+        ):
+            bonus += cfg.fact_bonus
         for aspect in analysis.aspects:
             if cues.ASPECT_CUES[aspect][1].search(text):
                 bonus += cfg.intent_cue_bonus
+        if cues.DEFINITE_REFERENCE.match(unit.text) and unit.kind == "sentences":
+            bonus -= cfg.definite_reference_penalty
         return bonus
 
     # -- answer shapes ---------------------------------------------------------------------------
@@ -173,14 +186,19 @@ class ExtractiveComposer:
         draft.drop_empty()
         return draft
 
-    def _claim(self, candidate: Candidate, label: str | None = None) -> Claim:
-        unit = self._trimmed(candidate.unit)
+    def _claim(self, candidate: Candidate, label: str | None = None, terms: tuple[str, ...] = ()) -> Claim:
+        unit = self._trimmed(candidate.unit, set(terms))
         return Claim(unit.text, [candidate.position], label=label, lead=unit.lead, items=list(unit.items))
 
-    def _trimmed(self, unit: Unit) -> Unit:
-        if unit.kind == "list" and len(unit.items) > self.config.max_list_items:
-            return Unit(unit.kind, unit.text, unit.items[: self.config.max_list_items], unit.lead, unit.order)
-        return unit
+    def _trimmed(self, unit: Unit, terms: set[str]) -> Unit:
+        """A long list keeps the items about what was asked (in their order), so a "key facts" list
+        does not bury the answer; with none about it, its first items."""
+        limit = self.config.max_list_items
+        if unit.kind != "list" or len(unit.items) <= limit:
+            return unit
+        relevant = tuple(item for item in unit.items if tokens(item) & terms)
+        items = relevant[:limit] if relevant else unit.items[:limit]
+        return Unit(unit.kind, unit.text, items, unit.lead, unit.order, unit.terms)
 
     def _direct(
         self, analysis: QueryAnalysis, sources: list[RetrievedSource], candidates: list[Candidate]
@@ -193,12 +211,17 @@ class ExtractiveComposer:
         rest.sort(key=lambda c: (c.position, c.unit.order))
         # A list whose lead-in was left out needs the source's label to say whose items they are.
         opening_label = example_label(sources[lead.position], analysis.asker) if not lead.unit.text else None
-        blocks = [Block("paragraph", [self._claim(lead, opening_label)])]
+        blocks = [Block("paragraph", [self._claim(lead, opening_label, _item_terms(analysis))])]
         if rest:
             blocks.append(
                 Block(
                     "bullets",
-                    [self._claim(c, example_label(sources[c.position], analysis.asker)) for c in rest],
+                    [
+                        self._claim(
+                            c, example_label(sources[c.position], analysis.asker), _item_terms(analysis)
+                        )
+                        for c in rest
+                    ],
                 )
             )
         return Draft(blocks=blocks)
@@ -247,7 +270,9 @@ class ExtractiveComposer:
             ]
             steps += self._pick(guidance, self.config.max_steps - len(steps), per_source=1, avoid=steps)
         used = {id(c.unit) for c in steps}
-        step_claims = [self._claim(c, advice_label(sources[c.position], asker)) for c in steps]
+        step_claims = [
+            self._claim(c, advice_label(sources[c.position], asker), _item_terms(analysis)) for c in steps
+        ]
         examples = self._examples(analysis, sources, candidates, used, limit=self.config.max_examples)
         reading: list[Claim] = []
         seen: set[str] = set()
@@ -308,7 +333,9 @@ class ExtractiveComposer:
             seen_docs.add(doc)
             chosen.append(best[0])
             used.add(id(best[0].unit))
-            claims.append(self._claim(best[0], example_label(sources[position], asker)))
+            claims.append(
+                self._claim(best[0], example_label(sources[position], asker), _item_terms(analysis))
+            )
             if len(claims) == limit:
                 break
         return claims
@@ -343,6 +370,11 @@ class ExtractiveComposer:
             if len(chosen) == limit:
                 break
         return chosen
+
+
+def _item_terms(analysis: QueryAnalysis) -> tuple[str, ...]:
+    """Terms a long list's items are kept by; a question asking for the list keeps it whole (to the cap)."""
+    return () if analysis.intent == "list" else analysis.topic_terms
 
 
 THEME_FOLLOWUPS = {

@@ -87,6 +87,16 @@ class ComposeConfig:
     """A passage from the asker's nation (or UK-wide)."""
     other_nation_penalty: float = 0.15
     """A passage from another nation than the asker's: still usable, labelled, but not first."""
+    step_relevance: float = 0.25
+    """Start-answer bonuses count in full only for passages holding this share of the question's terms
+    (IDF-weighted), less below it: the graders saw one generic step list offered for every thin start
+    question."""
+    fact_bonus: float = 0.3
+    """A passage giving the kind of fact asked (a number, a person or body, a year): the graders found
+    the asked-for fact missing from 32 of 55 answers although a retrieved passage held it."""
+    definite_reference_penalty: float = 0.15
+    """A sentence opening "The trust…", "The Act…" leans on a name given elsewhere: used only when
+    nothing better is there."""
     list_bonus: float = 0.15
     """A list with its lead-in, for questions asking for a list ("what are the pillars")."""
     definition_bonus: float = 0.25

@@ -287,3 +287,15 @@ TIMELINE_ONLY = re.compile(
     r"^(the (project|programme|scheme|work|pilot) (ran|runs|began|started|lasted)|it (ran|began|started))\b",
     re.IGNORECASE,
 )
+
+# A named person or body, for "who" questions: "Professor Philip Whyman", "Innovation Unit", "Dr …".
+PERSON_OR_BODY = re.compile(
+    r"\b(Professor|Dr|Dame|Sir|Lord|Baroness|Cllr|Councillor)\b|(?<![.!?] )\b[A-Z][a-z]+ [A-Z][a-z'’-]+\b|"
+    r"\b(written|authored|led|published|delivered|funded|chaired) by\b"
+)
+# "The trust…", "The Act…": a sentence leaning on a name given somewhere else.
+DEFINITE_REFERENCE = re.compile(
+    r"^the (trust|council|board|act|programme|scheme|project|network|academy|partnership|organisation|"
+    r"company|university|association|charity|group|fund|strategy|plan|report|team|hospital|service)\b",
+    re.IGNORECASE,
+)

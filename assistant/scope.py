@@ -161,13 +161,19 @@ def check_fact(
         found += [r for r in index.rows_of(doc) if r not in top and has_fact(r)]
     if found:
         return FactCheck(found, None)
-    about = [re.sub(r"['’]s?$", "", name) for name in (*analysis.subject_names, *sorted(nations))]
-    return FactCheck([], f"The sources I have don't give {KIND_WORDS[kind]} for {_join(about)}.")
+    return FactCheck([], f"The sources I have don't give {KIND_WORDS[kind]} for {_subject_phrase(analysis)}.")
 
 
-def _join(names: list[str]) -> str:
-    names = list(dict.fromkeys(n for n in names if n)) or ["what you asked about"]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def _subject_phrase(analysis: QueryAnalysis) -> str:
+    """The subject as a reader would name it: the longest names (not nation adjectives, years, or
+    names inside longer ones), at most two, else the nation."""
+    names = [re.sub(r"['’]s?$", "", name) for name in analysis.subject_names]
+    names = [n for n in names if not re.fullmatch(r"\d[\d,.%]*|Welsh|Scottish|English|Irish|British", n)]
+    names = [n for n in names if not any(n != other and n in other for other in names)]
+    names = list(dict.fromkeys(names))[:2]
+    if not names:
+        names = list(analysis.subject_nations) or ["what you asked about"]
+    return " and ".join(names)
 
 
 def document_tokens(index: SearchIndex, doc_id: str) -> set[str]:
