@@ -186,6 +186,16 @@ class ExtractiveComposer:
         draft.drop_empty()
         return draft
 
+    def nearest(
+        self,
+        analysis: QueryAnalysis,
+        sources: list[RetrievedSource],
+        query_vector: np.ndarray | None,
+        limit: int,
+    ) -> list[Candidate]:
+        """The best passages of different documents, for an answer that says what the sources lack."""
+        return self._pick(self.candidates(analysis, sources, query_vector), limit, per_source=1)
+
     def _claim(self, candidate: Candidate, label: str | None = None, terms: tuple[str, ...] = ()) -> Claim:
         unit = self._trimmed(candidate.unit, set(terms))
         return Claim(unit.text, [candidate.position], label=label, lead=unit.lead, items=list(unit.items))

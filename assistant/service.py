@@ -144,24 +144,11 @@ class Assistant:
         timings.update(result.timings_ms)
         confidence = self._confidence(analysis, index, result, fact)
         sources = to_sources(index, result.hits)
-        if not result.hits or (confidence < self.settings.refusal_threshold and not (fact and fact.gap)):
-            reason = (
-                "I couldn't find an answer to this in the HALN corpus, so I won't guess."
-                if result.hits
-                else "No documents match this question with the filters you chose."
-            )
-            refusal = self._refusal(
-                analysis, backend, f"{reason} {COVERAGE_NOTE} {WHERE_TO_ASK}", timings, started
-            )
-            refusal.confidence = confidence
-            refusal.retrieved = [s.citation(i + 1) for i, s in enumerate(sources)]
-            yield from self._emit(refusal, stream)
-            return
-        if fact is not None and fact.gap is not None:
-            yield from self._emit(
-                self._gap_answer(analysis, index, sources, fact.gap, backend, confidence, timings, started),
-                stream,
-            )
+        not_answered = self._not_answered(
+            analysis, index, sources, fact, confidence, backend, timings, started
+        )
+        if not_answered is not None:
+            yield from self._emit(not_answered, stream)
             return
 
         compose_started = time.perf_counter()
@@ -179,6 +166,35 @@ class Assistant:
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}
         yield from self._emit(answer, stream)
+
+    def _not_answered(
+        self,
+        analysis: QueryAnalysis,
+        index: SearchIndex,
+        sources: list[RetrievedSource],
+        fact: FactCheck | None,
+        confidence: float,
+        backend: Backend,
+        timings: dict[str, float],
+        started: float,
+    ) -> Answer | None:
+        """A refusal when nothing retrieved answers; the missing-fact answer when the sources lack the
+        specific fact asked for; None when the question can be answered."""
+        if fact is not None and fact.gap is not None and sources:
+            return self._gap_answer(analysis, index, sources, fact.gap, backend, confidence, timings, started)
+        if sources and confidence >= self.settings.refusal_threshold:
+            return None
+        reason = (
+            "I couldn't find an answer to this in the HALN corpus, so I won't guess."
+            if sources
+            else "No documents match this question with the filters you chose."
+        )
+        refusal = self._refusal(
+            analysis, backend, f"{reason} {COVERAGE_NOTE} {WHERE_TO_ASK}", timings, started
+        )
+        refusal.confidence = confidence
+        refusal.retrieved = [s.citation(i + 1) for i, s in enumerate(sources)]
+        return refusal
 
     def _analyse(self, question: Question, backend: Backend) -> tuple[QueryAnalysis, str | None]:
         """Rule-based analysis; with the LLM backend a follow-up's standalone form is the model's."""
@@ -346,7 +362,7 @@ class Assistant:
         labelled with whose they are, so none reads as the answer."""
         composer = ExtractiveComposer(index, self.config.compose, self._embed_passages)
         vector = self.retriever.embed_query(analysis.retrieval_query)
-        nearest = composer._pick(composer.candidates(analysis, sources, vector), 2, per_source=1)
+        nearest = composer.nearest(analysis, sources, vector, limit=2)
         claims = [
             Claim(
                 c.unit.text,
