@@ -17,10 +17,12 @@ from pathlib import Path
 import numpy as np
 from common import ROOT, corpus_index, machine, p, peak_rss_mb, save, timed
 
+from assistant.config import DEFAULT_CONFIG
 from assistant.dense import top_rows
 from assistant.index import IndexHolder, SearchIndex
-from assistant.retrieval import CANDIDATES
 from assistant.service import Assistant
+
+CANDIDATES = DEFAULT_CONFIG.retrieval.candidates
 from core.embedding import embedder_from_settings, load_embedder
 from core.schemas import SearchFilters
 from core.settings import Settings
