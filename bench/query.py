@@ -22,13 +22,13 @@ from assistant.dense import top_rows
 from assistant.index import IndexHolder, SearchIndex
 from assistant.service import Assistant
 
-CANDIDATES = DEFAULT_CONFIG.retrieval.candidates
 from core.embedding import embedder_from_settings, load_embedder
 from core.schemas import SearchFilters
 from core.settings import Settings
 from core.store import ChunkStore
 from evals.questions import load_questions
 
+CANDIDATES = DEFAULT_CONFIG.retrieval.candidates
 TOP_K = 20
 FILTER = SearchFilters(doc_type=["case_study"])
 
