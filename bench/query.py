@@ -21,7 +21,6 @@ from assistant.config import DEFAULT_CONFIG
 from assistant.dense import top_rows
 from assistant.index import IndexHolder, SearchIndex
 from assistant.service import Assistant
-
 from core.embedding import embedder_from_settings, load_embedder
 from core.schemas import SearchFilters
 from core.settings import Settings
