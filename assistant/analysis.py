@@ -110,6 +110,8 @@ class QueryAnalysis:
     """For a figure question: money, a share, a count, or another number."""
     aspects: tuple[str, ...] = ()
     """What a follow-up asks about its subject: lessons, results, costs, people."""
+    wants_names: bool = False
+    """The answer is a name (which organisations, has anyone, is there a team)."""
     already_done: tuple[frozenset[str], ...] = ()
     """Things the asker says they have done ("we've signed the charter"): not offered as steps."""
     clinical: str | None = None
@@ -396,6 +398,7 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         figure=figure_kind(text) if fact == "figure" else None,
         aspects=aspects,
         already_done=_already_done(text),
+        wants_names=bool(cues.NAMES_WANTED.search(text)),
         clinical=clinical_reason(text),
         is_followup=is_followup,
         previous_answer=previous,

@@ -161,6 +161,7 @@ class ExtractiveComposer:
             (analysis.fact in ("figure", "outcome") and re.search(r"\d", text))
             or (analysis.fact == "who" and cues.PERSON_OR_BODY.search(text))
             or (analysis.fact == "when" and re.search(r"\b(19|20)\d\d\b", text))
+            or (analysis.wants_names and cues.PERSON_OR_BODY.search(text))
         ):
             bonus += cfg.fact_bonus
         for aspect in analysis.aspects:
@@ -219,8 +220,9 @@ class ExtractiveComposer:
         lead, rest = chosen[0], chosen[1:]
         # The best passage opens the answer; others follow grouped by source, in reading order.
         rest.sort(key=lambda c: (c.position, c.unit.order))
-        # A list whose lead-in was left out needs the source's label to say whose items they are.
-        opening_label = example_label(sources[lead.position], analysis.asker) if not lead.unit.text else None
+        # The opening says whose words it quotes, as every other passage does: for "has anyone…" and
+        # "which…" questions the source's name is part of the answer.
+        opening_label = example_label(sources[lead.position], analysis.asker)
         blocks = [Block("paragraph", [self._claim(lead, opening_label, _item_terms(analysis))])]
         if rest:
             blocks.append(

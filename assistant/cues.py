@@ -299,3 +299,11 @@ DEFINITE_REFERENCE = re.compile(
     r"company|university|association|charity|group|fund|strategy|plan|report|team|hospital|service)\b",
     re.IGNORECASE,
 )
+
+# Questions whose answer is a name: "Which big US health systems…", "Has any trust…", "Is there a team…".
+NAMES_WANTED = re.compile(
+    r"\b(which|what) (\w+ ){0,3}(health systems|systems|trusts|councils|boards|organisations|bodies|networks|"
+    r"companies|hospitals|universities|charities|teams|programmes|schemes|funds|policies|notes)\b|"
+    r"\bha(s|ve) (any|anyone|another)\b|\bis there (an?|any)\b|\bare there any\b|\bwho\b",
+    re.IGNORECASE,
+)
