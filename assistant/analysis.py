@@ -119,6 +119,9 @@ class QueryAnalysis:
     previous_answer: str = ""
     filters: SearchFilters | None = None
     retrieval_query: str = ""
+    sector_query: str = ""
+    """The question with the asker's kind of organisation in words: what a long, specific question from a
+    known asker also means, used to judge whether the corpus covers it."""
     """The standalone question plus the asker's organisation type in words, for retrieval only."""
     facts_asked: tuple[str, ...] = field(default_factory=tuple)
     """Stemmed words of what the fact question counts or requires (subject and noise removed)."""
@@ -244,9 +247,11 @@ def intent_of(text: str) -> Intent:
 
 
 def fact_kind(text: str, intent: Intent) -> FactKind | None:
-    if intent == "start":
+    """The specific fact asked for. A start question may ask one too ("…and what deadline are we
+    working to?"): the answer then gives it before the steps."""
+    if intent == "start" and not cues.FACT_IN_START.search(text):
         return None
-    if re.search(r"\b(what|which) year\b|\bby when\b", text, re.IGNORECASE):
+    if re.search(r"\b(what|which) year\b|\bby when\b|\bdeadlines?\b", text, re.IGNORECASE):
         return "when"  # "by what year?" asks for a date, which a figure check would strip
     if cues.FIGURE_QUESTION.search(text):
         return "figure"
@@ -335,6 +340,8 @@ def resolve_followup(question: str, history: tuple[ChatTurn, ...]) -> tuple[str,
 
 # -- all together ----------------------------------------------------------------------------------------
 
+GENERIC_TOPIC = 4
+"""A question with at most this many topic terms is generic enough to search with the asker's sector."""
 FACT_TOPICS = frozenset({"job", "work", "works", "working", "role", "new"})
 
 ORG_WORDS = {
@@ -381,7 +388,17 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
     stripped = cues.FIGURE_QUESTION.sub(" ", stripped) if fact == "figure" else stripped
     facts_asked = tuple(sorted(tokens(stripped) - subject_tokens - weak))
     retrieval_query = resolved
-    if asker.org_types and intent in ("start", "examples", "general", "list"):
+    sector_words = ORG_WORDS.get(asker.org_types[0], "") if asker.org_types else ""
+    sector_query = f"{resolved} ({sector_words})" if sector_words else ""
+    topic_terms = tuple(dict.fromkeys(content_terms(resolved, drop_question_noise=True)))
+    # Only a question with little topic of its own ("Where do we start?") is searched with the asker's
+    # kind of organisation in words: otherwise it pulls that sector's documents about other topics
+    # (a fleet question from an ICB got ICB recruitment material).
+    if (
+        asker.org_types
+        and intent in ("start", "examples", "general", "list")
+        and len(topic_terms) <= GENERIC_TOPIC
+    ):
         words = ORG_WORDS.get(asker.org_types[0], "")
         if words and not re.search(words.split()[0], resolved, re.IGNORECASE):
             retrieval_query = f"{resolved} ({words})"
@@ -390,7 +407,7 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         standalone=resolved,
         intent=intent,
         asker=asker,
-        topic_terms=tuple(dict.fromkeys(content_terms(resolved, drop_question_noise=True))),
+        topic_terms=topic_terms,
         subjects=entities,
         subject_names=names,
         subject_nations=subject_nations,
@@ -404,5 +421,6 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         previous_answer=previous,
         filters=question.filters,
         retrieval_query=retrieval_query,
+        sector_query=sector_query,
         facts_asked=facts_asked,
     )

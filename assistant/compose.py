@@ -137,6 +137,12 @@ class ExtractiveComposer:
                 bonus -= cfg.other_nation_penalty
         return bonus
 
+    def _relevance(self, lexical: float) -> float:
+        """How fully a bonus for fitting the asker or the answer shape counts: in full for passages about
+        what was asked, less for the rest (a generic passage must not win on fit alone)."""
+        threshold = self.config.step_relevance
+        return min(1.0, lexical / threshold) if threshold else 1.0
+
     def _for_intent(
         self, unit: Unit, source: RetrievedSource, analysis: QueryAnalysis, lexical: float
     ) -> float:
@@ -152,7 +158,7 @@ class ExtractiveComposer:
                 bonus += cfg.guidance_bonus
             # Advice counts as much as it is about what was asked: a generic step list must not win
             # every start question whose own sources are thin (issue 13 graders, after the redesign).
-            bonus *= min(1.0, lexical / cfg.step_relevance) if cfg.step_relevance else 1.0
+            bonus *= self._relevance(lexical)
         elif analysis.intent == "list" and unit.kind == "list":
             bonus += cfg.list_bonus + 0.02 * min(len(unit.items), 6)
         elif analysis.intent == "definition" and lexical > 0 and cues.DEFINITION_WORDS.search(text):
@@ -299,8 +305,19 @@ class ExtractiveComposer:
                 reading.append(Claim(text, [position], reference=True))
             if len(reading) == self.config.max_reading:
                 break
+        opening: list[Block] = []
+        if analysis.fact is not None:  # the fact asked for comes first, then the steps
+            facts = [
+                c for c in candidates if id(c.unit) not in used and self._gives_asked_fact(c.unit, analysis)
+            ]
+            best = self._pick(facts, 1, per_source=1)
+            if best:
+                label = example_label(sources[best[0].position], asker)
+                opening = [Block("paragraph", [self._claim(best[0], label, _item_terms(analysis))])]
+                used.add(id(best[0].unit))
         return Draft(
             blocks=[
+                *opening,
                 Block("bullets", step_claims, heading="First steps"),
                 Block("bullets", examples, heading="Examples like yours"),
                 Block("bullets", reading, heading="Tools and further reading"),
@@ -351,6 +368,15 @@ class ExtractiveComposer:
             if len(claims) == limit:
                 break
         return claims
+
+    @staticmethod
+    def _gives_asked_fact(unit: Unit, analysis: QueryAnalysis) -> bool:
+        text = unit.quoted()
+        if analysis.fact == "who":
+            return bool(cues.PERSON_OR_BODY.search(text))
+        if analysis.fact == "rule":
+            return bool(cues.RULE_WORDS.search(text))
+        return bool(re.search(r"\d", text)) and bool(unit.terms & set(analysis.topic_terms))
 
     def _shows_action(self, unit: Unit) -> float:
         """An example should show what an organisation did or achieved, not when a project ran."""

@@ -307,3 +307,16 @@ NAMES_WANTED = re.compile(
     r"\bha(s|ve) (any|anyone|another)\b|\bis there (an?|any)\b|\bare there any\b|\bwho\b",
     re.IGNORECASE,
 )
+
+# A start question that also asks a fact: "Where do I start, and what deadline are we working to?"
+FACT_IN_START = re.compile(
+    r"\b(deadline|by when|what year|which year|target|how much|how many|what (rate|percentage|weighting)|"
+    r"is there a (rule|requirement|minimum)|do we have to|must we)\b",
+    re.IGNORECASE,
+)
+# The corpus writers' framing of lessons for others, not the source's: not quoted.
+WRITERS_LEAD_IN = re.compile(
+    r"^(what (other|others|other organisations|other anchors|other places)\b[^:]{0,30}(take|learn)|"
+    r"(lessons|takeaways) for (other|others)|reading (the|this) \w+ as)\b",
+    re.IGNORECASE,
+)

@@ -116,7 +116,8 @@ def check_fact(
     kind = analysis.fact
     subject = {t for entity in analysis.subjects for t in entity}
     nations = set(analysis.subject_nations)
-    if kind is None or not (subject or nations):
+    # A start question's fact is given if found, never turned into a refusal: the steps still help.
+    if kind is None or not (subject or nations) or analysis.intent == "start":
         return None
     weights = {t: index.term_idf(t) for t in analysis.facts_asked}
     total = sum(weights.values())

@@ -315,6 +315,18 @@ class Assistant:
         self, analysis: QueryAnalysis, index: SearchIndex, result: RetrievalResult, fact: FactCheck | None
     ) -> float:
         confidence = result.confidence
+        sector_query = analysis.sector_query
+        if (
+            confidence < self.settings.refusal_threshold
+            and sector_query
+            and sector_query != analysis.retrieval_query
+        ):
+            # Judged also as the asker means it ("…band 2 and 3 starters" from an acute trust).
+            k = max(len(result.hits), 1)
+            with_sector = self.retriever.retrieve(
+                index, sector_query, k, analysis.filters, analysis.asker, list(analysis.topic_terms)
+            )
+            confidence = max(confidence, with_sector.confidence)
         if uncovered_entities(analysis, index) or (fact is not None and fact.gap):
             confidence *= self.config.scope.uncovered_penalty
         return round(confidence, 4)

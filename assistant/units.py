@@ -138,7 +138,12 @@ def _unit(
 
 
 def _list_unit(lead_in: str, items: list[str], order: int) -> list[Unit]:
-    if lead_in.rstrip().endswith("?") or cues.BYLINE.match(lead_in) or INSTRUCTION_LIKE.search(lead_in):
+    if (
+        lead_in.rstrip().endswith("?")
+        or cues.BYLINE.match(lead_in)
+        or INSTRUCTION_LIKE.search(lead_in)
+        or cues.WRITERS_LEAD_IN.match(lead_in)
+    ):
         return []
     kept = tuple(item for item in items if not unfit(item))
     if not kept:
