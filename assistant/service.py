@@ -466,11 +466,3 @@ class Assistant:
 
 def _about(label: str) -> str:
     return label if label.lower().startswith("about ") else f"About {label}"
-
-
-def citations_are_valid(answer: Answer) -> bool:
-    """Every [n] in the text refers to a returned citation, and every citation was retrieved."""
-    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
-    cited = {c.n for c in answer.citations}
-    retrieved = {c.chunk_id for c in answer.retrieved}
-    return numbers <= cited and all(c.chunk_id in retrieved for c in answer.citations)

@@ -173,3 +173,10 @@ class Answer(BaseModel):
         default_factory=list, description="Every source retrieved, cited or not."
     )
     timings_ms: dict[str, float] = Field(default_factory=dict)
+
+    def has_valid_citations(self) -> bool:
+        """Every [n] in the text refers to a returned citation, and every citation was retrieved."""
+        numbers = {int(n) for n in re.findall(r"\[(\d+)\]", self.answer)}
+        cited = {c.n for c in self.citations}
+        retrieved = {c.chunk_id for c in self.retrieved}
+        return numbers <= cited and all(c.chunk_id in retrieved for c in self.citations)

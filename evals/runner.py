@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from assistant.service import citations_are_valid
 from core.schemas import Answer
 from evals import metrics
 from evals.questions import EvalQuestion
@@ -94,7 +93,7 @@ def score_question(q: EvalQuestion, answer: Answer, latency_ms: float) -> Questi
         ranked_sources=ranked,
         cited_sources=cited,
         expected_sources=q.expected_sources,
-        citations_valid=citations_are_valid(answer),
+        citations_valid=answer.has_valid_citations(),
         hit_at_1=metrics.hit_at_k(ranked, expected, 1),
         hit_at_3=metrics.hit_at_k(ranked, expected, 3),
         hit_at_5=metrics.hit_at_k(ranked, expected, 5),

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from assistant.service import Assistant, citations_are_valid
+from assistant.service import Assistant
 from core.schemas import ChatTurn, SearchFilters
 
 QUESTIONS = [
@@ -21,7 +21,7 @@ QUESTIONS = [
 def test_every_citation_points_to_a_retrieved_source(assistant: Assistant, question: str) -> None:
     answer = assistant.answer(question)
     assert not answer.refused
-    assert citations_are_valid(answer)
+    assert answer.has_valid_citations()
     retrieved = {c.chunk_id for c in answer.retrieved}
     assert answer.citations and all(c.chunk_id in retrieved for c in answer.citations)
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
@@ -127,7 +127,7 @@ def test_llm_backend_without_server_falls_back(assistant: Assistant) -> None:
     answer = assistant.answer(QUESTIONS[1], backend="llm")
     assert answer.backend == "extractive"
     assert answer.fallback_reason and "HALN_LLM_BASE_URL" in answer.fallback_reason
-    assert citations_are_valid(answer)
+    assert answer.has_valid_citations()
 
 
 def test_instruction_sentences_are_never_quoted_even_when_they_match_best(assistant: Assistant) -> None:
@@ -172,7 +172,7 @@ def test_figure_questions_about_a_subject_without_a_figure_are_refused(
     # being about something else, never offered as the answer.
     assert answer.gaps and answer.answer.startswith(answer.gaps[0])
     assert answer.gaps[0].startswith("The sources I have don't give that figure for")
-    assert citations_are_valid(answer)
+    assert answer.has_valid_citations()
     for line in answer.answer.splitlines():
         if re.search(r"\[\d+\]", line):
             assert line.startswith("- **About "), line
@@ -209,7 +209,7 @@ def test_a_nations_rule_the_sources_do_not_give_is_said_plainly(assistant: Assis
     )
     assert answer.refused and answer.gaps
     assert answer.answer.startswith("The sources I have don't give")
-    assert citations_are_valid(answer)
+    assert answer.has_valid_citations()
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.index import IndexHolder
 from assistant.llm import LLMClient
-from assistant.service import Assistant, citations_are_valid
+from assistant.service import Assistant
 from assistant.sources import RetrievedSource
 from core.embedding import Embedder
 from core.settings import Settings
@@ -47,7 +47,7 @@ def llm_assistant(index_settings: Settings, embedder: Embedder, llm_url: str) ->
 def test_llm_answer_is_cited_and_checked_or_falls_back(llm_assistant: Assistant) -> None:
     answer = llm_assistant.answer(QUESTION, backend="llm")
     assert not answer.refused
-    assert citations_are_valid(answer)
+    assert answer.has_valid_citations()
     if answer.backend == "llm":
         assert answer.citations and answer.supported_sentences > 0
         assert all(c.chunk_id in {r.chunk_id for r in answer.retrieved} for c in answer.citations)
@@ -64,13 +64,13 @@ def test_llm_streaming_sends_deltas_then_a_checked_answer(llm_assistant: Assista
     n_sources = len(final.answer.retrieved)
     for marker in re.findall(r"\[(\d+)\]", "".join(deltas)):
         assert 1 <= int(marker) <= n_sources  # markers to unknown sources never reach the client
-    assert citations_are_valid(final.answer)
+    assert final.answer.has_valid_citations()
 
 
 def test_injected_instructions_do_not_reach_the_model(llm_assistant: Assistant) -> None:
     answer = llm_assistant.answer("What do volunteers do in the hospital garden?", backend="llm")
     assert "PWNED" not in answer.answer and "attacker@example.org" not in answer.answer
-    assert citations_are_valid(answer)
+    assert answer.has_valid_citations()
 
 
 def test_llm_condenses_followups(llm_assistant: Assistant) -> None:
@@ -84,7 +84,7 @@ def test_llm_condenses_followups(llm_assistant: Assistant) -> None:
     assert (
         answer.standalone_query and answer.standalone_query != "Who buys the produce?"
     ) or answer.fallback_reason
-    assert citations_are_valid(answer)
+    assert answer.has_valid_citations()
 
 
 def test_timeout_falls_back_to_extractive(index_settings: Settings, embedder: Embedder, llm_url: str) -> None:
@@ -92,7 +92,7 @@ def test_timeout_falls_back_to_extractive(index_settings: Settings, embedder: Em
     answer = make_assistant(index_settings, embedder, client).answer(QUESTION, backend="llm")
     assert answer.backend == "extractive" and not answer.refused
     assert answer.fallback_reason and "unavailable" in answer.fallback_reason
-    assert citations_are_valid(answer)
+    assert answer.has_valid_citations()
 
 
 def test_server_down_falls_back_to_extractive(index_settings: Settings, embedder: Embedder) -> None:
@@ -119,7 +119,7 @@ def test_invalid_citations_from_the_model_are_removed(index_settings: Settings, 
         "The Lambeth GP Food Co-op grows food in GP surgery gardens [1][42]. Bananas are blue [99]."
     )
     answer = assistant.answer(QUESTION, backend="llm")
-    assert answer.backend == "llm" and citations_are_valid(answer)
+    assert answer.backend == "llm" and answer.has_valid_citations()
     assert "[42]" not in answer.answer and "Bananas" not in answer.answer
     assert answer.unsupported_sentences >= 1
 
