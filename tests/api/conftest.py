@@ -17,6 +17,7 @@ from core.settings import Settings
 from ingest.sync import build_ingestor
 from tests.cli_helpers import REPO, haln_env
 from tests.conftest import copy_docs, free_port
+from tests.fake_llm_server import FakeLLM, fake_llm_server
 
 CLIENT_KEY = "client-key-1"
 SPARE_KEY = "client-key-2"
@@ -98,3 +99,30 @@ def client(api: RunningApi) -> Iterator[httpx.Client]:
 def admin(api: RunningApi) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=60) as http:
         yield http
+
+
+@pytest.fixture(scope="module")
+def fake_llm() -> Iterator[FakeLLM]:
+    with fake_llm_server() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def llm_api(  # an API whose LLM backend is the fake server: one per test module
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, fake_llm: FakeLLM
+) -> Iterator[RunningApi]:
+    root = tmp_path_factory.mktemp("fake-llm-api")
+    corpus = copy_docs(root / "corpus", ["markdown/haln-lambeth-gp-food-coop-case-study.md"])
+    settings = Settings(data_dir=root / "data", corpus_dir=corpus, chroma_url=None)
+    assert not build_ingestor(settings, embedder=embedder).sync([corpus]).failed
+    running = start_api(
+        Path(settings.data_dir),
+        corpus,
+        HALN_BACKEND="llm",
+        HALN_LLM_BASE_URL=fake_llm.base_url,
+        HALN_LLM_MAX_RETRIES="0",
+        HALN_LLM_TIMEOUT_S="10",
+        HALN_RATE_LIMIT_PER_MINUTE="1000",
+    )
+    yield running
+    stop_api(running)

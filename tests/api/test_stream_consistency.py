@@ -10,48 +10,15 @@ same question gets without streaming.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from core.embedding import Embedder
-from core.settings import Settings
-from ingest.sync import build_ingestor
-from tests.api.conftest import RunningApi, start_api, stop_api
+from tests.api.conftest import RunningApi
 from tests.api.test_e2e import parse_sse
-from tests.conftest import copy_docs
-from tests.fake_llm_server import UNCHECKED_MODES, FakeLLM, fake_llm_server
+from tests.fake_llm_server import UNCHECKED_MODES, FakeLLM
 
 QUESTION = "What is the Lambeth GP Food Co-op?"
-
-
-@pytest.fixture(scope="module")
-def fake_llm() -> Iterator[FakeLLM]:
-    with fake_llm_server() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def llm_api(
-    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, fake_llm: FakeLLM
-) -> Iterator[RunningApi]:
-    root = tmp_path_factory.mktemp("stream-consistency")
-    corpus = copy_docs(root / "corpus", ["markdown/haln-lambeth-gp-food-coop-case-study.md"])
-    settings = Settings(data_dir=root / "data", corpus_dir=corpus, chroma_url=None)
-    assert not build_ingestor(settings, embedder=embedder).sync([corpus]).failed
-    running = start_api(
-        Path(settings.data_dir),
-        corpus,
-        HALN_BACKEND="llm",
-        HALN_LLM_BASE_URL=fake_llm.base_url,
-        HALN_LLM_MAX_RETRIES="0",
-        HALN_LLM_TIMEOUT_S="10",
-        HALN_RATE_LIMIT_PER_MINUTE="1000",
-    )
-    yield running
-    stop_api(running)
 
 
 def chat_stream_text(text: str) -> tuple[str, list[dict]]:
