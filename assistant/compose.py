@@ -223,7 +223,16 @@ class ExtractiveComposer:
         chosen = self._pick(candidates, self.config.max_direct, per_source=self.config.direct_per_doc)
         if not chosen:
             return Draft()
-        lead, rest = chosen[0], chosen[1:]
+        # Open with a passage that answers, not a "key facts" digest, unless the digest is far better.
+        opening = next(
+            (
+                c
+                for c in chosen
+                if not c.unit.headed and c.score >= self.config.opening_share * chosen[0].score
+            ),
+            chosen[0],
+        )
+        lead, rest = opening, [c for c in chosen if c is not opening]
         # The best passage opens the answer; others follow grouped by source, in reading order.
         rest.sort(key=lambda c: (c.position, c.unit.order))
         # The opening says whose words it quotes, as every other passage does: for "has anyone…" and

@@ -259,13 +259,15 @@ META_SENTENCE = re.compile(
     # "This case study, published by X on 23 August 2023, describes how…" counts too.
     r"(^(this|the|our|that) (document|page|guide|report|toolkit|case study|blog|article|story|briefing|summary|"
     r"piece|post|q&a|interview|webinar|paper|evaluation|study|pdf|chapter|section|web page|long read|explainer|"
-    r"foreword|publication|resource)(,[^,]{0,90},)?( also| then| itself)? (is|was|looks|looked|sets|set|explains|describes|"
+    r"foreword|publication|resource|directory entry|entry|listing|news story|press release|item)"
+    r"(,[^,]{0,90},)?( also| then| itself)? (is|was|looks|looked|sets|set|explains|describes|gives|lists|"
     r"focuses|pulls|draws together|brings together|"
     r"covers|summarises|summarized|summarised|presents|outlines|reviews|considers|examines|notes|asks|argues|"
     r"includes|draws|focuses|discusses|gives|features|shares|provides|reports|offers|aims|brings|was written|"
     r"is written|is based|is part|was published|is published)\b"
     r"|in our own words|^(source|read the|see the|see also|find out more|more information|for more)\b|https?://|"
-    r"^reading (the|this) \w+ as\b)",
+    r"^reading (the|this) \w+ as\b|^(attendees|participants|delegates) (heard|were told)\b|"
+    r"^the following (list|steps|points)\b)",
     re.IGNORECASE,
 )
 # Sections written by the corpus's own writers, not by the source (issue 14's audit): not quoted.

@@ -7,7 +7,7 @@ Both backends produce a Draft; rendering numbers the cited sources in order of f
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from assistant.sources import RetrievedSource
@@ -92,7 +92,13 @@ def render(draft: Draft, retrieved: list[RetrievedSource], evidence_label: str) 
         if block.kind == "paragraph":
             parts.append(" ".join(with_marks(c) for c in block.claims))
         else:
-            parts.append("\n".join(f"- {with_marks(c)}" for c in block.claims))
+            lines = []
+            for i, claim in enumerate(block.claims):
+                # Passages of one source in a row: its label once, not repeated on every bullet.
+                if i and claim.label and claim.label == block.claims[i - 1].label:
+                    claim = replace(claim, label=None)
+                lines.append(f"- {with_marks(claim)}")
+            parts.append("\n".join(lines))
     if draft.followups:
         parts.append("**You could also ask**\n" + "\n".join(f"- {q}" for q in draft.followups))
     if evidence_label:

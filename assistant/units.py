@@ -9,7 +9,7 @@ about the document, questions, headings, fragments and the corpus writers' own s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from assistant import cues
@@ -34,6 +34,8 @@ class Unit:
     """A step's lead-in sentence ("Meet top management."), shown in bold."""
     order: int = 0
     terms: frozenset[str] = frozenset()
+    headed: bool = False
+    """A list introduced only by its section heading ("Key facts at a glance:"): a digest, not an answer."""
 
     @property
     def words(self) -> int:
@@ -56,10 +58,12 @@ def finish(sentence: str) -> str:
     return sentence[0].upper() + sentence[1:] if sentence else sentence
 
 
-def unfit(sentence: str) -> bool:
-    """Never quoted: questions, bylines, sentences about the document, instructions to an assistant."""
+def unfit(sentence: str, item: bool = False) -> bool:
+    """Never quoted: questions, bylines, sentences about the document, instructions to an assistant,
+    and sentences starting in lower case (the rest of a line the PDF or chunk boundary cut)."""
     return (
-        sentence.rstrip().endswith("?")
+        (sentence[:1].islower() and not item)  # list items may continue their lead-in in lower case
+        or sentence.rstrip().endswith("?")
         or bool(cues.BYLINE.match(sentence))
         or bool(cues.META_SENTENCE.search(sentence))
         or bool(INSTRUCTION_LIKE.search(sentence))
@@ -98,7 +102,7 @@ def units_of(text: str, section: str = "") -> list[Unit]:
             # saying "It…" has nothing to lean on.
             items = [_ITEM.sub("", item).strip() for item in run]
             items = [item for item in items if not cues.BACK_REFERENCE.match(item)]
-            units.extend(_list_unit(f"{section}:", items, len(units)))
+            units.extend(replace(unit, headed=True) for unit in _list_unit(f"{section}:", items, len(units)))
             i += len(run)
             continue
         if _ITEM.match(line):
@@ -145,7 +149,7 @@ def _list_unit(lead_in: str, items: list[str], order: int) -> list[Unit]:
         or cues.WRITERS_LEAD_IN.match(lead_in)
     ):
         return []
-    kept = tuple(item for item in items if not unfit(item))
+    kept = tuple(item for item in items if not unfit(item, item=True))
     if not kept:
         return []
     # A lead-in about the document ("The case study describes…:") or leaning on text before it
