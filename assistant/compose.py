@@ -38,6 +38,8 @@ class Candidate:
     score: float
     doc: str = ""
     """The document: "at most n per source" counts documents, not chunks."""
+    lexical: float = 0.0
+    """Share of the question's terms (IDF-weighted) the passage holds."""
 
 
 def nation_note(source: RetrievedSource, asker: AskerProfile) -> str:
@@ -100,7 +102,7 @@ class ExtractiveComposer:
                     + self._for_asker(source, analysis.asker)
                     + self._for_intent(unit, source, analysis, lexical)
                 )
-                out.append(Candidate(unit, position, score, str(source.meta["doc_id"])))
+                out.append(Candidate(unit, position, score, str(source.meta["doc_id"]), lexical))
         if self.embed is not None and query_vector is not None and out:
             pool = sorted(out, key=lambda c: -c.score)[: cfg.semantic_pool]
             vectors = self.embed([c.unit.quoted()[:600] for c in pool])
@@ -361,7 +363,7 @@ class ExtractiveComposer:
             if doc in seen_docs:
                 continue
             pool = [
-                Candidate(c.unit, c.position, c.score + self._shows_action(c.unit), c.doc)
+                Candidate(c.unit, c.position, c.score + self._shows_action(c.unit), c.doc, c.lexical)
                 for c in candidates
                 if c.position == position and id(c.unit) not in used
             ]
