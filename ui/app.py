@@ -222,13 +222,13 @@ def render_cards(answer: dict[str, Any], index: int, question: str) -> None:
         return
     st.markdown("**Sources**")
     for citation in citations:
-        with st.container(border=True):
+        with st.container(border=True, key=f"card-{index}-{citation['n']}"):
             anchor(f"src-{index}-{citation['n']}")
             st.markdown(f"**\\[{citation['n']}\\] {escape_markdown(citation['title'])}**")
             st.caption(escape_markdown(citation["publisher"]) + " · " + " · ".join(card_lines(citation)))
             snippet = snippet_markdown(citation["snippet"], question)
             if snippet:
-                st.markdown(snippet)
+                st.container(key=f"snippet-{index}-{citation['n']}").markdown(snippet)
             st.link_button("Open the original source", citation["source_url"], help=citation["source_url"])
 
 

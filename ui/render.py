@@ -176,7 +176,7 @@ def card_lines(citation: dict[str, Any]) -> list[str]:
     where = f"page {citation['page']}" if citation.get("page") else (citation.get("section") or "")
     parts = [
         DOC_TYPE_BADGES.get(citation["doc_type"], citation["doc_type"]),
-        citation.get("org_type", "").replace("_", " "),
+        label_for("org_type")(citation.get("org_type", "")) if citation.get("org_type") else "",
         citation.get("nation", ""),
         citation.get("date") or "",
         where,
