@@ -40,7 +40,7 @@ class ApiClient:
     def readiness(self) -> tuple[bool, str]:
         """(ready, reason). Raises ApiUnavailable when nothing answers."""
         try:
-            response = self._http.get("/readyz", timeout=10)
+            response = self._http.get("/readyz", timeout=5)
         except httpx.HTTPError as exc:
             raise self._unavailable(exc) from exc
         body = response.json()

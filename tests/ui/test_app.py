@@ -139,6 +139,12 @@ def test_api_down_keeps_the_page_and_the_question(
     assert at.session_state.pending == "Where do I start with social value?"
     assert "Where do I start with social value?" in all_markdown(at)
     assert "kept" in at.warning[0].value
+    at.button(key="edit-pending").click().run()  # "Edit" puts it back in the box, unsent
+    assert (
+        at.session_state.pending is None and at.chat_input[0].value == "Where do I start with social value?"
+    )
+    at.chat_input[0].set_value("Where do I start with social value?").run()
+    assert at.session_state.pending == "Where do I start with social value?"
     # The API is back: the kept question is sent without the user doing anything.
     at.session_state["client"] = ApiClient(ui_api.url)
     at.run()
