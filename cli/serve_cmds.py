@@ -61,6 +61,11 @@ def ui_command(port: int, api_url: str) -> list[str]:
         str(port),
         "--browser.gatherUsageStats",
         "false",
+        # End users get no developer controls (Deploy, Rerun, Clear cache) and no tracebacks.
+        "--client.toolbarMode",
+        "minimal",
+        "--client.showErrorDetails",
+        "none",
     ]
 
 

@@ -11,7 +11,11 @@ import httpx
 
 
 class ApiUnavailable(Exception):
-    """The API could not be reached or failed; the message says what to run."""
+    """The API could not be reached or failed; the message says what to run. Worth retrying."""
+
+
+class ApiRefused(Exception):
+    """The API answered but refused the request (4xx other than 429); retrying will not help."""
 
 
 @dataclass
@@ -36,7 +40,7 @@ class ApiClient:
     def readiness(self) -> tuple[bool, str]:
         """(ready, reason). Raises ApiUnavailable when nothing answers."""
         try:
-            response = self._http.get("/readyz", timeout=10)
+            response = self._http.get("/readyz", timeout=5)
         except httpx.HTTPError as exc:
             raise self._unavailable(exc) from exc
         body = response.json()
@@ -65,7 +69,9 @@ class ApiClient:
                         if response.content
                         else response.reason_phrase
                     )
-                    raise ApiUnavailable(f"The API refused the question ({response.status_code}): {detail}")
+                    if 400 <= response.status_code < 500 and response.status_code != 429:
+                        raise ApiRefused(f"The question was not accepted ({response.status_code}): {detail}")
+                    raise ApiUnavailable(f"The API failed ({response.status_code}): {detail}")
                 event = ""
                 for line in response.iter_lines():
                     if line.startswith("event: "):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ui.snippets import clean_snippet
+
 # Selector label -> the role sent as `asker.role` (read by the assistant for the asker's themes).
 ROLES = {
     "—": "",
@@ -47,6 +49,23 @@ DOC_TYPE_BADGES = {
     "report": "Report",
     "news": "News",
 }
+ORG_LABELS = {value: label for label, value in ORG_CHOICES.items() if value} | {
+    "health_system": "Health system",
+    "national_body": "National body",
+    "network": "Network",
+    "sport_club": "Sport club",
+    "utility": "Utility",
+    "vcse": "Voluntary / community",
+}
+INTENT_LABELS = {
+    "start": "where to start",
+    "definition": "a definition",
+    "list": "a list",
+    "figure": "a figure",
+    "who_when": "who or when",
+    "examples": "examples",
+}
+_FOLLOWUPS = re.compile(r"\n*\*\*You could also ask\*\*\n(?:- [^\n]*(?:\n|$))+")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -62,6 +81,44 @@ def asker_for(role: str, org_type: str, nation: str = "—") -> dict[str, str] |
     return kept or None
 
 
+def label_for(field: str) -> Any:
+    """How a filter value reads on the page ("nhs_trust" -> "NHS trust")."""
+
+    def label(value: str) -> str:
+        if field == "org_type":
+            return ORG_LABELS.get(value, value.replace("_", " ").capitalize())
+        if field == "doc_type":
+            return DOC_TYPE_BADGES.get(value, value)
+        if field == "themes":
+            return value.replace("_", " ").capitalize()
+        return value
+
+    return label
+
+
+def answered_for(answer: dict[str, Any], filters: dict[str, list[str]]) -> str:
+    """What shaped an answer, in one line: who it was for, what it was read as, which filters applied."""
+    asker = answer.get("asker") or {}
+    who = [
+        asker.get("role") or "",
+        ORG_LABELS.get(asker.get("org_type") or "", ""),
+        asker.get("nation") or "",
+    ]
+    parts = [
+        "Answered for: " + (" · ".join(w for w in who if w) or "anyone (no role, organisation or nation)")
+    ]
+    if answer.get("intent") in INTENT_LABELS:
+        parts.append(f"read as: {INTENT_LABELS[answer['intent']]}")
+    applied = [label_for(field)(value) for field, values in filters.items() for value in values]
+    parts.append("filters: " + ", ".join(applied) if applied else "no filters")
+    return escape_markdown(" — ".join(parts))
+
+
+def answer_body(text: str) -> str:
+    """The answer without its "You could also ask" list (shown as buttons instead)."""
+    return _FOLLOWUPS.sub("\n", text).strip()
+
+
 def escape_markdown(text: str) -> str:
     """Source text shown as text: no Markdown, no HTML, no links from documents."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
@@ -74,17 +131,44 @@ COMMON_WORDS = frozenset(
 )
 
 
-def highlight(snippet: str, question: str) -> str:
-    """Escaped snippet with the question's words highlighted (Streamlit's :orange-background[...])."""
+_URL = re.compile(r"(https?://[^\s<>\"'()\[\]]+[^\s<>\"'()\[\].,;:!?])")
+
+
+def highlight(text: str, question: str) -> str:
+    """Escaped text with the question's words in bold (plain text colour, so full contrast) and its
+    web addresses as whole links."""
     words = {w.lower() for w in re.findall(r"[A-Za-z]{4,}", question)} - COMMON_WORDS
     out = []
-    for token in re.split(r"(\W+)", snippet):
-        safe = escape_markdown(token)
-        if token.lower() in words or token.lower().rstrip("s") in words:
-            out.append(f":orange-background[{safe}]")
-        else:
-            out.append(safe)
+    for position, piece in enumerate(_URL.split(text)):
+        if position % 2:
+            out.append(f"<{piece}>")  # an autolink keeps the whole address
+            continue
+        for token in re.split(r"(\W+)", piece):
+            safe = escape_markdown(token)
+            if token.lower() in words or token.lower().rstrip("s") in words:
+                out.append(f"**{safe}**")
+            else:
+                out.append(safe)
     return "".join(out)
+
+
+def snippet_markdown(snippet: str, question: str) -> str:
+    """A card's snippet as Markdown: whole sentences or list items, lists as lists, words highlighted."""
+    parts = []
+    for passage in clean_snippet(snippet):
+        for block in passage:
+            if block.kind == "paragraph":
+                parts.append(highlight(block.items[0], question))
+            elif block.kind == "bullets":
+                parts.append("\n".join(f"- {highlight(item, question)}" for item in block.items))
+            else:
+                parts.append(
+                    "\n".join(
+                        f"{block.start + i}. {highlight(item, question)}"
+                        for i, item in enumerate(block.items)
+                    )
+                )
+    return "\n\n".join(parts)
 
 
 def card_lines(citation: dict[str, Any]) -> list[str]:
@@ -92,7 +176,7 @@ def card_lines(citation: dict[str, Any]) -> list[str]:
     where = f"page {citation['page']}" if citation.get("page") else (citation.get("section") or "")
     parts = [
         DOC_TYPE_BADGES.get(citation["doc_type"], citation["doc_type"]),
-        citation.get("org_type", "").replace("_", " "),
+        label_for("org_type")(citation.get("org_type", "")) if citation.get("org_type") else "",
         citation.get("nation", ""),
         citation.get("date") or "",
         where,

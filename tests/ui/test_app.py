@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -9,13 +11,15 @@ from streamlit.testing.v1 import AppTest
 from tests.api.conftest import RunningApi
 from tests.conftest import REPO, free_port
 from tests.ui.conftest import ADMIN
+from ui.client import ApiClient
 
 APP = str(REPO / "ui" / "app.py")
 
 
 @pytest.fixture
-def page(ui_api: RunningApi, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+def page(ui_api: RunningApi, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
     monkeypatch.setenv("HALN_API_URL", ui_api.url)
+    monkeypatch.setenv("HALN_DATA_DIR", str(tmp_path))
     at = AppTest.from_file(APP, default_timeout=120)
     return at.run()
 
@@ -24,15 +28,30 @@ def all_markdown(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
 
 
+def captions(at: AppTest) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
 def test_first_screen_helps_a_newcomer(page: AppTest) -> None:
     assert not page.exception
-    assert [s.label for s in page.selectbox] == ["I work in…", "My organisation is…", "In…"]
+    assert [s.label for s in page.sidebar.selectbox] == ["I work in…", "My organisation is…", "In…"]
     starters = [b for b in page.button if b.key and b.key.startswith("starter-")]
     assert len(starters) == 6
+    assert all(b.help == b.label for b in starters)  # a tooltip carries the whole question
     assert "Every answer cites" in all_markdown(page)
 
 
-def test_asker_is_sent_as_data_streamed_and_cited(page: AppTest) -> None:
+def test_a_starter_button_asks_its_question(page: AppTest) -> None:
+    page.button(key="starter-0").click().run()
+    assert not page.exception
+    assert (
+        page.session_state.messages[0]["content"]
+        == "Where do I start with local recruitment and apprenticeships?"
+    )
+    assert not [b for b in page.button if b.key and b.key.startswith("starter-")]
+
+
+def test_asker_is_sent_as_data_streamed_cited_and_shown(page: AppTest) -> None:
     page.selectbox(key="role_select").set_value("Procurement").run()
     page.selectbox(key="org_select").set_value("NHS trust").run()
     page.selectbox(key="nation_select").set_value("Wales").run()
@@ -48,7 +67,51 @@ def test_asker_is_sent_as_data_streamed_and_cited(page: AppTest) -> None:
     assert answer["answer"]["citations"]
     card_titles = [m.value for m in page.markdown if m.value.startswith("**\\[1\\]")]
     assert card_titles
-    assert any(b.label == "👍 Helpful" for b in page.button)
+    assert any(b.label == "Helpful" for b in page.button)
+    # What shaped the answer is said with it, and the selectors stay there to change.
+    assert "Answered for\\: procurement · NHS trust · Wales" in captions(page)
+    assert "no filters" in captions(page)
+    assert page.selectbox(key="role_select").value == "Procurement"
+    page.multiselect(key="filter_nation").set_value(["Wales"]).run()
+    page.chat_input[0].set_value("Who runs it?").run()
+    assert "filters\\: Wales" in captions(page)
+
+
+def test_followups_are_buttons_that_ask(page: AppTest) -> None:
+    page.chat_input[0].set_value("Where do I start with local recruitment?").run()
+    answer = page.session_state.messages[1]
+    followups = answer["answer"]["followups"]
+    assert followups
+    assert f"- {followups[0]}" not in all_markdown(page)  # not a bullet to retype
+    button = page.button(key="next-1-0")
+    assert button.label == followups[0]
+    button.click().run()
+    assert not page.exception
+    assert [m["content"] for m in page.session_state.messages if m["role"] == "user"] == [
+        "Where do I start with local recruitment?",
+        followups[0],
+    ]
+
+
+def test_refusal_is_a_helpful_not_covered_card(page: AppTest) -> None:
+    page.chat_input[0].set_value("What dose of amoxicillin should a child take?").run()
+    assert any("clinical" in i.value for i in page.info)
+    assert "Not covered" in all_markdown(page)
+    assert page.button(key="try-1-0").label  # the suggestions can be clicked
+
+
+def test_no_match_under_filters_offers_to_clear_them(page: AppTest) -> None:
+    page.multiselect(key="filter_nation").set_value(["USA"]).run()
+    page.multiselect(key="filter_doc").set_value(["news"]).run()
+    page.chat_input[0].set_value("How do we recruit apprentices locally?").run()
+    assert page.session_state.messages[1]["answer"]["refused"]
+    assert "filters\\: USA, News" in captions(page)
+    page.button(key="unfilter-1").click().run()
+    assert not page.exception
+    assert page.multiselect(key="filter_nation").value == []
+    last = page.session_state.messages[-1]
+    assert last["question"] == "How do we recruit apprentices locally?" and not last["filters"]
+    assert last["answer"]["citations"]
 
 
 def test_thumbs_down_with_reason_is_stored(page: AppTest, ui_api: RunningApi) -> None:
@@ -62,13 +125,45 @@ def test_thumbs_down_with_reason_is_stored(page: AppTest, ui_api: RunningApi) ->
     assert any(f["answer_id"] == answer_id and f["reason"] == "Too vague" for f in stored)
 
 
-def test_refusal_is_a_helpful_not_covered_card(page: AppTest) -> None:
-    page.chat_input[0].set_value("What dose of amoxicillin should a child take?").run()
-    assert any("clinical" in i.value for i in page.info)
-    assert "Not covered" in all_markdown(page)
-
-
-def test_api_down_says_what_to_run(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_api_down_keeps_the_page_and_the_question(
+    ui_api: RunningApi, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("HALN_API_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("HALN_DATA_DIR", str(tmp_path))
     at = AppTest.from_file(APP, default_timeout=60).run()
-    assert at.error and "make run" in at.error[0].value
+    assert not at.exception and not at.error
+    assert "can't be reached" in at.warning[0].value
+    assert "make run" in captions(at)  # the technical hint is there, small, for whoever runs it
+    assert at.chat_input  # still usable
+    at.chat_input[0].set_value("Where do I start with social value?").run()
+    assert at.session_state.pending == "Where do I start with social value?"
+    assert "Where do I start with social value?" in all_markdown(at)
+    assert "kept" in at.warning[0].value
+    at.button(key="edit-pending").click().run()  # "Edit" puts it back in the box, unsent
+    assert (
+        at.session_state.pending is None and at.chat_input[0].value == "Where do I start with social value?"
+    )
+    at.chat_input[0].set_value("Where do I start with social value?").run()
+    assert at.session_state.pending == "Where do I start with social value?"
+    # The API is back: the kept question is sent without the user doing anything.
+    at.session_state["client"] = ApiClient(ui_api.url)
+    at.run()
+    assert not at.warning
+    assert at.session_state.pending is None
+    assert at.session_state.messages[0]["content"] == "Where do I start with social value?"
+    assert at.session_state.messages[1]["answer"]["citations"]
+
+
+def test_the_conversation_survives_a_reload(page: AppTest, ui_api: RunningApi) -> None:
+    page.chat_input[0].set_value("What is the Lambeth GP Food Co-op?").run()
+    conversation = page.query_params["c"]
+    assert conversation
+    again = AppTest.from_file(APP, default_timeout=60)
+    again.query_params["c"] = conversation
+    again.run()
+    assert [m["content"] for m in again.session_state.messages][:1] == ["What is the Lambeth GP Food Co-op?"]
+    assert "Lambeth" in all_markdown(again)
+    stranger = AppTest.from_file(APP, default_timeout=60)
+    stranger.query_params["c"] = "../../etc/passwd"
+    stranger.run()
+    assert not stranger.exception and stranger.session_state.messages == []

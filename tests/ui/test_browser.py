@@ -1,19 +1,24 @@
-"""End to end in a real headless Chromium: API + chat UI on loopback, a question, source cards, feedback."""
+"""End to end in a real headless Chromium: API + chat UI on loopback, as practitioners use it.
+
+Desktop (1366×900) and phone (390×844) widths; questions, source cards, feedback, suggestions, scrolling,
+no developer controls, and an API that stops and comes back while the page is open.
+"""
 
 from __future__ import annotations
 
-import shutil
+import re
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from cli.serve_cmds import ui_command
 from tests.api.conftest import RunningApi
-from tests.cli_helpers import REPO, haln_env
+from tests.cli_helpers import REPO, haln_command, haln_env
 from tests.conftest import free_port
 from tests.ui.conftest import ADMIN
 
@@ -24,11 +29,14 @@ FLAGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
+    "--disable-dev-shm-usage",
     "--no-first-run",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
 ]
+INPUT = "textarea[data-testid='stChatInputTextArea']"
+MAIN = "[data-testid='stAppScrollToBottomContainer']"
 
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
@@ -36,12 +44,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def ui_url(ui_api: RunningApi, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def start_ui(api_url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = haln_env(tmp_path_factory.mktemp("ui-run"), HALN_API_URL=ui_api.url)
+    env = haln_env(data_dir, HALN_API_URL=api_url)
     process = subprocess.Popen(
-        ui_command(port, ui_api.url), cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        ui_command(port, api_url), cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -51,75 +58,286 @@ def ui_url(ui_api: RunningApi, tmp_path_factory: pytest.TempPathFactory) -> Iter
                 break
         except httpx.HTTPError:
             time.sleep(0.3)
-    yield url
+    return process, url
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
-    process.wait(timeout=20)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
-def make_driver(width: int, height: int, profile: Path) -> object:
+@pytest.fixture(scope="module")
+def ui_url(ui_api: RunningApi, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    process, url = start_ui(ui_api.url, tmp_path_factory.mktemp("ui-run"))
+    yield url
+    stop(process)
+
+
+def make_driver(width: int, height: int, profile: Path, phone: bool = False) -> Any:
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 
     options = Options()
-    for flag in [*FLAGS, f"--window-size={width},{height}", f"--user-data-dir={profile}"]:
+    for flag in [*FLAGS, f"--window-size={max(width, 600)},{height}", f"--user-data-dir={profile}"]:
         options.add_argument(flag)
     options.binary_location = str(CHROMIUM)
-    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    if phone or width < 600:  # headless windows have a minimum width; emulate the phone's viewport
+        metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": phone}
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    return driver
 
 
-def wait_for(driver: object, condition: object, timeout: float = 90) -> object:
+def wait_for(driver: Any, condition: Callable[[Any], Any], timeout: float = 90) -> Any:
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(condition)  # type: ignore[arg-type]
+    return WebDriverWait(driver, timeout).until(condition)
 
 
-def test_question_answer_cards_and_feedback_in_a_browser(
+def by_css(selector: str) -> Callable[[Any], Any]:
+    from selenium.webdriver.common.by import By
+
+    def found(driver: Any) -> Any:
+        elements = driver.find_elements(By.CSS_SELECTOR, selector)
+        return elements[0] if elements and elements[0].is_displayed() else False
+
+    return found
+
+
+def has_text(text: str) -> Callable[[Any], bool]:
+    from selenium.webdriver.common.by import By
+
+    return lambda driver: text in driver.find_element(By.TAG_NAME, "body").text
+
+
+def offset_in_view(driver: Any, element_id: str) -> float:
+    """Where an element sits, in px from the top of the scrolling main area (0..height means on screen)."""
+    return float(
+        driver.execute_script(
+            "const m = document.querySelector(arguments[0]); const e = document.getElementById(arguments[1]);"
+            "return e.getBoundingClientRect().top - m.getBoundingClientRect().top;",
+            MAIN,
+            element_id,
+        )
+    )
+
+
+def settles_in_view(driver: Any, element_id: str, timeout: float = 15) -> float:
+    """Wait until the element sits near the top of the view (the page scrolls once it has settled)."""
+    deadline = time.monotonic() + timeout
+    offset = offset_in_view(driver, element_id)
+    while time.monotonic() < deadline:
+        offset = offset_in_view(driver, element_id)
+        if 0 <= offset <= 250:
+            return offset
+        time.sleep(0.3)
+    raise AssertionError(f"{element_id} stayed {offset:.0f} px from the top of the view")
+
+
+def truncated_labels(driver: Any) -> list[str]:
+    """Button labels the page cuts (text wider than its box)."""
+    return list(
+        driver.execute_script(
+            "return [...document.querySelectorAll('[data-testid=stMain] button')].filter(b => b.offsetParent)"
+            ".flatMap(b => [...b.querySelectorAll('p')])"
+            ".filter(p => p.scrollWidth > p.clientWidth + 1 || getComputedStyle(p).textOverflow === 'ellipsis'"
+            " && p.scrollWidth > p.clientWidth).map(p => p.textContent);"
+        )
+    )
+
+
+def luminance(rgb: tuple[float, ...]) -> float:
+    channels = [c / 255 for c in rgb[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(fg: str, bg: str) -> float:
+    def parse(css: str) -> tuple[float, ...]:
+        return tuple(float(x) for x in re.findall(r"[\d.]+", css))
+
+    light, dark = sorted([luminance(parse(fg)), luminance(parse(bg))], reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def click(driver: Any, element: Any) -> None:
+    """Click as a user would after scrolling the element to the middle of the screen."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    time.sleep(0.2)
+    element.click()
+
+
+def ask(driver: Any, question: str) -> None:
+    box = wait_for(driver, by_css(INPUT))
+    box.send_keys(question + "\n")
+
+
+def test_desktop_answer_in_view_clean_cards_no_dev_controls(
     ui_url: str, ui_api: RunningApi, tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
 
     ARTIFACTS.mkdir(exist_ok=True)
-    driver = make_driver(1280, 1400, tmp_path / "desktop")
+    driver = make_driver(1366, 900, tmp_path / "desktop")
     try:
-        driver.get(ui_url)  # type: ignore[attr-defined]
-        box = wait_for(
-            driver,
-            ec.element_to_be_clickable((By.CSS_SELECTOR, "textarea[data-testid='stChatInputTextArea']")),
+        driver.get(ui_url)
+        wait_for(driver, by_css(INPUT))
+        time.sleep(1)
+        body = driver.find_element(By.TAG_NAME, "body").text
+        assert "Deploy" not in body
+        assert not driver.find_elements(
+            By.CSS_SELECTOR, "[data-testid='stMainMenu'], [data-testid='stAppDeployButton']"
         )
-        box.send_keys("I'm a procurement lead at an NHS trust, where do I start with social value?\n")  # type: ignore[attr-defined]
-        link = wait_for(
-            driver, ec.presence_of_element_located((By.PARTIAL_LINK_TEXT, "Open the original source"))
-        )
-        href = link.get_attribute("href")  # type: ignore[attr-defined]
-        assert href.startswith("https://")
-        page_text = driver.find_element(By.TAG_NAME, "body").text  # type: ignore[attr-defined]
-        assert "First steps" in page_text and "[1]" in page_text
-        driver.save_screenshot(str(ARTIFACTS / "chat-desktop.png"))  # type: ignore[attr-defined]
+        assert truncated_labels(driver) == []
+        assert offset_in_view(driver, "top") >= 0  # opens at the top, title visible
 
-        down = wait_for(
-            driver, ec.element_to_be_clickable((By.XPATH, "//button[contains(., 'Not helpful')]"))
-        )
-        down.click()  # type: ignore[attr-defined]
-        reason = wait_for(
-            driver, ec.element_to_be_clickable((By.XPATH, "//label[contains(., 'Missing sources')]"))
-        )
-        reason.click()  # type: ignore[attr-defined]
-        send = wait_for(
-            driver, ec.element_to_be_clickable((By.XPATH, "//button[contains(., 'Send feedback')]"))
-        )
-        send.click()  # type: ignore[attr-defined]
-        wait_for(
-            driver, ec.presence_of_element_located((By.XPATH, "//*[contains(text(), 'feedback was saved')]"))
-        )
+        ask(driver, "I'm a procurement lead at an NHS trust, where do I start with social value?")
+        wait_for(driver, has_text("Open the original source"))
+        settles_in_view(driver, "q-0")  # the new answer starts on screen, not below the cards
+        body = driver.find_element(By.TAG_NAME, "body").text
+        assert "First steps" in body and "[1]" in body
+        assert "Answered for: " in body and "NHS trust" in body
+        driver.save_screenshot(str(ARTIFACTS / "chat-desktop.png"))
+
+        snippets = [
+            p.text
+            for p in driver.find_elements(
+                By.CSS_SELECTOR, "[class*='st-key-snippet-'] p, [class*='st-key-snippet-'] li"
+            )
+            if p.text
+        ]
+        assert snippets
+        for text in snippets:
+            assert "This is a summary" not in text and "*" not in text, text
+            assert re.search(r"[.!?…:;\"'”’)]$", text), f"snippet ends mid-sentence: {text!r}"
+        links = [
+            a.get_attribute("href") for a in driver.find_elements(By.PARTIAL_LINK_TEXT, "Open the original")
+        ]
+        assert links and all(href.startswith("https://") for href in links)
+        for strong in driver.find_elements(By.CSS_SELECTOR, "[class*='st-key-card-'] strong"):
+            color = strong.value_of_css_property("color")
+            background = driver.execute_script(
+                "let e = arguments[0]; while (e) { const c = getComputedStyle(e).backgroundColor;"
+                " if (c && !c.endsWith(', 0)') && c !== 'transparent') return c; e = e.parentElement; }"
+                " return 'rgb(255, 255, 255)';",
+                strong,
+            )
+            assert contrast(color, background) >= 4.5
+        assert truncated_labels(driver) == []  # "Not helpful" and the suggestions read in full
+
+        click(driver, wait_for(driver, by_css(".st-key-down-1 button")))
+        wait_for(driver, by_css("[data-testid='stRadio']"))
+        click(driver, driver.find_element(By.XPATH, "//label[contains(., 'Missing sources')]"))
+        click(driver, wait_for(driver, by_css(".st-key-send-1 button")))
+        wait_for(driver, has_text("feedback was saved"))
         stored = httpx.get(f"{ui_api.url}/v1/feedback", headers={"Authorization": f"Bearer {ADMIN}"}).json()
         assert any(f["reason"] == "Missing sources" and f["rating"] == "down" for f in stored)
 
-        driver.set_window_size(390, 1600)  # type: ignore[attr-defined]
-        time.sleep(1.5)
-        driver.save_screenshot(str(ARTIFACTS / "chat-mobile.png"))  # type: ignore[attr-defined]
+        # Scrolled back up, a suggestion asks its question and the new answer comes into view.
+        driver.execute_script("document.querySelector(arguments[0]).scrollTo(0, 0)", MAIN)
+        suggestion = driver.find_element(By.CSS_SELECTOR, ".st-key-next-1-0 button")
+        asked = suggestion.text
+        click(driver, suggestion)
+        wait_for(driver, lambda d: d.execute_script("return !!document.getElementById('q-2')"))
+        wait_for(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".st-key-up-3")) > 0)
+        settles_in_view(driver, "q-2")
+        assert asked in driver.find_element(By.TAG_NAME, "body").text
     finally:
-        driver.quit()  # type: ignore[attr-defined]
+        driver.quit()
     assert (ARTIFACTS / "chat-desktop.png").stat().st_size > 10_000
-    shutil.copy(ARTIFACTS / "chat-desktop.png", tmp_path / "kept.png")
+
+
+def test_phone_opens_at_the_top_with_labelled_filters_and_a_compact_input(
+    ui_url: str, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver = make_driver(390, 844, tmp_path / "phone", phone=True)
+    try:
+        driver.get(ui_url)
+        wait_for(driver, by_css(INPUT))
+        time.sleep(2)
+        assert driver.execute_script("return document.querySelector(arguments[0]).scrollTop", MAIN) == 0
+        title = driver.find_element(By.TAG_NAME, "h1")
+        assert title.location["y"] >= 0 and title.is_displayed()
+        toggle = wait_for(driver, by_css("[data-testid='stExpandSidebarButton']"))
+        label = driver.execute_script("return getComputedStyle(arguments[0], '::after').content", toggle)
+        assert "Filters" in label and toggle.get_attribute("aria-label")
+        bottom = driver.find_element(By.CSS_SELECTOR, "[data-testid='stBottom']")
+        assert bottom.size["height"] <= 100, bottom.size
+        assert truncated_labels(driver) == []
+        driver.save_screenshot(str(ARTIFACTS / "chat-mobile-start.png"))
+        toggle.click()
+        wait_for(driver, has_text("Who's asking"))
+        assert driver.find_element(By.XPATH, "//*[@data-testid='stSidebar']//label[contains(., 'I work in')]")
+        driver.find_element(By.CSS_SELECTOR, "[data-testid='stSidebarCollapseButton'] button").click()
+        ask(driver, "What is the Lambeth GP Food Co-op?")
+        wait_for(driver, has_text("Open the original source"))
+        settles_in_view(driver, "q-0")
+        driver.save_screenshot(str(ARTIFACTS / "chat-mobile.png"))
+    finally:
+        driver.quit()
+
+
+def serve_api(port: int, data_dir: Path, corpus: Path) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        haln_command("serve", "--port", str(port)),
+        cwd=REPO,
+        env=haln_env(data_dir, HALN_CORPUS_DIR=str(corpus), HALN_RATE_LIMIT_PER_MINUTE="10000"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the API exited"
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    process.kill()
+    raise AssertionError("API did not start in 120 s")
+
+
+def test_outage_keeps_the_conversation_and_recovers_by_itself(
+    ui_api: RunningApi, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    port = free_port()
+    api = serve_api(port, ui_api.data_dir, ui_api.corpus)
+    ui, url = start_ui(f"http://127.0.0.1:{port}", tmp_path_factory.mktemp("ui-outage"))
+    driver = make_driver(1366, 900, tmp_path / "outage")
+    try:
+        driver.get(url)
+        ask(driver, "What is the Lambeth GP Food Co-op?")
+        wait_for(driver, has_text("Open the original source"))
+
+        stop(api)
+        ask(driver, "Where do I start with local recruitment?")
+        wait_for(driver, has_text("can't be reached"), timeout=30)
+        body = driver.find_element(By.TAG_NAME, "body").text
+        assert "Lambeth GP Food Co-op" in body and "Open the original source" in body  # nothing wiped
+        assert "Where do I start with local recruitment?" in body and "Not sent yet" in body
+        assert "Start it with" not in body.split("can't be reached")[0]  # no developer message instead
+        assert driver.find_elements(By.CSS_SELECTOR, INPUT)
+
+        api = serve_api(port, ui_api.data_dir, ui_api.corpus)
+        # Nobody touches the page: it notices the API is back and sends the kept question.
+        wait_for(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".st-key-up-3")) > 0, timeout=60)
+        body = driver.find_element(By.TAG_NAME, "body").text
+        assert "can't be reached" not in body and "Not sent yet" not in body
+
+        driver.get(driver.current_url)  # a reload keeps the conversation
+        wait_for(driver, has_text("Where do I start with local recruitment?"))
+        assert "Lambeth GP Food Co-op" in driver.find_element(By.TAG_NAME, "body").text
+    finally:
+        driver.quit()
+        stop(ui)
+        stop(api)
