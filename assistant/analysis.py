@@ -39,7 +39,14 @@ SELF_WORDS = (
 )
 _SELF_CLAUSE = re.compile(
     r"\b(i'?m|i am|i work|we'?re|we are|i manage|i lead|i run|i sit|i chair|as an?|our|my|here (at|in)|"
+    r"i'?ve (just )?(been appointed|joined|started)|"
     r"based (at|in))\b[^.?!;]{0,70}",
+    re.IGNORECASE,
+)
+# "I'm a procurement lead at…", "I work as the estates manager for…": the role in the asker's words.
+_ROLE_SAID = re.compile(
+    r"\b(?:i'?m|i am|i work as|i'?ve (?:just )?been appointed(?: as)?)\s+(?:an?|the)\s+"
+    r"((?!(?:small|large|big|new|local)\b)[\w/ -]{3,40}?)\s+(?:at|in|for|on|of|with)\b",
     re.IGNORECASE,
 )
 _PARTNER_CUT = re.compile(r"\b(with|alongside|partner\w*|together|and the|and our|to the)\b", re.IGNORECASE)
@@ -204,17 +211,18 @@ def read_asker(text: str, given: Asker | None, wants_start: bool) -> AskerProfil
     if not nations and wants_start:
         nations = _nations(text)
     themes = _themes(text)
-    role = None
+    said_role = _ROLE_SAID.search(text)
+    role = said_role.group(1).strip() if said_role else None
+    if given is not None and given.role:
+        role = given.role
+    for theme, pattern in cues.ROLE_CUES.items():
+        if role and re.search(pattern, role, re.IGNORECASE) and theme not in themes:
+            themes.append(theme)
     if given is not None:
         if given.org_type:
             org_types = (given.org_type, *[o for o in org_types if o != given.org_type])
         if given.nation:
             nations = (given.nation,)
-        if given.role:
-            role = given.role
-            for theme, pattern in cues.ROLE_CUES.items():
-                if re.search(pattern, given.role, re.IGNORECASE) and theme not in themes:
-                    themes.append(theme)
     if wants_start:
         themes.append("getting_started")
     return AskerProfile(

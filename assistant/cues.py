@@ -39,7 +39,7 @@ ORG_CUES: dict[str, str] = {
 INDEFINITE_ASKER = (
     # "as a housing association", "for a university", "how can a church get involved": the kind of
     # organisation asking, not a partner ("with the hospital").
-    r"\b(?:as|for|at|from|in|can|could|should|would|does|do|might|is)\s+an?\s+(?:[\w-]+\s+){0,3}?[\w-]+"
+    r"\b(?:as|for|at|from|in|of|on|can|could|should|would|does|do|might|is)\s+an?\s+(?:[\w-]+\s+){0,3}?[\w-]+"
 )
 PARTNER_AFTER = r"\s*(?:partners?|colleagues|staff next door|down the road)\b"
 ROLE_CUES: dict[str, str] = {
