@@ -19,7 +19,7 @@ from assistant.index import IndexHolder, SearchIndex
 from assistant.llm import NOT_COVERED, LLMClient, parse_answer
 from assistant.retrieval import Hit, HybridRetriever, RetrievalResult
 from assistant.scope import FactCheck, check_fact, uncovered_entities
-from assistant.sources import RetrievedSource, to_sources
+from assistant.sources import ORG_TYPE_LABELS, RetrievedSource, to_sources
 from assistant.support import check_support
 from core.embedding import Embedder
 from core.errors import LLMUnavailableError
@@ -341,7 +341,7 @@ class Assistant:
                 reason = "no LLM is configured (set HALN_LLM_BASE_URL); used the extractive answer"
             else:
                 try:
-                    text = self.llm.complete(analysis.standalone, sources)
+                    text = self.llm.complete(_for_model(analysis), sources)
                     if text.strip().upper().startswith(NOT_COVERED):
                         return None, "llm", None
                     draft = check_support(
@@ -466,3 +466,18 @@ class Assistant:
 
 def _about(label: str) -> str:
     return label if label.lower().startswith("about ") else f"About {label}"
+
+
+def _for_model(analysis: QueryAnalysis) -> str:
+    """The question as the model sees it, with who asks, so its answer can fit them."""
+    asker = analysis.asker
+    who = [
+        part
+        for part in (
+            asker.role,
+            ORG_TYPE_LABELS.get(asker.org_types[0], ("", ""))[0] if asker.org_types else None,
+            asker.nation,
+        )
+        if part
+    ]
+    return f"{analysis.standalone}\n(Asked by: {', '.join(who)}.)" if who else analysis.standalone
