@@ -27,6 +27,7 @@ from core.errors import (
     HalnError,
     IndexMismatchError,
     IndexMissingError,
+    IngestLockedError,
     LLMUnavailableError,
     StoreUnavailableError,
 )
@@ -121,6 +122,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": str(exc), "owner": owner}, status_code=409)
         unavailable = (StoreUnavailableError, IndexMissingError, IndexMismatchError, LLMUnavailableError)
         status = 507 if isinstance(exc, DiskSpaceError) else 503 if isinstance(exc, unavailable) else 400
+        status = 409 if isinstance(exc, IngestLockedError) else status
         return JSONResponse({"detail": scrub(settings, str(exc))}, status_code=status)
 
     @app.exception_handler(Exception)

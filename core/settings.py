@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         "many MiB: a full disk fails inside Chroma's compaction and takes the index offline. 0: no check. "
         "With HALN_CHROMA_URL the Chroma server's own disk is not checked.",
     )
+    ingest_lock_wait_s: float = Field(
+        0.0,
+        ge=0,
+        description="How long an ingest waits, in seconds, for another ingest of the same index to finish "
+        "before refusing with a message naming it (pid, host, start time). 0: refuse at once.",
+    )
 
     backend: Literal["extractive", "llm"] = Field(
         "extractive", description="Answer backend: offline extractive composer, or an OpenAI-compatible LLM."

@@ -7,9 +7,10 @@ leaves the previous index answering, and the next run finishes the job.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -30,6 +31,7 @@ from ingest.loaders import (
     read_metadata,
     slugify,
 )
+from ingest.lock import ChromaIngestLock, FileIngestLock, IngestLock, LockHolder
 
 Action = Literal["added", "updated", "unchanged", "removed"]
 
@@ -136,8 +138,11 @@ class Ingestor:
         max_file_bytes: int,
         data_dir: Path | None = None,
         min_free_mb: float = 0.0,
+        lock: IngestLock | None = None,
     ) -> None:
-        """With `data_dir`, writing stops before it starts when that filesystem has under `min_free_mb`."""
+        """With `data_dir`, writing stops before it starts when that filesystem has under `min_free_mb`;
+        with `lock`, a run that writes holds it from reading the index to its last write."""
+        self.lock = lock
         self.data_dir = data_dir
         self.min_free_mb = min_free_mb
         self.store = store
@@ -151,6 +156,13 @@ class Ingestor:
         rebuild: bool = False,
         dry_run: bool = False,
         progress: SyncProgress | None = None,
+    ) -> SyncReport:
+        holding = self.lock.held() if self.lock and not dry_run else contextlib.nullcontext()
+        with holding:
+            return self._sync(paths, rebuild, dry_run, progress)
+
+    def _sync(
+        self, paths: Sequence[Path], rebuild: bool, dry_run: bool, progress: SyncProgress | None
     ) -> SyncReport:
         started = time.perf_counter()
         progress = progress or NoProgress()
@@ -360,15 +372,37 @@ def check_free_space(data_dir: Path, min_free_mb: float) -> None:
         )
 
 
-def build_ingestor(settings: Settings, embedder: Embedder | None = None) -> Ingestor:
+def ingest_lock(
+    settings: Settings, store: ChunkStore, on_wait: Callable[[LockHolder | None], None] | None = None
+) -> IngestLock:
+    """The lock for this index: a file in the data folder, or a marker on the Chroma server."""
+    if settings.chroma_url:
+        return ChromaIngestLock(
+            lambda: store.client,
+            settings.collection_prefix,
+            settings.chroma_url,
+            settings.ingest_lock_wait_s,
+            on_wait,
+        )
+    return FileIngestLock(settings.data_dir, settings.ingest_lock_wait_s, on_wait)
+
+
+def build_ingestor(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    on_wait: Callable[[LockHolder | None], None] | None = None,
+) -> Ingestor:
+    """`on_wait` hears once that another ingest holds the lock and this one is waiting for it."""
     from core.embedding import LazyEmbedder
 
+    store = ChunkStore.from_settings(settings)
     return Ingestor(
-        store=ChunkStore.from_settings(settings),
+        store=store,
         embedder=embedder or LazyEmbedder(settings),
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
         max_file_bytes=settings.max_file_bytes,
         data_dir=settings.data_dir,
         min_free_mb=settings.min_free_mb,
+        lock=ingest_lock(settings, store, on_wait),
     )
