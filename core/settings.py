@@ -111,6 +111,15 @@ class Settings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(120, ge=1, description="Answer requests per minute per API key or IP.")
     max_body_bytes: int = Field(2_000_000, ge=1024, description="Largest accepted request body (413 above).")
+    body_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="A request body must arrive whole within this many seconds of the server starting to "
+        "read it; a stalled or trickled body gets 408 and its connection is closed.",
+    )
+    keep_alive_s: int = Field(
+        5, ge=1, description="An idle keep-alive connection is closed after this many seconds (uvicorn)."
+    )
     cors_origins: str = Field("", description="Comma-separated origins allowed by CORS (the portal's URL).")
     api_url: str = Field("http://127.0.0.1:8000", description="Where the chat UI finds the answer API.")
     ui_api_key: str | None = Field(None, description="API key the chat UI sends, when the API requires keys.")
