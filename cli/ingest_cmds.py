@@ -101,6 +101,8 @@ def _print_report(report: object) -> None:
         console.print(Text.assemble(("warning ", "yellow"), f"{problem.path}: {problem.reason}"))
     for path in report.unsupported:
         console.print(f"[dim]skipped {path}: unsupported file type[/]")
+    for problem in report.skipped:
+        console.print(Text.assemble(("skipped ", "yellow"), f"{problem.path}: {problem.reason}"))
     console.print(
         f"{report.chunks_embedded} chunks embedded in {report.seconds:.1f}s."
         + (" Nothing was written (dry run)." if report.dry_run else "")

@@ -78,6 +78,7 @@ class SyncReport:
     failed: list[FileProblem] = field(default_factory=list)
     warnings: list[FileProblem] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
+    skipped: list[FileProblem] = field(default_factory=list)
     quarantined: list[Quarantine] = field(default_factory=list)
     chunks_embedded: int = 0
     dry_run: bool = False
@@ -98,6 +99,7 @@ class SyncReport:
             "failed": [vars(p) for p in self.failed],
             "warnings": [vars(p) for p in self.warnings],
             "unsupported": self.unsupported,
+            "skipped": [vars(p) for p in self.skipped],
             "quarantined": [vars(q) for q in self.quarantined],
             "chunks_embedded": self.chunks_embedded,
             "dry_run": self.dry_run,
@@ -114,9 +116,11 @@ class _Pending:
     action: Action
 
 
-def _display(path: Path) -> str:
+def _display(path: Path, follow: bool = True) -> str:
+    """The path relative to the working folder when it is under it; `follow=False` for links that may
+    loop or dangle (resolving a symlink loop raises)."""
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
+        return str((path.resolve() if follow else path.absolute()).relative_to(Path.cwd()))
     except ValueError:
         return str(path)
 
@@ -169,6 +173,7 @@ class Ingestor:
         report = SyncReport(dry_run=dry_run, rebuild=rebuild)
         found = discover(list(paths))
         report.unsupported = [_display(p) for p in found.unsupported]
+        report.skipped = [FileProblem(_display(p, follow=False), why) for p, why in found.skipped]
         if not dry_run:
             self.check_free_space()
 
