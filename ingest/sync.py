@@ -8,6 +8,7 @@ leaves the previous index answering, and the next run finishes the job.
 from __future__ import annotations
 
 import contextlib
+import errno
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -163,7 +164,17 @@ class Ingestor:
     ) -> SyncReport:
         holding = self.lock.held() if self.lock and not dry_run else contextlib.nullcontext()
         with holding:
-            return self._sync(paths, rebuild, dry_run, progress)
+            try:
+                return self._sync(paths, rebuild, dry_run, progress)
+            except Exception as exc:
+                if not disk_full(exc):
+                    raise
+                where = self.data_dir if self.data_dir is not None else self.store.where
+                raise DiskSpaceError(
+                    f"the disk of {where} filled up while the ingest was writing ({_first_line(exc)}). "
+                    "Documents written before that stay indexed and the index keeps answering; free some "
+                    "space (HALN_MIN_FREE_MB sets the margin checked before writing), then ingest again."
+                ) from exc
 
     def _sync(
         self, paths: Sequence[Path], rebuild: bool, dry_run: bool, progress: SyncProgress | None
@@ -358,6 +369,26 @@ class Ingestor:
             ]
             if old:
                 collection.delete(ids=old)
+
+
+# How a full disk shows through Chroma (SQLite, its Rust log compaction) and the OS.
+DISK_FULL = ("disk is full", "no space left", "failed to apply logs", "database or disk is full")
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether `exc` (or an error it was raised from) is the disk running out of space."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        if any(sign in str(seen).lower() for sign in DISK_FULL):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
 def check_free_space(data_dir: Path, min_free_mb: float) -> None:
