@@ -109,8 +109,14 @@ class FileIngestLock:
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreUnavailableError(
+                f"cannot write in {self.path.parent} ({exc.strerror}): an ingest needs a writable data "
+                "folder; reading (haln ask, haln stats) works without one"
+            ) from exc
         try:
 
             def attempt() -> LockHolder | None:
