@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from anyio import CapacityLimiter
 from fastapi import FastAPI, Request
@@ -14,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import AppState
 from api.jobs import JobManager
+from api.methods import AllowHeader
 from api.models import ErrorBody, ValidationErrorBody
 from api.observability import Metrics, RequestContext, configure_logging
 from api.routes import answers, feedback, health, ingest, sources
@@ -27,6 +29,7 @@ from core.errors import (
     HalnError,
     IndexMismatchError,
     IndexMissingError,
+    IngestLockedError,
     LLMUnavailableError,
     StoreUnavailableError,
 )
@@ -84,14 +87,45 @@ def create_app(
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
         )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AllowHeader)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
     # Added last, so outermost: every response, a 413 or a 500 included, carries the request id.
     app.add_middleware(RequestContext, metrics=metrics)
     common = {400: {"model": ErrorBody}, 422: {"model": ValidationErrorBody}, 500: {"model": ErrorBody}}
     for router in (answers.router, sources.router, feedback.router, ingest.router, health.router):
         app.include_router(router, responses=common)  # type: ignore[arg-type]
     _install_error_handlers(app)
+    _omit_nulls_from_forms(app)
     return app
+
+
+def _omit_nulls_from_forms(app: FastAPI) -> None:
+    """Multipart fields cannot be null, only left out: FastAPI's schema says `anyOf: [..., null]` for an
+    optional form field or file, which schema-driven clients send as the text "null" (and as a plain
+    field rather than a file). The published schema says what the API takes: the field, or nothing."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        forms = {
+            str(media["schema"].get("$ref", "")).rpartition("/")[2]
+            for path in schema.get("paths", {}).values()
+            for operation in path.values()
+            for kind, media in operation.get("requestBody", {}).get("content", {}).items()
+            if kind == "multipart/form-data"
+        }
+        for name in forms:
+            for field in schema["components"]["schemas"].get(name, {}).get("properties", {}).values():
+                options = [o for o in field.get("anyOf", []) if o.get("type") != "null"]
+                if len(options) == 1 and len(field["anyOf"]) == 2:
+                    del field["anyOf"]
+                    field.update(options[0])
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -121,6 +155,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": str(exc), "owner": owner}, status_code=409)
         unavailable = (StoreUnavailableError, IndexMissingError, IndexMismatchError, LLMUnavailableError)
         status = 507 if isinstance(exc, DiskSpaceError) else 503 if isinstance(exc, unavailable) else 400
+        status = 409 if isinstance(exc, IngestLockedError) else status
         return JSONResponse({"detail": scrub(settings, str(exc))}, status_code=status)
 
     @app.exception_handler(Exception)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, field_validator, model_validator
 
 from core.schemas import Answer, Asker, ChatTurn, Citation, SearchFilters
 from core.sources import SourceSummary
@@ -77,7 +77,7 @@ class AnswerRequest(StrictBody):
     backend: Literal["extractive", "llm"] | None = Field(
         None, description="Answer backend (default HALN_BACKEND)."
     )
-    stream: bool = Field(False, description="Stream server-sent events: delta, citations, done.")
+    stream: StrictBool = Field(False, description="Stream server-sent events: delta, citations, done.")
 
 
 class AnswerResponse(Answer):
@@ -89,6 +89,14 @@ class ChatMessage(BaseModel):
 
     role: Literal["system", "user", "assistant", "developer", "tool"]
     content: str | None = Field(None, max_length=8000)
+
+
+# In the schema, so clients and schema-driven tests know a conversation needs a question in it.
+USER_QUESTION: dict[str, JsonValue] = {
+    "type": "object",
+    "properties": {"role": {"const": "user"}, "content": {"type": "string", "pattern": "\\S"}},
+    "required": ["role", "content"],
+}
 
 
 class ChatCompletionRequest(StrictBody):
@@ -107,9 +115,22 @@ class ChatCompletionRequest(StrictBody):
     )
 
     model: str = Field("haln-assistant", max_length=100)
-    messages: list[ChatMessage] = Field(min_length=1, max_length=40)
+    messages: list[ChatMessage] = Field(
+        min_length=1,
+        max_length=40,
+        description="The conversation, oldest first. The question is the last user message with text; "
+        "user and assistant messages before it are the history, later ones and other roles are ignored.",
+        json_schema_extra={"contains": USER_QUESTION},
+    )
     asker: Asker | None = Field(None, description="Extra field: who is asking, as in /v1/answer.")
-    stream: bool = False
+    stream: StrictBool = False
+
+    @field_validator("messages")
+    @classmethod
+    def _has_question(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
+        if not any(m.role == "user" and m.content and m.content.strip() for m in messages):
+            raise ValueError("no user message with text: the question is the last user message")
+        return messages
 
 
 class ChatChoiceMessage(BaseModel):

@@ -7,6 +7,7 @@ import threading
 import time
 from collections import deque
 
+import anyio
 from fastapi import HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -74,11 +75,14 @@ class RateLimiter:
 
 
 class BodySizeLimit:
-    """Refuse request bodies over `max_bytes` with 413, whether or not Content-Length is sent."""
+    """Refuse request bodies over `max_bytes` with 413, whether or not Content-Length is sent, and bodies
+    that do not arrive whole within `timeout_s` of the first read with 408 and `Connection: close`, so a
+    client sending half a body cannot hold a connection (and a worker's wait) open."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -90,15 +94,27 @@ class BodySizeLimit:
             await self._reject(send)
             return
         received = 0
+        deadline: float | None = None
+        whole = False
 
         async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge
-            return message
+            nonlocal received, deadline, whole
+            if whole:  # the body is in; later reads wait for the client to disconnect, which is no stall
+                return await receive()
+            deadline = deadline if deadline is not None else anyio.current_time() + self.timeout_s
+            with anyio.move_on_after(deadline - anyio.current_time()):
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > self.max_bytes:
+                        raise _TooLarge
+                    whole = not message.get("more_body", False)
+                return message
+            raise HTTPException(
+                408,
+                f"request body not received within {self.timeout_s:g} s (HALN_BODY_TIMEOUT_S)",
+                headers={"Connection": "close"},
+            )
 
         try:
             await self.app(scope, limited_receive, send)

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
-from core.errors import DiskSpaceError, HalnError
+from core.errors import DiskSpaceError, HalnError, IngestLockedError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -20,6 +20,7 @@ EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_USAGE = 2
 EXIT_NO_SPACE = 3  # too little free disk space to ingest (HALN_MIN_FREE_MB); nothing was written
+EXIT_LOCKED = 4  # another ingest of the same index is running; nothing was written
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -29,12 +30,14 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn the project's errors into a one-line message and an exit code (2; 3 for a full disk), never a
-    traceback."""
+    """Turn the project's errors into a one-line message and an exit code (2; 3 for a full disk, 4 while
+    another ingest runs), never a traceback."""
     try:
         yield
     except DiskSpaceError as exc:
         fail(str(exc), EXIT_NO_SPACE)
+    except IngestLockedError as exc:
+        fail(str(exc), EXIT_LOCKED)
     except HalnError as exc:
         fail(str(exc))
     except FileNotFoundError as exc:

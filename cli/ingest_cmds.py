@@ -37,8 +37,11 @@ def ingest(
     Unchanged files are skipped, changed files replace their old chunks and files that were
     removed leave the index. Exit code 0 when every file was indexed, 1 when some failed (the
     rest are still indexed), 2 on usage errors, 3 when the data folder's disk has less free space
-    than HALN_MIN_FREE_MB (nothing written; the previous index keeps answering).
+    than HALN_MIN_FREE_MB (nothing written; the previous index keeps answering), 4 when another
+    ingest of the same index is running (nothing written; the message names it; set
+    HALN_INGEST_LOCK_WAIT_S to wait for it instead).
     """
+    from ingest.lock import LockHolder
     from ingest.sync import build_ingestor
 
     settings = Settings()
@@ -46,8 +49,13 @@ def ingest(
     for target in targets:
         if not target.exists():
             fail(f"{target}: no such file or directory")
+
+    def waiting(holder: LockHolder | None) -> None:
+        who = holder.describe() if holder else "another process"
+        err_console.print(f"Waiting for the ingest already running ({who}) to finish…")
+
     with user_errors():
-        ingestor = build_ingestor(settings)
+        ingestor = build_ingestor(settings, on_wait=waiting)
         if as_json:
             report = ingestor.sync(targets, rebuild=rebuild, dry_run=dry_run)
         else:
@@ -93,6 +101,8 @@ def _print_report(report: object) -> None:
         console.print(Text.assemble(("warning ", "yellow"), f"{problem.path}: {problem.reason}"))
     for path in report.unsupported:
         console.print(f"[dim]skipped {path}: unsupported file type[/]")
+    for problem in report.skipped:
+        console.print(Text.assemble(("skipped ", "yellow"), f"{problem.path}: {problem.reason}"))
     console.print(
         f"{report.chunks_embedded} chunks embedded in {report.seconds:.1f}s."
         + (" Nothing was written (dry run)." if report.dry_run else "")

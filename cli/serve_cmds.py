@@ -42,7 +42,13 @@ def serve(
         os.environ["HALN_QUERY_THREADS"] = str(min(MAX_THREADS, threads))
     console.print(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     uvicorn.run(
-        "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning"
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        timeout_keep_alive=settings.keep_alive_s,
     )
 
 

@@ -36,6 +36,10 @@ class DiskSpaceError(HalnError):
     """Too little free space to write an ingest safely; nothing was written."""
 
 
+class IngestLockedError(HalnError):
+    """Another ingest holds the index's ingest lock; names the holder (pid, host, start time)."""
+
+
 class LLMUnavailableError(HalnError):
     """The configured LLM server failed, timed out or gave an unusable reply."""
 

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         "many MiB: a full disk fails inside Chroma's compaction and takes the index offline. 0: no check. "
         "With HALN_CHROMA_URL the Chroma server's own disk is not checked.",
     )
+    ingest_lock_wait_s: float = Field(
+        0.0,
+        ge=0,
+        description="How long an ingest waits, in seconds, for another ingest of the same index to finish "
+        "before refusing with a message naming it (pid, host, start time). 0: refuse at once.",
+    )
 
     backend: Literal["extractive", "llm"] = Field(
         "extractive", description="Answer backend: offline extractive composer, or an OpenAI-compatible LLM."
@@ -105,6 +111,15 @@ class Settings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(120, ge=1, description="Answer requests per minute per API key or IP.")
     max_body_bytes: int = Field(2_000_000, ge=1024, description="Largest accepted request body (413 above).")
+    body_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="A request body must arrive whole within this many seconds of the server starting to "
+        "read it; a stalled or trickled body gets 408 and its connection is closed.",
+    )
+    keep_alive_s: int = Field(
+        5, ge=1, description="An idle keep-alive connection is closed after this many seconds (uvicorn)."
+    )
     cors_origins: str = Field("", description="Comma-separated origins allowed by CORS (the portal's URL).")
     api_url: str = Field("http://127.0.0.1:8000", description="Where the chat UI finds the answer API.")
     ui_api_key: str | None = Field(None, description="API key the chat UI sends, when the API requires keys.")

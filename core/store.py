@@ -8,10 +8,17 @@ complete version of each document, which is what makes an interrupted ingest har
 
 from __future__ import annotations
 
+import atexit
+import logging
+import os
+import shutil
+import stat
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -25,6 +32,7 @@ from core.settings import Settings
 PARSER_VERSION = "3"
 STAGING_SUFFIX = "_staging"
 PAGE_SIZE = 2000
+log = logging.getLogger("haln.store")
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,30 @@ class StoredChunks:
     embeddings: np.ndarray
 
 
-def make_client(settings: Settings) -> Any:
+def writable(path: Path) -> bool:
+    """Whether this process may write in `path`: false on a read-only mount even for root (EROFS)."""
+    return os.access(path, os.W_OK)
+
+
+def read_only_snapshot(chroma_path: Path) -> Path:
+    """A private copy of an embedded index whose folder cannot be written.
+
+    Chroma opens its SQLite database read-write and may compact its log on open, so it cannot open a
+    read-only folder at all ("attempt to write a readonly database"). Readers get a copy in a temporary
+    folder, removed at exit: answers come from the index as it was when the copy was made."""
+    snapshot = Path(tempfile.mkdtemp(prefix="haln-readonly-index-"))
+    atexit.register(shutil.rmtree, snapshot, True)
+    target = snapshot / "chroma"
+    shutil.copytree(chroma_path, target)
+    for path in [target, *target.rglob("*")]:
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    log.warning("%s is read-only: reading a copy of its index (%s)", chroma_path, target)
+    return target
+
+
+def make_client(settings: Settings, is_writable: Callable[[Path], bool] = writable) -> Any:
+    """The Chroma client for the settings. An embedded index in a folder this process cannot write (a
+    read-only mount, `chmod a-w`) is read from a private copy; `is_writable` is the check."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -101,8 +132,11 @@ def make_client(settings: Settings) -> Any:
                 ssl=url.scheme == "https",
                 settings=chroma_settings,
             )
-        settings.chroma_path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+        path = settings.chroma_path
+        if path.is_dir() and not is_writable(path):
+            path = read_only_snapshot(path)
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:  # chromadb raises bare ValueError/ConnectionError for an absent server
         where = settings.chroma_url or settings.chroma_path
         raise StoreUnavailableError(f"cannot open the Chroma store at {where}: {exc}") from exc

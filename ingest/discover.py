@@ -16,6 +16,21 @@ class Discovery:
     files: list[Path] = field(default_factory=list)
     unsupported: list[Path] = field(default_factory=list)
     roots: list[Path] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # (path, why), for the ingest summary
+
+
+def _unreadable_link(path: Path) -> str | None:
+    """Why a symlink is not followed: a loop, a missing target or a folder (folders are not followed, so a
+    link cannot pull in files from elsewhere or loop); None for a link to a file."""
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:
+        return "symlink loop"
+    except OSError:
+        return "broken symlink (its target does not exist)"
+    if target.is_dir():
+        return "symlink to a folder (not followed)"
+    return None
 
 
 def _ignore_patterns(root: Path) -> list[str]:
@@ -51,7 +66,15 @@ def discover(paths: list[Path]) -> Discovery:
         patterns = _ignore_patterns(path)
         for candidate in sorted(path.rglob("*")):
             relative = candidate.relative_to(path)
-            if not candidate.is_file() or any(part.startswith(".") for part in relative.parts):
+            if any(part.startswith(".") for part in relative.parts):
+                continue
+            if candidate.is_symlink() and (why := _unreadable_link(candidate)):
+                if not _ignored(relative, patterns):
+                    found.skipped.append((candidate, why))
+                continue
+            if not candidate.is_file():
+                if not candidate.is_dir():
+                    found.skipped.append((candidate, "not a regular file"))
                 continue
             if candidate.name.endswith(SIDECAR_SUFFIX) or _ignored(relative, patterns):
                 continue

@@ -7,9 +7,11 @@ leaves the previous index answering, and the next run finishes the job.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -30,6 +32,7 @@ from ingest.loaders import (
     read_metadata,
     slugify,
 )
+from ingest.lock import ChromaIngestLock, FileIngestLock, IngestLock, LockHolder
 
 Action = Literal["added", "updated", "unchanged", "removed"]
 
@@ -76,6 +79,7 @@ class SyncReport:
     failed: list[FileProblem] = field(default_factory=list)
     warnings: list[FileProblem] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
+    skipped: list[FileProblem] = field(default_factory=list)
     quarantined: list[Quarantine] = field(default_factory=list)
     chunks_embedded: int = 0
     dry_run: bool = False
@@ -96,6 +100,7 @@ class SyncReport:
             "failed": [vars(p) for p in self.failed],
             "warnings": [vars(p) for p in self.warnings],
             "unsupported": self.unsupported,
+            "skipped": [vars(p) for p in self.skipped],
             "quarantined": [vars(q) for q in self.quarantined],
             "chunks_embedded": self.chunks_embedded,
             "dry_run": self.dry_run,
@@ -112,9 +117,11 @@ class _Pending:
     action: Action
 
 
-def _display(path: Path) -> str:
+def _display(path: Path, follow: bool = True) -> str:
+    """The path relative to the working folder when it is under it; `follow=False` for links that may
+    loop or dangle (resolving a symlink loop raises)."""
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
+        return str((path.resolve() if follow else path.absolute()).relative_to(Path.cwd()))
     except ValueError:
         return str(path)
 
@@ -136,8 +143,11 @@ class Ingestor:
         max_file_bytes: int,
         data_dir: Path | None = None,
         min_free_mb: float = 0.0,
+        lock: IngestLock | None = None,
     ) -> None:
-        """With `data_dir`, writing stops before it starts when that filesystem has under `min_free_mb`."""
+        """With `data_dir`, writing stops before it starts when that filesystem has under `min_free_mb`;
+        with `lock`, a run that writes holds it from reading the index to its last write."""
+        self.lock = lock
         self.data_dir = data_dir
         self.min_free_mb = min_free_mb
         self.store = store
@@ -152,11 +162,29 @@ class Ingestor:
         dry_run: bool = False,
         progress: SyncProgress | None = None,
     ) -> SyncReport:
+        holding = self.lock.held() if self.lock and not dry_run else contextlib.nullcontext()
+        with holding:
+            try:
+                return self._sync(paths, rebuild, dry_run, progress)
+            except Exception as exc:
+                if not disk_full(exc):
+                    raise
+                where = self.data_dir if self.data_dir is not None else self.store.where
+                raise DiskSpaceError(
+                    f"the disk of {where} filled up while the ingest was writing ({_first_line(exc)}). "
+                    "Documents written before that stay indexed and the index keeps answering; free some "
+                    "space (HALN_MIN_FREE_MB sets the margin checked before writing), then ingest again."
+                ) from exc
+
+    def _sync(
+        self, paths: Sequence[Path], rebuild: bool, dry_run: bool, progress: SyncProgress | None
+    ) -> SyncReport:
         started = time.perf_counter()
         progress = progress or NoProgress()
         report = SyncReport(dry_run=dry_run, rebuild=rebuild)
         found = discover(list(paths))
         report.unsupported = [_display(p) for p in found.unsupported]
+        report.skipped = [FileProblem(_display(p, follow=False), why) for p, why in found.skipped]
         if not dry_run:
             self.check_free_space()
 
@@ -343,6 +371,26 @@ class Ingestor:
                 collection.delete(ids=old)
 
 
+# How a full disk shows through Chroma (SQLite, its Rust log compaction) and the OS.
+DISK_FULL = ("disk is full", "no space left", "failed to apply logs", "database or disk is full")
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether `exc` (or an error it was raised from) is the disk running out of space."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        if any(sign in str(seen).lower() for sign in DISK_FULL):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
 def check_free_space(data_dir: Path, min_free_mb: float) -> None:
     """Refuse to write on a nearly full disk: Chroma fails inside its compaction there and leaves the
     index unreadable until space is freed. Raises `DiskSpaceError` naming the free and needed space."""
@@ -360,15 +408,37 @@ def check_free_space(data_dir: Path, min_free_mb: float) -> None:
         )
 
 
-def build_ingestor(settings: Settings, embedder: Embedder | None = None) -> Ingestor:
+def ingest_lock(
+    settings: Settings, store: ChunkStore, on_wait: Callable[[LockHolder | None], None] | None = None
+) -> IngestLock:
+    """The lock for this index: a file in the data folder, or a marker on the Chroma server."""
+    if settings.chroma_url:
+        return ChromaIngestLock(
+            lambda: store.client,
+            settings.collection_prefix,
+            settings.chroma_url,
+            settings.ingest_lock_wait_s,
+            on_wait,
+        )
+    return FileIngestLock(settings.data_dir, settings.ingest_lock_wait_s, on_wait)
+
+
+def build_ingestor(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    on_wait: Callable[[LockHolder | None], None] | None = None,
+) -> Ingestor:
+    """`on_wait` hears once that another ingest holds the lock and this one is waiting for it."""
     from core.embedding import LazyEmbedder
 
+    store = ChunkStore.from_settings(settings)
     return Ingestor(
-        store=ChunkStore.from_settings(settings),
+        store=store,
         embedder=embedder or LazyEmbedder(settings),
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
         max_file_bytes=settings.max_file_bytes,
         data_dir=settings.data_dir,
         min_free_mb=settings.min_free_mb,
+        lock=ingest_lock(settings, store, on_wait),
     )

@@ -127,11 +127,11 @@ def list_models(_client: ClientDep) -> ModelList:
 
 
 def _question_and_history(body: ChatCompletionRequest) -> tuple[str, list[ChatTurn]]:
-    turns = [m for m in body.messages if m.role in ("user", "assistant") and m.content]
-    if not turns or turns[-1].role != "user":
-        raise ValueError("the last message must come from the user")
-    history = [ChatTurn(role=m.role, content=m.content or "") for m in turns[:-1]]
-    question = (turns[-1].content or "").strip()
+    """The last user message with text is the question; user and assistant turns before it the history."""
+    turns = [m for m in body.messages if m.role in ("user", "assistant") and m.content and m.content.strip()]
+    last = max(n for n, m in enumerate(turns) if m.role == "user")  # the model guarantees one
+    history = [ChatTurn(role=m.role, content=m.content or "") for m in turns[:last]]
+    question = (turns[last].content or "").strip()
     if not question or len(question) > 2000:
         raise ValueError("the user's message must be 1 to 2,000 characters")
     return question, history

@@ -17,7 +17,7 @@ from api.uploads import discard_upload, find_owner, scrub_all, store_upload, upl
 from core.errors import DocumentError
 from core.schemas import DocumentMetadata
 from ingest.loaders import SUPPORTED_SUFFIXES
-from ingest.sync import Ingestor, SyncReport, check_free_space
+from ingest.sync import Ingestor, SyncReport, check_free_space, ingest_lock
 
 router = APIRouter(prefix="/v1/ingest", tags=["admin"])
 
@@ -40,6 +40,7 @@ def _ingestor(state: AppState) -> Ingestor:
         s.max_file_bytes,
         data_dir=s.data_dir,
         min_free_mb=s.min_free_mb,
+        lock=ingest_lock(s, state.assistant.index.store),
     )
 
 
