@@ -103,6 +103,11 @@ class ExtractiveComposer:
                     + self._for_intent(unit, source, analysis, lexical)
                 )
                 out.append(Candidate(unit, position, score, str(source.meta["doc_id"]), lexical))
+        # Padding is worse than a shorter answer: passages holding almost none of what was asked are
+        # left out, unless nothing else is there.
+        relevant = [c for c in out if c.lexical >= cfg.min_relevance]
+        if len(relevant) >= cfg.min_kept:
+            out = relevant
         if self.embed is not None and query_vector is not None and out:
             pool = sorted(out, key=lambda c: -c.score)[: cfg.semantic_pool]
             vectors = self.embed([c.unit.quoted()[:600] for c in pool])
@@ -282,6 +287,13 @@ class ExtractiveComposer:
             return unit.kind == "list" and actions * 2 >= len(unit.items)
 
         advice = [c for c in candidates if is_advice(c)]
+        on_topic = [c for c in advice if c.lexical >= self.config.start_min_relevance]
+        if len(on_topic) < 2:
+            # No advice about this in the sources: what they do say about it beats advice about other things.
+            on_topic += [
+                c for c in candidates if c.lexical >= self.config.start_min_relevance and c not in on_topic
+            ]
+        advice = on_topic if len(on_topic) >= 2 else advice
         steps = self._pick(advice, self.config.max_steps, per_source=1)
         # A guide's step-by-step list answers a start question best in its own order: a second step
         # of the best guide comes in when it is among the best passages anyway.
@@ -365,7 +377,9 @@ class ExtractiveComposer:
             pool = [
                 Candidate(c.unit, c.position, c.score + self._shows_action(c.unit), c.doc, c.lexical)
                 for c in candidates
-                if c.position == position and id(c.unit) not in used
+                if c.position == position
+                and id(c.unit) not in used
+                and c.lexical >= self.config.start_min_relevance
             ]
             best = self._pick(pool, 1, per_source=1, avoid=chosen)
             if not best:

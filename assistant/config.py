@@ -46,6 +46,11 @@ class RetrievalConfig:
     sources (a filtered search), when the general ranking found fewer."""
     nation_extra: int = 2
     """Extra sources from the asker's own nation brought in the same way."""
+    extra_min_overlap: float = 0.15
+    """Any such extra source must hold this share of the question's terms (IDF-weighted): the graders saw a
+    fleet question from an ICB answered from ICB recruitment documents and the same guides padding every
+    thin start answer. 0.15: 0.25 left two practitioner start questions with no steps at all (start
+    shape 0.94 -> 0.88)."""
     expand_docs: int = 5
     """The best documents whose other chunks are searched for the passage that answers (5: no change on the
     sets against 3, and a long report at rank 5 can still give its answering page). The dev set's
@@ -108,6 +113,13 @@ class ComposeConfig:
     """A passage defining the asked-about term ("anchor institutions are…") for a definition question."""
     intent_cue_bonus: float = 0.3
     """A passage with words of what a follow-up asks for (lessons, results, costs, people, dates)."""
+    min_relevance: float = 0.0
+    """Passages holding less than this share of the question's terms (IDF-weighted) are not quoted at all
+    (when at least `min_kept` others are)."""
+    min_kept: int = 3
+    start_min_relevance: float = 0.2
+    """Steps and examples of a start answer must hold this share of the question's terms: the graders saw
+    the same tree-planting and charter passages padding unrelated start answers."""
     semantic_pool: int = 0
     """Passages scored by the embedder (the best by words first). Off by default: measured on 2 cores,
     one batch of 28 passages costs 170-375 ms (p95 answer 780 ms against the 100 ms budget; without

@@ -289,9 +289,25 @@ class Assistant:
                 index, analysis.retrieval_query, k, narrowed, asker, list(analysis.topic_terms)
             )
             hits.extend(
-                h for h in extra.hits if h.row not in known and index.doc_ids[h.row] not in known_docs
+                h
+                for h in extra.hits
+                if h.row not in known
+                and index.doc_ids[h.row] not in known_docs
+                and self._about_question(index, analysis, h.row)
             )
         return hits
+
+    def _about_question(self, index: SearchIndex, analysis: QueryAnalysis, row: int) -> bool:
+        """A chunk brought in for a start answer (a guide, a case study, the asker's sector or nation) must
+        be about what was asked too: otherwise the same few guides pad every thin start answer."""
+        weights = {t: index.term_idf(t) for t in analysis.topic_terms}
+        total = sum(weights.values())
+        if not total:
+            return True
+        chunk = index.sentences(row)
+        terms = set().union(*chunk.terms) if chunk.terms else set()
+        share = sum(w for t, w in weights.items() if t in terms) / total
+        return share >= self.config.retrieval.extra_min_overlap
 
     def _with_row(self, index: SearchIndex, query: str, hits: list[Hit], row: int) -> list[Hit]:
         """The chunk giving the asked-for fact, placed right after the best hit of its document, when
