@@ -3,8 +3,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
+
+from tests.api.conftest import BURST_KEY, RunningApi
+
+
+@pytest.fixture
+def client(api: RunningApi) -> Iterator[httpx.Client]:
+    """This module's requests count against a key of their own (see BURST_KEY)."""
+    with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {BURST_KEY}"}, timeout=60) as http:
+        yield http
 
 
 @pytest.mark.parametrize("path", ["/v1/answer", "/v1/chat/completions"])
