@@ -29,7 +29,8 @@ from core.errors import IndexMismatchError, IndexMissingError, StoreUnavailableE
 from core.settings import Settings
 
 # 3: HTML stripped from bodies and metadata, planted instructions quarantined (ingest/quarantine.py).
-PARSER_VERSION = "3"
+# 4: a short PDF line before an upper-case line is a heading, not joined into the next sentence.
+PARSER_VERSION = "4"
 STAGING_SUFFIX = "_staging"
 PAGE_SIZE = 2000
 log = logging.getLogger("haln.store")

@@ -285,15 +285,36 @@ def load_pdf(path: Path) -> Loaded:
     return meta, sections, []
 
 
+PDF_HEADING_MAX_WORDS = 10
+"""A one-line paragraph this short, unpunctuated, before a line starting in upper case is a heading."""
+
+
 def _join_pdf_lines(lines: list[str]) -> str:
-    """PDF text comes as visual lines; rejoin wrapped lines but keep list items apart."""
+    """PDF text comes as visual lines; rejoin wrapped lines but keep list items and headings apart (a
+    heading run into its first sentence was quoted as "What the toolkit is and why it exists BNSSG…")."""
     paragraphs: list[str] = []
+    single_line = False
     for line in lines:
         starts_item = bool(re.match(r"^([-•*]|\d+[.)])\s", line))
-        if paragraphs and not starts_item and not paragraphs[-1].endswith((".", ":", "?", "!")):
+        previous = paragraphs[-1] if paragraphs else ""
+        # A short heading or list item ("5. Outcomes") ends before a line starting in upper case.
+        heading_before = (
+            single_line
+            and len(previous.split()) <= PDF_HEADING_MAX_WORDS
+            and (previous[:1].isupper() or bool(re.match(r"^([-•*]|\d+[.)])\s", previous)))
+            and line[:1].isupper()
+        )
+        if (
+            paragraphs
+            and not starts_item
+            and not heading_before
+            and not previous.endswith((".", ":", "?", "!"))
+        ):
             paragraphs[-1] += " " + line
+            single_line = False
         else:
             paragraphs.append(line)
+            single_line = True
     return "\n".join(paragraphs)
 
 
