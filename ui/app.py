@@ -35,6 +35,7 @@ from ui.store import ConversationStore
 
 REASONS = ["Not relevant", "Missing sources", "Wrong or outdated", "Too vague", "Other"]
 MAX_QUESTION_CHARS = 2000  # the API's limit on `question`
+MAX_COMMENT_CHARS = 2000  # and on a feedback `comment`
 RETRY_EVERY_S = 3
 FILTER_KEYS = {
     "themes": "filter_themes",
@@ -244,13 +245,23 @@ def render_feedback(message: dict[str, Any], index: int) -> None:
             st.rerun()
     if message.get("asking_reason"):
         reason = st.radio("What was wrong?", REASONS, key=f"reason-{index}", horizontal=True)
+        comment = st.text_area(
+            "Anything else? (optional)",
+            key=f"comment-{index}",
+            max_chars=MAX_COMMENT_CHARS,
+            placeholder="What were you looking for, or what would have helped?",
+        )
         if st.button("Send feedback", key=f"send-{index}"):
-            _send_feedback(message, "down", reason)
+            _send_feedback(message, "down", reason, comment.strip() or None)
 
 
-def _send_feedback(message: dict[str, Any], rating: str, reason: str | None) -> None:
+def _send_feedback(
+    message: dict[str, Any], rating: str, reason: str | None, comment: str | None = None
+) -> None:
     try:
-        client().send_feedback(message["answer"]["answer_id"], rating, reason, message.get("question"))
+        client().send_feedback(
+            message["answer"]["answer_id"], rating, reason, message.get("question"), comment
+        )
     except (ApiUnavailable, ApiRefused):
         st.warning("Your feedback could not be sent just now; please try again in a moment.")
         return
@@ -357,7 +368,21 @@ def edit_pending() -> None:
     save_conversation()
 
 
+def too_long(question: str) -> bool:
+    """Over the API's limit: say so plainly and keep the text in the box to shorten (never sent)."""
+    if len(question) <= MAX_QUESTION_CHARS:
+        return False
+    st.session_state.refused = (
+        f"Your question is {len(question):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "
+        "It is still in the box below: please shorten it and send it again."
+    )
+    st.session_state.refill = question  # put back in the box on the rerun
+    return True
+
+
 def ask(question: str, filters: dict[str, list[str]]) -> None:
+    if too_long(question):
+        st.rerun()
     asker = current_asker()
     history = [{"role": m["role"], "content": m["content"][:2000]} for m in st.session_state.messages[-6:]]
     index = len(st.session_state.messages)
@@ -383,9 +408,12 @@ def ask(question: str, filters: dict[str, list[str]]) -> None:
             st.session_state.pending = question
             save_conversation()
             st.rerun()
-        except ApiRefused as exc:
-            st.session_state.refused = str(exc)
-            st.session_state.chat_box = question
+        except ApiRefused:
+            st.session_state.refused = (
+                "The assistant could not take this question as written. It is still in the box below: "
+                "please rephrase or shorten it and send it again."
+            )
+            st.session_state.refill = question  # put back in the box on the rerun
             st.rerun()
     if final is not None:
         st.session_state.messages += [
@@ -421,7 +449,14 @@ def main() -> None:
         render_pending()
     if refused := st.session_state.pop("refused", None):
         st.warning(refused)
-    typed = st.chat_input("Ask about anchor work…", key="chat_box", max_chars=MAX_QUESTION_CHARS)
+    if (refill := st.session_state.pop("refill", None)) is not None:
+        # The box cannot be written once drawn in a run: its text goes back before it is drawn again.
+        st.session_state.chat_box = refill
+    typed = st.chat_input(
+        f"Ask about anchor work… (up to {MAX_QUESTION_CHARS:,} characters)",
+        key="chat_box",
+        max_chars=MAX_QUESTION_CHARS,
+    )
     question = typed or st.session_state.pop("ask_next", None)
     if question and problem:
         st.session_state.pending = question
