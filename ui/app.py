@@ -5,6 +5,8 @@ Run with `haln ui` (or `make run`, which starts the API too).
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import sys
 from pathlib import Path
@@ -49,6 +51,18 @@ PAGE_CSS = """<style>
 /* The collapsed sidebar holds who is asking and the filters: say so next to its » icon. */
 [data-testid="stExpandSidebarButton"] { width: auto; padding: 0 0.5rem; gap: 0.25rem; }
 [data-testid="stExpandSidebarButton"]::after { content: "Filters"; font-size: 0.95rem; }
+.stLinkButton a p { white-space: normal; overflow-wrap: anywhere; text-align: left; }
+/* Captions (the metadata line on cards, "Answered for") at 4.5:1 or more; Streamlit fades them to
+   60% opacity, 3.9:1. */
+.stApp [data-testid="stCaptionContainer"] {
+  opacity: 1; color: color-mix(in srgb, currentColor 75%, transparent);
+}
+/* The first thing a Tab reaches: a link to the question box, shown only while it has focus. */
+.haln-skip { position: fixed; left: -10000px; top: 0.5rem; z-index: 1000100; }
+.haln-skip:focus { left: 0.5rem; padding: 0.5rem 1rem; background: #fff; color: #1d3a8a;
+  border: 2px solid #1d3a8a; border-radius: 0.5rem; font-weight: 600; }
+.haln-sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; }
 @media (max-width: 640px) {
   [data-testid="stBottomBlockContainer"] { padding: 0.5rem 0.75rem 0.75rem; }
   [data-testid="stChatInput"] textarea { min-height: 2.5rem; }
@@ -160,9 +174,17 @@ def current_asker() -> dict[str, str] | None:
     )
 
 
-def linked_markers(text: str, index: int) -> str:
-    """Make each [n] a link to its source card below the answer."""
-    return re.sub(r"\[(\d+)\]", lambda m: f"[\\[{m.group(1)}\\]](#src-{index}-{m.group(1)})", text)
+def linked_markers(text: str, index: int, citations: list[dict[str, Any]]) -> str:
+    """Make each [n] a link to its source card below the answer, named for screen readers
+    ("Source 1: <title>"). The answer's own text cannot carry HTML: its "<" are escaped."""
+    titles = {str(c["n"]): c["title"] for c in citations}
+
+    def link(match: re.Match[str]) -> str:
+        n = match.group(1)
+        name = html.escape(f"Source {n}: {titles[n]}" if n in titles else f"Source {n}", quote=True)
+        return f'<a href="#src-{index}-{n}" aria-label="{name}" title="{name}">[{n}]</a>'
+
+    return re.sub(r"\[(\d+)\]", link, text.replace("<", "&lt;"))
 
 
 def anchor(element_id: str) -> None:
@@ -192,6 +214,43 @@ SCROLL_SCRIPT = """<script>(function () {
   };
   setTimeout(tick, 100);
 })();</script>"""
+
+
+# Added once to the page (outside Streamlit's tree, so reruns keep them): a "Skip to question" link
+# first in the Tab order (the sidebar's widgets otherwise come before the input), and a polite live
+# region that announces each new answer to screen readers.
+A11Y_SCRIPT = """<script>(function () {
+  const doc = window.document;
+  if (!doc.getElementById('haln-skip')) {
+    const skip = doc.createElement('a');
+    skip.id = 'haln-skip'; skip.href = '#'; skip.className = 'haln-skip';
+    skip.textContent = 'Skip to question';
+    skip.addEventListener('click', (event) => {
+      event.preventDefault();
+      const box = doc.querySelector('textarea[data-testid="stChatInputTextArea"]');
+      if (box) { box.focus(); }
+    });
+    doc.body.insertBefore(skip, doc.body.firstChild);
+  }
+  if (!doc.getElementById('haln-live')) {
+    const live = doc.createElement('div');
+    live.id = 'haln-live'; live.className = 'haln-sr-only';
+    live.setAttribute('role', 'status'); live.setAttribute('aria-live', 'polite');
+    doc.body.appendChild(live);
+  }
+})();</script>"""
+ANNOUNCE_SCRIPT = """<script>(function () {
+  const text = %s; /* %d */
+  setTimeout(() => {
+    const live = document.getElementById('haln-live');
+    if (live) { live.textContent = ''; setTimeout(() => { live.textContent = text; }, 100); }
+  }, 400);
+})();</script>"""
+
+
+def announce(text: str, nonce: int) -> None:
+    """Say something to screen readers through the page's live region."""
+    st.html(ANNOUNCE_SCRIPT % (json.dumps(text), nonce), unsafe_allow_javascript=True)
 
 
 def scroll_to(element_id: str) -> None:
@@ -230,7 +289,12 @@ def render_cards(answer: dict[str, Any], index: int, question: str) -> None:
             snippet = snippet_markdown(citation["snippet"], question)
             if snippet:
                 st.container(key=f"snippet-{index}-{citation['n']}").markdown(snippet)
-            st.link_button("Open the original source", citation["source_url"], help=citation["source_url"])
+            # The link names its source, so a list of links (screen readers) says where each one goes.
+            st.link_button(
+                f"Open {citation['title']} ({citation['publisher']})",
+                citation["source_url"],
+                help=citation["source_url"],
+            )
 
 
 def render_feedback(message: dict[str, Any], index: int) -> None:
@@ -291,7 +355,8 @@ def render_history() -> None:
                     )
                 suggestion_buttons("Not covered — try:", answer.get("followups", []), f"try-{index}")
             else:
-                st.markdown(linked_markers(answer_body(message["content"]), index))
+                body = linked_markers(answer_body(message["content"]), index, answer.get("citations", []))
+                st.markdown(body, unsafe_allow_html=True)
                 suggestion_buttons("You could also ask", answer.get("followups", []), f"next-{index}")
                 render_cards(answer, index, message.get("question", ""))
             render_feedback(message, index)
@@ -427,6 +492,11 @@ def ask(question: str, filters: dict[str, list[str]]) -> None:
             },
         ]
         st.session_state.scroll_to = f"q-{index}"
+        sources = len(final.get("citations", []))
+        st.session_state.announce = (
+            f"Answer ready for: {question}. "
+            + (f"{sources} source{'s' if sources != 1 else ''} below it." if sources else "")
+        ).strip()
         save_conversation()
     st.rerun()
 
@@ -434,6 +504,7 @@ def ask(question: str, filters: dict[str, list[str]]) -> None:
 def main() -> None:
     st.set_page_config(page_title="HALN anchor assistant", page_icon="🌳", layout="centered")
     st.html(PAGE_CSS)
+    st.html(A11Y_SCRIPT, unsafe_allow_javascript=True)
     anchor("top")
     st.title("Where do I start?")
     st.caption("The Health Anchors Learning Network's assistant for anchor work")
@@ -466,6 +537,8 @@ def main() -> None:
         question = st.session_state.pending  # the API is back: send what was kept
     if question:
         ask(question, filters)
+    if said := st.session_state.pop("announce", None):
+        announce(said, len(st.session_state.messages))
     if target := st.session_state.pop("scroll_to", None):
         scroll_to(target)
     elif not st.session_state.get("scrolled_once"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,6 +61,9 @@ def test_asker_is_sent_as_data_streamed_cited_and_shown(page: AppTest) -> None:
     assert not page.exception
     text = all_markdown(page)
     assert "\\[1\\]" in text  # markers link to the cards
+    # ... and are named for screen readers by the source they stand for.
+    title = page.session_state.messages[-1]["answer"]["citations"][0]["title"]
+    assert f'aria-label="Source 1: {html.escape(title)}"' in text
     assert "First steps" in text
     answer = page.session_state.messages[-1]
     # The question goes as typed; who asks goes as structured data and comes back as understood.
