@@ -210,7 +210,7 @@ def has_live_text(text: str) -> Callable[[Any], bool]:
 
 def screenshot_answer(driver: Any, element_id: str, path: Path) -> None:
     """A tall window with the question at the top: the question, its answer and its first source card."""
-    driver.set_window_size(driver.get_window_size()["width"], 1500)
+    driver.set_window_size(driver.get_window_size()["width"], 1800)
     time.sleep(1)
     driver.execute_script(
         "const m = document.querySelector(arguments[0]); const e = document.getElementById(arguments[1]);"
@@ -352,6 +352,13 @@ def test_screenshot_shows_a_question_its_cited_answer_and_first_card(ui_url: str
         height = driver.execute_script("return window.innerHeight")
         for element_id in ["q-0", "src-1-1"]:
             assert 0 <= offset_in_view(driver, element_id) < height - 200, element_id
+        link_bottom, input_top = driver.execute_script(
+            "const a = [...document.querySelectorAll(arguments[0])].find(e => e.getClientRects().length);"
+            "const bar = document.querySelector('[data-testid=stBottom]');"
+            "return [a.getBoundingClientRect().bottom, bar.getBoundingClientRect().top];",
+            ".st-key-card-1-1 .stLinkButton a[kind]",
+        )
+        assert link_bottom < input_top  # the whole first card, down to its link, above the input
     finally:
         driver.quit()
     assert (ARTIFACTS / "chat-desktop.png").stat().st_size > 10_000
