@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from tests.api.conftest import RunningApi
 from tests.conftest import REPO, free_port
 from tests.ui.conftest import ADMIN
-from ui.client import ApiClient, ApiRefused
+from ui.client import ApiClient, ApiRefused, StreamPiece
 
 APP = str(REPO / "ui" / "app.py")
 
@@ -220,3 +220,34 @@ def test_values_read_as_labels_and_the_network_is_named(page: AppTest) -> None:
     shown = said + all_markdown(page)
     for raw in ["getting_started", "getting started", "vcse", "nhs_trust", "nhs trust", "case_study"]:
         assert raw not in shown.replace("\\_", "_"), raw
+
+
+class HostileAnswerClient:
+    """An API whose answer text carries HTML (e.g. copied from a document by a language model)."""
+
+    ANSWER = 'Start here <img src=x onerror="alert(1)"> and <b>map spend</b> [1].'
+
+    def readiness(self) -> tuple[bool, str]:
+        return True, ""
+
+    def stream_answer(self, *args: object, **kwargs: object) -> Iterator[StreamPiece]:
+        yield StreamPiece("delta", text=self.ANSWER)
+        citation = {
+            "n": 1,
+            "title": 'Guide "A" <b>',
+            "publisher": "P",
+            "doc_type": "guide",
+            "source_url": "https://x.org/g",
+            "snippet": "Map spend first.",
+        }
+        answer = {"answer": self.ANSWER, "answer_id": "a1", "citations": [citation], "followups": []}
+        yield StreamPiece("done", answer=answer)
+
+
+def test_answer_html_is_shown_as_text_next_to_the_named_markers(page: AppTest) -> None:
+    page.session_state["client"] = HostileAnswerClient()
+    page.chat_input[0].set_value("Where do I start?").run()
+    assert not page.exception
+    body = next(m.value for m in page.markdown if "Start here" in m.value)
+    assert "<img" not in body and "<b>" not in body and "&lt;img" in body
+    assert 'aria-label="Source 1: Guide &quot;A&quot; &lt;b&gt;"' in body
