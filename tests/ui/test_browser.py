@@ -104,8 +104,8 @@ def by_css(selector: str) -> Callable[[Any], Any]:
     from selenium.webdriver.common.by import By
 
     def found(driver: Any) -> Any:
-        elements = driver.find_elements(By.CSS_SELECTOR, selector)
-        return elements[0] if elements and elements[0].is_displayed() else False
+        shown = [e for e in driver.find_elements(By.CSS_SELECTOR, selector) if e.is_displayed()]
+        return shown[0] if shown else False
 
     return found
 
