@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from cli.serve_cmds import ui_command
+from core.schemas import DOC_TYPES, ORG_TYPES, THEMES
 from tests.api.conftest import RunningApi
 from tests.cli_helpers import REPO, haln_command, haln_env
 from tests.conftest import free_port
@@ -278,6 +279,16 @@ def test_desktop_answer_in_view_clean_cards_no_dev_controls(
         body = driver.find_element(By.TAG_NAME, "body").text
         assert "First steps" in body and "[1]" in body
         assert "Answered for: " in body and "NHS trust" in body
+        # No raw value anywhere on the page: organisation types, themes and document types read as labels.
+        raw = [v for v in (*ORG_TYPES, *THEMES, *DOC_TYPES) if "_" in v or v == "vcse"]
+        assert [v for v in raw if v in body] == []
+        # Nor lower-cased ("nhs trust", "getting started") in what the page itself writes: captions.
+        said = " · ".join(
+            c.get_attribute("textContent")
+            for c in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stCaptionContainer']")
+        )
+        said_as_items = [p.strip() for p in re.split(r"[·—,:]", said)]
+        assert [v for v in raw if v.replace("_", " ") in said_as_items] == [], said
         # A new answer is announced to screen readers.
         wait_for(driver, has_live_text("Answer ready for: I'm a procurement lead"), timeout=10)
         live = driver.find_element(By.ID, "haln-live")
@@ -318,10 +329,19 @@ def test_desktop_answer_in_view_clean_cards_no_dev_controls(
         click(driver, wait_for(driver, by_css(".st-key-down-1 button")))
         wait_for(driver, by_css("[data-testid='stRadio']"))
         click(driver, driver.find_element(By.XPATH, "//label[contains(., 'Missing sources')]"))
+        comment = driver.find_element(By.CSS_SELECTOR, ".st-key-comment-1 textarea")
+        comment.send_keys("Nothing on social value for trusts in Wales.")
+        comment.send_keys(Keys.CONTROL, Keys.ENTER)  # a text area takes its value on Ctrl+Enter or blur
+        time.sleep(1)
         click(driver, wait_for(driver, by_css(".st-key-send-1 button")))
         wait_for(driver, has_text("feedback was saved"))
         stored = httpx.get(f"{ui_api.url}/v1/feedback", headers={"Authorization": f"Bearer {ADMIN}"}).json()
-        assert any(f["reason"] == "Missing sources" and f["rating"] == "down" for f in stored)
+        assert any(
+            f["reason"] == "Missing sources"
+            and f["rating"] == "down"
+            and f["comment"] == "Nothing on social value for trusts in Wales."
+            for f in stored
+        )
 
         # Scrolled back up, a suggestion asks its question and the new answer comes into view.
         driver.execute_script("document.querySelector(arguments[0]).scrollTo(0, 0)", MAIN)
