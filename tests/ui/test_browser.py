@@ -270,6 +270,8 @@ def test_desktop_answer_in_view_clean_cards_no_dev_controls(
         assert "2,000 characters" in box.get_attribute("placeholder")
         box.send_keys("x" * 2010)
         assert len(box.get_attribute("value")) == 2000  # typing stops at the limit; nothing is cleared
+        counter = wait_for(driver, by_css(".stChatInputInstructions"), timeout=5)
+        assert "2000/2000" in counter.text  # a visible counter (Streamlit's, from max_chars)
         box.send_keys(Keys.CONTROL, "a")
         box.send_keys(Keys.DELETE)
         box.send_keys("I'm a procurement lead at an NHS trust, where do I start with social value?\n")
