@@ -119,7 +119,7 @@ def run(
         console.print(f"[bold]Answer API[/]  {api_url}   (docs: {api_url}/docs)")
         console.print(f"[bold]Chat UI[/]     http://127.0.0.1:{ui_port}")
         console.print("Press Ctrl-C to stop both.")
-        supervise(processes)
+        raise typer.Exit(supervise(processes))  # a child that failed by itself fails the command
 
 
 class _Stopped(Exception):

@@ -118,3 +118,24 @@ def test_a_signal_stops_the_children_and_frees_the_ports(
                 os.kill(pid, signal.SIGKILL)
         if process.poll() is None:
             process.wait()
+
+
+def test_run_fails_and_stops_the_ui_when_the_api_cannot_start(tmp_path: Path) -> None:
+    ui_port = free_port()
+    with socket.socket() as taken:  # the API's port is already in use
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        api_port = taken.getsockname()[1]
+        (tmp_path / "corpus").mkdir()
+        result = subprocess.run(
+            haln_command("run", "--ui-port", str(ui_port), "--api-port", str(api_port)),
+            cwd=REPO,
+            env=haln_env(tmp_path / "data", HALN_CORPUS_DIR=str(tmp_path / "corpus")),
+            capture_output=True,
+            timeout=120,
+        )
+    assert result.returncode != 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not port_free(ui_port):
+        time.sleep(0.2)
+    assert port_free(ui_port)  # Streamlit was stopped with it
