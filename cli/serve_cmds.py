@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -83,39 +85,103 @@ def ui(
     url = api_url or Settings().api_url
     env = {**os.environ, "HALN_API_URL": url}
     console.print(f"Chat UI on http://127.0.0.1:{port}  (API: {url})")
-    raise typer.Exit(subprocess.call(ui_command(port, url), env=env))
+    with stop_signals_interrupt():
+        process = subprocess.Popen(ui_command(port, url), env=env, start_new_session=True)
+        raise typer.Exit(supervise([process]))
 
 
 def run(
     api_port: Annotated[int, typer.Option(help="Port for the answer API.")] = 8000,
     ui_port: Annotated[int, typer.Option(help="Port for the chat UI.")] = 8501,
 ) -> None:
-    """Start the API and the chat UI together; Ctrl-C stops both."""
+    """Start the API and the chat UI together; Ctrl-C (or SIGTERM) stops both."""
     api_url = f"http://127.0.0.1:{api_port}"
     env = {**os.environ, "HALN_API_URL": api_url}
-    api = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--port", str(api_port)], env=env, start_new_session=True
-    )
-    ui_process = subprocess.Popen(
-        ui_command(ui_port, api_url), env=env, start_new_session=True, stdout=subprocess.DEVNULL
-    )
-    console.print(f"[bold]Answer API[/]  {api_url}   (docs: {api_url}/docs)")
-    console.print(f"[bold]Chat UI[/]     http://127.0.0.1:{ui_port}")
-    console.print("Press Ctrl-C to stop both.")
+    with stop_signals_interrupt():
+        processes: list[subprocess.Popen[bytes]] = []
+        try:
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "cli.main", "serve", "--port", str(api_port)],
+                    env=env,
+                    start_new_session=True,
+                )
+            )
+            processes.insert(
+                0,
+                subprocess.Popen(
+                    ui_command(ui_port, api_url), env=env, start_new_session=True, stdout=subprocess.DEVNULL
+                ),
+            )
+        except BaseException:
+            stop_all(processes)
+            raise
+        console.print(f"[bold]Answer API[/]  {api_url}   (docs: {api_url}/docs)")
+        console.print(f"[bold]Chat UI[/]     http://127.0.0.1:{ui_port}")
+        console.print("Press Ctrl-C to stop both.")
+        raise typer.Exit(supervise(processes))  # a child that failed by itself fails the command
+
+
+class _Stopped(Exception):
+    """A SIGTERM (or SIGHUP) arrived: stop the children as Ctrl-C would."""
+
+
+@contextmanager
+def stop_signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop `haln ui` / `haln run` the way Ctrl-C does, so a service manager, CI or
+    `kill` never leaves Streamlit or uvicorn running behind (they run in their own sessions, so only
+    we can stop them)."""
+
+    def raise_stopped(signum: int, frame: object) -> None:
+        raise _Stopped(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, raise_stopped) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        while api.poll() is None and ui_process.poll() is None:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+        yield
     finally:
-        for process in (ui_process, api):
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def supervise(processes: list[subprocess.Popen[bytes]]) -> int:
+    """Wait until one child exits or we are told to stop (Ctrl-C, SIGTERM); then stop them all.
+    Returns the exit code to pass on: the child's own when it ended by itself, 0 when stopped."""
+    code = 0
+    try:
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.2)
+        code = next(p.returncode for p in processes if p.returncode is not None)
+    except (KeyboardInterrupt, _Stopped):
+        code = 0
+    finally:
+        stop_all(processes)
+    return code
+
+
+def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each child's process group, then SIGKILL what is still there after 15 s."""
+    # A second signal while stopping must not cut the clean-up short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        for process in processes:
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in (ui_process, api):
+                _signal_group(process, signal.SIGTERM)
+        for process in processes:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
+            _signal_group(process, signal.SIGKILL)  # anything the child left in its group
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, sig)
 
 
 @feedback_app.command("export")

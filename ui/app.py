@@ -5,6 +5,8 @@ Run with `haln ui` (or `make run`, which starts the API too).
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import sys
 from pathlib import Path
@@ -35,6 +37,7 @@ from ui.store import ConversationStore
 
 REASONS = ["Not relevant", "Missing sources", "Wrong or outdated", "Too vague", "Other"]
 MAX_QUESTION_CHARS = 2000  # the API's limit on `question`
+MAX_COMMENT_CHARS = 2000  # and on a feedback `comment`
 RETRY_EVERY_S = 3
 FILTER_KEYS = {
     "themes": "filter_themes",
@@ -48,6 +51,18 @@ PAGE_CSS = """<style>
 /* The collapsed sidebar holds who is asking and the filters: say so next to its » icon. */
 [data-testid="stExpandSidebarButton"] { width: auto; padding: 0 0.5rem; gap: 0.25rem; }
 [data-testid="stExpandSidebarButton"]::after { content: "Filters"; font-size: 0.95rem; }
+.stLinkButton a p { white-space: normal; overflow-wrap: anywhere; text-align: left; }
+/* Captions (the metadata line on cards, "Answered for") at 4.5:1 or more; Streamlit fades them to
+   60% opacity, 3.9:1. */
+.stApp [data-testid="stCaptionContainer"] {
+  opacity: 1; color: color-mix(in srgb, currentColor 75%, transparent);
+}
+/* The first thing a Tab reaches: a link to the question box, shown only while it has focus. */
+.haln-skip { position: fixed; left: -10000px; top: 0.5rem; z-index: 1000100; }
+.haln-skip:focus { left: 0.5rem; padding: 0.5rem 1rem; background: #fff; color: #1d3a8a;
+  border: 2px solid #1d3a8a; border-radius: 0.5rem; font-weight: 600; }
+.haln-sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; }
 @media (max-width: 640px) {
   [data-testid="stBottomBlockContainer"] { padding: 0.5rem 0.75rem 0.75rem; }
   [data-testid="stChatInput"] textarea { min-height: 2.5rem; }
@@ -159,9 +174,17 @@ def current_asker() -> dict[str, str] | None:
     )
 
 
-def linked_markers(text: str, index: int) -> str:
-    """Make each [n] a link to its source card below the answer."""
-    return re.sub(r"\[(\d+)\]", lambda m: f"[\\[{m.group(1)}\\]](#src-{index}-{m.group(1)})", text)
+def linked_markers(text: str, index: int, citations: list[dict[str, Any]]) -> str:
+    """Make each [n] a link to its source card below the answer, named for screen readers
+    ("Source 1: <title>"). The answer's own text cannot carry HTML: its "<" are escaped."""
+    titles = {str(c["n"]): c["title"] for c in citations}
+
+    def link(match: re.Match[str]) -> str:
+        n = match.group(1)
+        name = html.escape(f"Source {n}: {titles[n]}" if n in titles else f"Source {n}", quote=True)
+        return f'<a href="#src-{index}-{n}" aria-label="{name}" title="{name}">[{n}]</a>'
+
+    return re.sub(r"\[(\d+)\]", link, text.replace("<", "&lt;"))
 
 
 def anchor(element_id: str) -> None:
@@ -191,6 +214,43 @@ SCROLL_SCRIPT = """<script>(function () {
   };
   setTimeout(tick, 100);
 })();</script>"""
+
+
+# Added once to the page (outside Streamlit's tree, so reruns keep them): a "Skip to question" link
+# first in the Tab order (the sidebar's widgets otherwise come before the input), and a polite live
+# region that announces each new answer to screen readers.
+A11Y_SCRIPT = """<script>(function () {
+  const doc = window.document;
+  if (!doc.getElementById('haln-skip')) {
+    const skip = doc.createElement('a');
+    skip.id = 'haln-skip'; skip.href = '#'; skip.className = 'haln-skip';
+    skip.textContent = 'Skip to question';
+    skip.addEventListener('click', (event) => {
+      event.preventDefault();
+      const box = doc.querySelector('textarea[data-testid="stChatInputTextArea"]');
+      if (box) { box.focus(); }
+    });
+    doc.body.insertBefore(skip, doc.body.firstChild);
+  }
+  if (!doc.getElementById('haln-live')) {
+    const live = doc.createElement('div');
+    live.id = 'haln-live'; live.className = 'haln-sr-only';
+    live.setAttribute('role', 'status'); live.setAttribute('aria-live', 'polite');
+    doc.body.appendChild(live);
+  }
+})();</script>"""
+ANNOUNCE_SCRIPT = """<script>(function () {
+  const text = %s; /* %d */
+  setTimeout(() => {
+    const live = document.getElementById('haln-live');
+    if (live) { live.textContent = ''; setTimeout(() => { live.textContent = text; }, 100); }
+  }, 400);
+})();</script>"""
+
+
+def announce(text: str, nonce: int) -> None:
+    """Say something to screen readers through the page's live region."""
+    st.html(ANNOUNCE_SCRIPT % (json.dumps(text), nonce), unsafe_allow_javascript=True)
 
 
 def scroll_to(element_id: str) -> None:
@@ -229,7 +289,12 @@ def render_cards(answer: dict[str, Any], index: int, question: str) -> None:
             snippet = snippet_markdown(citation["snippet"], question)
             if snippet:
                 st.container(key=f"snippet-{index}-{citation['n']}").markdown(snippet)
-            st.link_button("Open the original source", citation["source_url"], help=citation["source_url"])
+            # The link names its source, so a list of links (screen readers) says where each one goes.
+            st.link_button(
+                f"Open {citation['title']} ({citation['publisher']})",
+                citation["source_url"],
+                help=citation["source_url"],
+            )
 
 
 def render_feedback(message: dict[str, Any], index: int) -> None:
@@ -244,13 +309,23 @@ def render_feedback(message: dict[str, Any], index: int) -> None:
             st.rerun()
     if message.get("asking_reason"):
         reason = st.radio("What was wrong?", REASONS, key=f"reason-{index}", horizontal=True)
+        comment = st.text_area(
+            "Anything else? (optional)",
+            key=f"comment-{index}",
+            max_chars=MAX_COMMENT_CHARS,
+            placeholder="What were you looking for, or what would have helped?",
+        )
         if st.button("Send feedback", key=f"send-{index}"):
-            _send_feedback(message, "down", reason)
+            _send_feedback(message, "down", reason, comment.strip() or None)
 
 
-def _send_feedback(message: dict[str, Any], rating: str, reason: str | None) -> None:
+def _send_feedback(
+    message: dict[str, Any], rating: str, reason: str | None, comment: str | None = None
+) -> None:
     try:
-        client().send_feedback(message["answer"]["answer_id"], rating, reason, message.get("question"))
+        client().send_feedback(
+            message["answer"]["answer_id"], rating, reason, message.get("question"), comment
+        )
     except (ApiUnavailable, ApiRefused):
         st.warning("Your feedback could not be sent just now; please try again in a moment.")
         return
@@ -280,7 +355,8 @@ def render_history() -> None:
                     )
                 suggestion_buttons("Not covered — try:", answer.get("followups", []), f"try-{index}")
             else:
-                st.markdown(linked_markers(answer_body(message["content"]), index))
+                body = linked_markers(answer_body(message["content"]), index, answer.get("citations", []))
+                st.markdown(body, unsafe_allow_html=True)
                 suggestion_buttons("You could also ask", answer.get("followups", []), f"next-{index}")
                 render_cards(answer, index, message.get("question", ""))
             render_feedback(message, index)
@@ -357,7 +433,21 @@ def edit_pending() -> None:
     save_conversation()
 
 
+def too_long(question: str) -> bool:
+    """Over the API's limit: say so plainly and keep the text in the box to shorten (never sent)."""
+    if len(question) <= MAX_QUESTION_CHARS:
+        return False
+    st.session_state.refused = (
+        f"Your question is {len(question):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "
+        "It is still in the box below: please shorten it and send it again."
+    )
+    st.session_state.refill = question  # put back in the box on the rerun
+    return True
+
+
 def ask(question: str, filters: dict[str, list[str]]) -> None:
+    if too_long(question):
+        st.rerun()
     asker = current_asker()
     history = [{"role": m["role"], "content": m["content"][:2000]} for m in st.session_state.messages[-6:]]
     index = len(st.session_state.messages)
@@ -383,9 +473,12 @@ def ask(question: str, filters: dict[str, list[str]]) -> None:
             st.session_state.pending = question
             save_conversation()
             st.rerun()
-        except ApiRefused as exc:
-            st.session_state.refused = str(exc)
-            st.session_state.chat_box = question
+        except ApiRefused:
+            st.session_state.refused = (
+                "The assistant could not take this question as written. It is still in the box below: "
+                "please rephrase or shorten it and send it again."
+            )
+            st.session_state.refill = question  # put back in the box on the rerun
             st.rerun()
     if final is not None:
         st.session_state.messages += [
@@ -399,6 +492,11 @@ def ask(question: str, filters: dict[str, list[str]]) -> None:
             },
         ]
         st.session_state.scroll_to = f"q-{index}"
+        sources = len(final.get("citations", []))
+        st.session_state.announce = (
+            f"Answer ready for: {question}. "
+            + (f"{sources} source{'s' if sources != 1 else ''} below it." if sources else "")
+        ).strip()
         save_conversation()
     st.rerun()
 
@@ -406,6 +504,7 @@ def ask(question: str, filters: dict[str, list[str]]) -> None:
 def main() -> None:
     st.set_page_config(page_title="HALN anchor assistant", page_icon="🌳", layout="centered")
     st.html(PAGE_CSS)
+    st.html(A11Y_SCRIPT, unsafe_allow_javascript=True)
     anchor("top")
     st.title("Where do I start?")
     st.caption("The Health Anchors Learning Network's assistant for anchor work")
@@ -421,7 +520,14 @@ def main() -> None:
         render_pending()
     if refused := st.session_state.pop("refused", None):
         st.warning(refused)
-    typed = st.chat_input("Ask about anchor work…", key="chat_box", max_chars=MAX_QUESTION_CHARS)
+    if (refill := st.session_state.pop("refill", None)) is not None:
+        # The box cannot be written once drawn in a run: its text goes back before it is drawn again.
+        st.session_state.chat_box = refill
+    typed = st.chat_input(
+        f"Ask about anchor work… (up to {MAX_QUESTION_CHARS:,} characters)",
+        key="chat_box",
+        max_chars=MAX_QUESTION_CHARS,
+    )
     question = typed or st.session_state.pop("ask_next", None)
     if question and problem:
         st.session_state.pending = question
@@ -431,6 +537,8 @@ def main() -> None:
         question = st.session_state.pending  # the API is back: send what was kept
     if question:
         ask(question, filters)
+    if said := st.session_state.pop("announce", None):
+        announce(said, len(st.session_state.messages))
     if target := st.session_state.pop("scroll_to", None):
         scroll_to(target)
     elif not st.session_state.get("scrolled_once"):

@@ -85,8 +85,21 @@ class ApiClient:
         except httpx.HTTPError as exc:
             raise self._unavailable(exc) from exc
 
-    def send_feedback(self, answer_id: str, rating: str, reason: str | None, question: str | None) -> int:
-        payload = {"answer_id": answer_id, "rating": rating, "reason": reason, "question": question}
+    def send_feedback(
+        self,
+        answer_id: str,
+        rating: str,
+        reason: str | None,
+        question: str | None,
+        comment: str | None = None,
+    ) -> int:
+        payload = {
+            "answer_id": answer_id,
+            "rating": rating,
+            "reason": reason,
+            "question": question,
+            "comment": comment,
+        }
         try:
             response = self._http.post("/v1/feedback", json=payload)
         except httpx.HTTPError as exc:

@@ -57,6 +57,7 @@ ORG_LABELS = {value: label for label, value in ORG_CHOICES.items() if value} | {
     "utility": "Utility",
     "vcse": "Voluntary / community",
 }
+ROLE_LABELS = {value: label for label, value in ROLES.items() if value}
 INTENT_LABELS = {
     "start": "where to start",
     "definition": "a definition",
@@ -100,7 +101,7 @@ def answered_for(answer: dict[str, Any], filters: dict[str, list[str]]) -> str:
     """What shaped an answer, in one line: who it was for, what it was read as, which filters applied."""
     asker = answer.get("asker") or {}
     who = [
-        asker.get("role") or "",
+        ROLE_LABELS.get(asker.get("role") or "", (asker.get("role") or "").capitalize()),
         ORG_LABELS.get(asker.get("org_type") or "", ""),
         asker.get("nation") or "",
     ]
@@ -196,7 +197,8 @@ def conversation_markdown(messages: list[dict[str, Any]]) -> str:
         if citations:
             lines.append("Sources:")
             lines += [
-                f"[{c['n']}] {c['title']} — {c['publisher']} ({c['doc_type']}): {c['source_url']}"
+                f"[{c['n']}] {c['title']} — {c['publisher']} "
+                f"({DOC_TYPE_BADGES.get(c['doc_type'], c['doc_type'])}): {c['source_url']}"
                 for c in citations
             ]
             lines.append("")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -11,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from tests.api.conftest import RunningApi
 from tests.conftest import REPO, free_port
 from tests.ui.conftest import ADMIN
-from ui.client import ApiClient
+from ui.client import ApiClient, ApiRefused, StreamPiece
 
 APP = str(REPO / "ui" / "app.py")
 
@@ -59,6 +61,9 @@ def test_asker_is_sent_as_data_streamed_cited_and_shown(page: AppTest) -> None:
     assert not page.exception
     text = all_markdown(page)
     assert "\\[1\\]" in text  # markers link to the cards
+    # ... and are named for screen readers by the source they stand for.
+    title = page.session_state.messages[-1]["answer"]["citations"][0]["title"]
+    assert f'aria-label="Source 1: {html.escape(title)}"' in text
     assert "First steps" in text
     answer = page.session_state.messages[-1]
     # The question goes as typed; who asks goes as structured data and comes back as understood.
@@ -69,7 +74,7 @@ def test_asker_is_sent_as_data_streamed_cited_and_shown(page: AppTest) -> None:
     assert card_titles
     assert any(b.label == "Helpful" for b in page.button)
     # What shaped the answer is said with it, and the selectors stay there to change.
-    assert "Answered for\\: procurement · NHS trust · Wales" in captions(page)
+    assert "Answered for\\: Procurement · NHS trust · Wales" in captions(page)
     assert "no filters" in captions(page)
     assert page.selectbox(key="role_select").value == "Procurement"
     page.multiselect(key="filter_nation").set_value(["Wales"]).run()
@@ -118,11 +123,17 @@ def test_thumbs_down_with_reason_is_stored(page: AppTest, ui_api: RunningApi) ->
     page.chat_input[0].set_value("What is the Lambeth GP Food Co-op?").run()
     page.button(key="down-1").click().run()
     page.radio(key="reason-1").set_value("Too vague").run()
+    page.text_area(key="comment-1").input("I wanted the co-op's funding model.").run()
     page.button(key="send-1").click().run()
     assert any("feedback was saved" in s.value for s in page.success)
     answer_id = page.session_state.messages[1]["answer"]["answer_id"]
     stored = httpx.get(f"{ui_api.url}/v1/feedback", headers={"Authorization": f"Bearer {ADMIN}"}).json()
-    assert any(f["answer_id"] == answer_id and f["reason"] == "Too vague" for f in stored)
+    assert any(
+        f["answer_id"] == answer_id
+        and f["reason"] == "Too vague"
+        and f["comment"] == "I wanted the co-op's funding model."
+        for f in stored
+    )
 
 
 def test_api_down_keeps_the_page_and_the_question(
@@ -167,3 +178,76 @@ def test_the_conversation_survives_a_reload(page: AppTest, ui_api: RunningApi) -
     stranger.query_params["c"] = "../../etc/passwd"
     stranger.run()
     assert not stranger.exception and stranger.session_state.messages == []
+
+
+class RefusingClient:
+    """An API that answers readiness but refuses the question as the real one does over its limit."""
+
+    def readiness(self) -> tuple[bool, str]:
+        return True, ""
+
+    def stream_answer(self, *args: object, **kwargs: object) -> Iterator[object]:
+        raise ApiRefused("The question was not accepted (422): question: String should have at most 2000")
+        yield
+
+
+def test_long_questions_have_a_limit_and_a_refusal_keeps_the_text_plainly(page: AppTest) -> None:
+    box = page.chat_input[0]
+    assert box.max_chars == 2000  # the box itself stops at the API's limit, and says so
+    assert "2,000 characters" in box.placeholder
+    page.session_state["client"] = RefusingClient()
+    question = "Where do I start with social value? " + "More detail. " * 100
+    page.chat_input[0].set_value(question).run()
+    assert not page.exception
+    said = "\n".join(w.value for w in page.warning)
+    assert "still in the box" in said
+    assert "422" not in said and "String should" not in said
+    assert page.session_state.messages == []
+    assert page.chat_input[0].value == question  # never cleared
+
+
+def test_values_read_as_labels_and_the_network_is_named(page: AppTest) -> None:
+    assert "Health Anchors Learning Network" in captions(page) + all_markdown(page)
+    page.selectbox(key="role_select").set_value("Community organisation").run()
+    page.selectbox(key="org_select").set_value("Voluntary / faith").run()
+    page.multiselect(key="filter_themes").set_value(["getting_started"]).run()
+    page.multiselect(key="filter_org").set_value(["vcse", "nhs_trust"]).run()
+    page.chat_input[0].set_value("Where do I start?").run()
+    assert not page.exception
+    said = captions(page)
+    assert "Answered for\\: Community organisation · Voluntary / community" in said
+    assert "Getting started" in said and "NHS trust" in said
+    shown = said + all_markdown(page)
+    for raw in ["getting_started", "getting started", "vcse", "nhs_trust", "nhs trust", "case_study"]:
+        assert raw not in shown.replace("\\_", "_"), raw
+
+
+class HostileAnswerClient:
+    """An API whose answer text carries HTML (e.g. copied from a document by a language model)."""
+
+    ANSWER = 'Start here <img src=x onerror="alert(1)"> and <b>map spend</b> [1].'
+
+    def readiness(self) -> tuple[bool, str]:
+        return True, ""
+
+    def stream_answer(self, *args: object, **kwargs: object) -> Iterator[StreamPiece]:
+        yield StreamPiece("delta", text=self.ANSWER)
+        citation = {
+            "n": 1,
+            "title": 'Guide "A" <b>',
+            "publisher": "P",
+            "doc_type": "guide",
+            "source_url": "https://x.org/g",
+            "snippet": "Map spend first.",
+        }
+        answer = {"answer": self.ANSWER, "answer_id": "a1", "citations": [citation], "followups": []}
+        yield StreamPiece("done", answer=answer)
+
+
+def test_answer_html_is_shown_as_text_next_to_the_named_markers(page: AppTest) -> None:
+    page.session_state["client"] = HostileAnswerClient()
+    page.chat_input[0].set_value("Where do I start?").run()
+    assert not page.exception
+    body = next(m.value for m in page.markdown if "Start here" in m.value)
+    assert "<img" not in body and "<b>" not in body and "&lt;img" in body
+    assert 'aria-label="Source 1: Guide &quot;A&quot; &lt;b&gt;"' in body

@@ -52,7 +52,7 @@ def test_conversation_export_lists_sources() -> None:
         },
     ]
     text = conversation_markdown(messages)
-    assert "**You:** Where do I start?" in text and "[1] Guide — P (guide): https://x.org/g" in text
+    assert "**You:** Where do I start?" in text and "[1] Guide — P (Guide): https://x.org/g" in text
 
 
 def test_snippets_end_on_whole_sentences() -> None:
@@ -99,6 +99,6 @@ def test_answer_parts_for_the_page() -> None:
         {"asker": {"role": "procurement", "org_type": "nhs_trust", "nation": "Wales"}, "intent": "start"},
         {"nation": ["Wales"], "doc_type": ["guide"]},
     )
-    assert line.startswith("Answered for\\: procurement · NHS trust · Wales")
+    assert line.startswith("Answered for\\: Procurement · NHS trust · Wales")
     assert "filters\\: Wales, Guide" in line
     assert "anyone" in answered_for({"asker": None}, {}) and "no filters" in answered_for({}, {})
