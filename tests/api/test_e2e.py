@@ -12,7 +12,7 @@ import httpx
 import openai
 import pytest
 
-from tests.api.conftest import ADMIN_KEY, CLIENT_KEY, SPARE_KEY, RunningApi, start_api, stop_api
+from tests.api.conftest import ADMIN_KEY, BURST_KEY, CLIENT_KEY, SPARE_KEY, RunningApi, start_api, stop_api
 
 QUESTION = "I'm a procurement lead at an NHS trust, where do I start with social value?"
 
@@ -86,6 +86,26 @@ def test_official_openai_client_works_unchanged(api: RunningApi) -> None:
             finish = chunk.choices[0].finish_reason
             citations = (chunk.model_extra or {}).get("citations")
     assert finish == "stop" and "".join(pieces).strip() and citations
+
+
+def test_asker_is_structured_data_on_both_answer_endpoints(api: RunningApi) -> None:
+    asker = {"role": "procurement lead", "org_type": "local_authority", "nation": "Scotland"}
+    client = httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {BURST_KEY}"}, timeout=60)
+    reply = client.post("/v1/answer", json={"question": "Where do we even start?", "asker": asker})
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["asker"] == asker and body["intent"] == "start" and "**First steps**" in body["answer"]
+    bad = client.post("/v1/answer", json={"question": "Where do we start?", "asker": {"org_type": "church"}})
+    assert bad.status_code == 422 and "org_type" in bad.text
+
+    client.close()
+    oa = openai.OpenAI(base_url=f"{api.url}/v1", api_key=BURST_KEY)
+    completion = oa.chat.completions.create(
+        model="haln-assistant",
+        messages=[{"role": "user", "content": "Where do we even start?"}],
+        extra_body={"asker": asker},
+    )
+    assert "First steps" in (completion.choices[0].message.content or "")
 
 
 def test_feedback_is_stored_and_listed_for_admins(client: httpx.Client, admin: httpx.Client) -> None:
