@@ -241,6 +241,7 @@ DEFINITION_WORDS = re.compile(
 # A sentence opening with one of these leans on the one before it; alone it is a fragment.
 BACK_REFERENCE = re.compile(
     r"^(it|its|it's|this|that|these|those|they|their|them|he|she|his|her|such|both|here|there|also|however|"
+    r"even so|still|yet|nevertheless|nonetheless|despite this|in spite of this|otherwise|"
     r"but|and|so|then|instead|meanwhile|similarly|likewise|in addition|as a result|in turn|in this way|"
     r"for example|for instance|the same|other|another|each of (them|these)|all of (them|these)|"
     r"one of (them|these)|some of (them|these)|(\w+ ){1,3}(this|these|those|such)( \w+)?,|"

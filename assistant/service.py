@@ -343,6 +343,9 @@ class Assistant:
                 index, sector_query, k, analysis.filters, analysis.asker, list(analysis.topic_terms)
             )
             confidence = max(confidence, with_sector.confidence)
+        if analysis.wants_start and not analysis.topic_terms and result.hits:
+            # "Where do we even start?" asks about anchor work as a whole, which the corpus is about.
+            confidence = max(confidence, self.settings.refusal_threshold)
         if uncovered_entities(analysis, index) or (fact is not None and fact.gap):
             confidence *= self.config.scope.uncovered_penalty
         return round(confidence, 4)

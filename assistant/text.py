@@ -22,7 +22,8 @@ STOPWORDS = frozenset(
 QUESTION_NOISE = frozenset(
     """start started starting begin beginning where first step steps know want need like tell help
     please work works working job role new anyone someone thing things way ways good best example
-    examples give show find look looking idea ideas kind sort lot lots really actually""".split()
+    examples give show find look looking idea ideas kind sort lot lots really actually even exactly just
+    bit sure quite honestly basically""".split()
 )
 
 
