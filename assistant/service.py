@@ -40,8 +40,8 @@ WHERE_TO_ASK = (
 )
 CLINICAL_REFUSAL = (
     "I can't help with clinical questions such as medicines, doses, symptoms or diagnoses: this assistant "
-    "only covers how organisations act as health anchors. Please ask a pharmacist, GP or NHS 111, and "
-    "call 999 in an emergency."
+    "only covers how organisations act as health anchors. Clinicians should follow their clinical guidance "
+    "and colleagues; anyone else should ask a pharmacist, GP or NHS 111, and call 999 in an emergency."
 )
 
 
