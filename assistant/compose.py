@@ -81,8 +81,7 @@ class ExtractiveComposer:
         self, analysis: QueryAnalysis, sources: list[RetrievedSource], query_vector: np.ndarray | None
     ) -> list[Candidate]:
         cfg = self.config
-        weights = {t: self.index.term_idf(t) for t in analysis.topic_terms}
-        total = sum(weights.values()) or 1.0
+        asked = self.index.term_weights(analysis.topic_terms)
         out: list[Candidate] = []
         # A document's later chunks (brought in for the passage that answers) rank as the document does.
         doc_rank: dict[str, int] = {}
@@ -93,7 +92,7 @@ class ExtractiveComposer:
             for unit in self.index.units(source.row):
                 if not self._usable(unit, analysis):
                     continue
-                lexical = sum(w for t, w in weights.items() if t in unit.terms) / total
+                lexical = asked.share(unit.terms)
                 score = (
                     cfg.lexical_weight * lexical
                     + cfg.rank_weight / (1 + rank)
@@ -108,7 +107,7 @@ class ExtractiveComposer:
         relevant = [c for c in out if c.lexical >= cfg.min_relevance]
         if len(relevant) >= cfg.min_kept:
             out = relevant
-        if self.embed is not None and query_vector is not None and out:
+        if self.embed is not None and query_vector is not None and out and cfg.semantic_pool:
             pool = sorted(out, key=lambda c: -c.score)[: cfg.semantic_pool]
             vectors = self.embed([c.unit.quoted()[:600] for c in pool])
             for candidate, vector in zip(pool, vectors, strict=True):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,22 @@ log = logging.getLogger(__name__)
 class ChunkSentences:
     sentences: list[str]
     terms: list[set[str]]
+
+    @property
+    def all_terms(self) -> set[str]:
+        return set().union(*self.terms) if self.terms else set()
+
+
+@dataclass(frozen=True)
+class TermWeights:
+    """A question's terms weighted by rarity (IDF) in the index: how much of the question a passage holds."""
+
+    weights: dict[str, float]
+    total: float
+
+    def share(self, terms: Collection[str]) -> float:
+        """IDF-weighted share of the question's terms found in `terms` (0 for a question with none)."""
+        return sum(w for t, w in self.weights.items() if t in terms) / self.total if self.total else 0.0
 
 
 @dataclass
@@ -138,6 +155,10 @@ class SearchIndex:
 
     def term_idf(self, term: str) -> float:
         return self.idf.get(term, self._max_idf)
+
+    def term_weights(self, terms: Iterable[str]) -> TermWeights:
+        weights = {t: self.term_idf(t) for t in terms}
+        return TermWeights(weights, sum(weights.values()))
 
 
 class IndexHolder:

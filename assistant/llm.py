@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
@@ -149,27 +148,6 @@ class LLMClient:
             return _reply_text(response)
         except unusable_reply() as exc:
             raise self._failure("LLM request failed", exc) from exc
-
-    def stream(self, question: str, sources: list[RetrievedSource]) -> Iterator[str]:
-        try:
-            stream = self._client.chat.completions.create(
-                model=self.model,
-                messages=self._messages(question, sources),  # type: ignore[arg-type]
-                temperature=0.1,
-                max_tokens=self.max_tokens,
-                stream=True,
-            )
-            for chunk in stream:
-                choices = getattr(chunk, "choices", None)
-                if not choices:
-                    continue
-                content = getattr(getattr(choices[0], "delta", None), "content", None)
-                if content is not None and not isinstance(content, str):
-                    raise TypeError(f"delta content is {type(content).__name__}, not text")
-                if content:
-                    yield content
-        except unusable_reply() as exc:
-            raise self._failure("LLM stream failed", exc) from exc
 
     def condense(self, question: str, history: list[ChatTurn]) -> str:
         transcript = "\n".join(f"{t.role}: {t.content[:600]}" for t in history[-4:])

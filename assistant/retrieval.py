@@ -181,12 +181,9 @@ class HybridRetriever:
             return 0.0
         found: set[str] = set()
         for hit in hits[:5]:
-            for sentence_terms in index.sentences(hit.row).terms:
-                found |= sentence_terms
+            found |= index.sentences(hit.row).all_terms
             found |= set(content_terms(str(index.metadatas[hit.row]["title"])))
-        weights = {t: index.term_idf(t) for t in terms}
-        total = sum(weights.values())
-        return sum(w for t, w in weights.items() if t in found) / total if total else 0.0
+        return index.term_weights(terms).share(found)
 
 
 def confidence(top_dense: float, coverage: float) -> float:

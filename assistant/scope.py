@@ -119,8 +119,7 @@ def check_fact(
     # A start question's fact is given if found, never turned into a refusal: the steps still help.
     if kind is None or not (subject or nations) or analysis.intent == "start":
         return None
-    weights = {t: index.term_idf(t) for t in analysis.facts_asked}
-    total = sum(weights.values())
+    asked = index.term_weights(analysis.facts_asked)
 
     def names_subject(doc: str) -> bool:
         doc_rows = index.rows_of(doc)
@@ -136,12 +135,12 @@ def check_fact(
     def has_fact(row: int) -> bool:
         """A sentence gives that kind of fact, and the fact-giving sentences share enough of what was
         asked, weighted by rarity: "local" alone does not tie a number to "spend with local businesses"."""
-        asked = set(analysis.facts_asked)
-        giving = [s for s in index.sentences(row).sentences if _gives_fact(s, kind, analysis.figure, asked)]
+        counted = set(analysis.facts_asked)
+        giving = [s for s in index.sentences(row).sentences if _gives_fact(s, kind, analysis.figure, counted)]
         # Names and dates are checked by subject alone: what else the question says ("I want to
         # reference it properly") is not what the name or date is about.
         # A count next to the thing counted ("600 bank workers") needs no more evidence.
-        if not giving or not total or kind in ("who", "when") or analysis.figure == "count":
+        if not giving or not asked.total or kind in ("who", "when") or analysis.figure == "count":
             return bool(giving)
         # The figure must sit with what was asked: one sentence, with the one before it (the subject
         # of "It paid…" is in the sentence before), shares enough of the asked terms.
@@ -150,7 +149,7 @@ def check_fact(
             if sentence not in giving:
                 continue
             near = chunk.terms[at] | (chunk.terms[at - 1] if at else set())
-            if sum(w for t, w in weights.items() if t in near) >= cfg.min_fact_overlap * total:
+            if asked.share(near) >= cfg.min_fact_overlap:
                 return True
         return False
 

@@ -134,12 +134,12 @@ class Assistant:
         timings: dict[str, float] = {}
 
         analysis, fallback_reason = self._analyse(question, backend)
-        gate = self._gate(analysis)
+        index = self.index.get()
+        gate = self._gate(analysis, index)
         if gate is not None:
             yield from self._emit(self._refusal(analysis, backend, gate, timings, started), stream)
             return
 
-        index = self.index.get()
         result, fact = self._retrieve(index, analysis, top_k or self.settings.top_k)
         timings.update(result.timings_ms)
         confidence = self._confidence(analysis, index, result, fact)
@@ -205,11 +205,11 @@ class Assistant:
                 return analyse(question), f"the LLM was unavailable for the follow-up ({exc})"
         return analyse(question), None
 
-    def _gate(self, analysis: QueryAnalysis) -> str | None:
+    def _gate(self, analysis: QueryAnalysis, index: SearchIndex) -> str | None:
         """A reason to refuse before retrieving anything."""
         if analysis.clinical:
             return CLINICAL_REFUSAL
-        if self.index.get().size == 0:
+        if index.size == 0:
             return "The index is empty, so there is nothing to answer from yet. Run `haln ingest` first."
         return None
 
@@ -234,9 +234,8 @@ class Assistant:
         """The best documents' other chunks that hold more of the question than the chunks retrieved,
         added after the ranked sources (they do not change the ranking, only what can be quoted)."""
         cfg = self.config.retrieval
-        weights = {t: index.term_idf(t) for t in analysis.topic_terms}
-        total = sum(weights.values())
-        if not total:
+        asked = index.term_weights(analysis.topic_terms)
+        if not asked.total:
             return hits
         have = {h.row for h in hits}
         vector: np.ndarray | None = None
@@ -246,15 +245,13 @@ class Assistant:
             for row in index.rows_of(doc):
                 if row in have:
                     continue
-                terms = set().union(*index.sentences(row).terms) if index.sentences(row).terms else set()
-                share = sum(w for t, w in weights.items() if t in terms) / total
+                share = asked.share(index.sentences(row).all_terms)
                 if share >= cfg.expand_min_overlap:
                     scored.append((share, row))
             for _, row in sorted(scored, reverse=True)[: cfg.expand_chunks]:
                 if vector is None:
                     vector = self.retriever.embed_query(analysis.retrieval_query)
-                dense = float(index.embeddings[row] @ vector)
-                extra.append(Hit(row=row, score=0.0, dense=dense, bm25=0.0, dense_rank=None, bm25_rank=None))
+                extra.append(_added_hit(index, row, vector))
         return [*hits, *extra]
 
     def _with_guidance_and_examples(
@@ -300,14 +297,11 @@ class Assistant:
     def _about_question(self, index: SearchIndex, analysis: QueryAnalysis, row: int) -> bool:
         """A chunk brought in for a start answer (a guide, a case study, the asker's sector or nation) must
         be about what was asked too: otherwise the same few guides pad every thin start answer."""
-        weights = {t: index.term_idf(t) for t in analysis.topic_terms}
-        total = sum(weights.values())
-        if not total:
-            return True
-        chunk = index.sentences(row)
-        terms = set().union(*chunk.terms) if chunk.terms else set()
-        share = sum(w for t, w in weights.items() if t in terms) / total
-        return share >= self.config.retrieval.extra_min_overlap
+        asked = index.term_weights(analysis.topic_terms)
+        return (
+            not asked.total
+            or asked.share(index.sentences(row).all_terms) >= self.config.retrieval.extra_min_overlap
+        )
 
     def _with_row(self, index: SearchIndex, query: str, hits: list[Hit], row: int) -> list[Hit]:
         """The chunk giving the asked-for fact, placed right after the best hit of its document, when
@@ -317,14 +311,7 @@ class Assistant:
         doc = index.doc_ids[row]
         at = next((i + 1 for i, h in enumerate(hits) if index.doc_ids[h.row] == doc), 0)
         vector = self.retriever.embed_query(query)  # normally the vector just used, not re-embedded
-        figure = Hit(
-            row=row,
-            score=hits[at - 1].score if at else 0.0,
-            dense=float(index.embeddings[row] @ vector),
-            bm25=0.0,
-            dense_rank=None,
-            bm25_rank=None,
-        )
+        figure = _added_hit(index, row, vector, score=hits[at - 1].score if at else 0.0)
         return [*hits[:at], figure, *hits[at:]]
 
     def _confidence(
@@ -481,6 +468,18 @@ class Assistant:
                 if piece:
                     yield StreamEvent("delta", text=piece)
         yield StreamEvent("answer", answer=answer)
+
+
+def _added_hit(index: SearchIndex, row: int, vector: np.ndarray, score: float = 0.0) -> Hit:
+    """A chunk the pipeline adds to what retrieval ranked (no BM25 or dense rank of its own)."""
+    return Hit(
+        row=row,
+        score=score,
+        dense=float(index.embeddings[row] @ vector),
+        bm25=0.0,
+        dense_rank=None,
+        bm25_rank=None,
+    )
 
 
 def _about(label: str) -> str:
