@@ -113,6 +113,12 @@ class QueryAnalysis:
     """Nations the question asks about (not the asker's own, unless the question is about it)."""
     fact: FactKind | None = None
     """A specific fact the question asks for (a figure, rule, name, date or outcome)."""
+    fact_kinds: tuple[FactKind, ...] = ()
+    """Every kind of fact asked, the main one first ("who wrote it and when" asks who and when)."""
+    authorship: bool = False
+    """The question asks who wrote, leads or is behind something: authors and leads answer it."""
+    phrases: tuple[str, ...] = ()
+    """Phrases the asker quotes ('fair work'), lower-cased: asked about as written."""
     figure: FigureKind | None = None
     """For a figure question: money, a share, a count, or another number."""
     aspects: tuple[str, ...] = ()
@@ -274,6 +280,22 @@ def fact_kind(text: str, intent: Intent) -> FactKind | None:
     return None
 
 
+def fact_kinds_of(text: str, main: FactKind | None, authorship: bool) -> tuple[FactKind, ...]:
+    """The main fact kind and any other the question also asks ("who wrote it, and when?")."""
+    kinds: list[FactKind] = [main] if main else []
+    also: list[tuple[bool, FactKind]] = [
+        (bool(cues.WHO_CUES.search(text)) or authorship, "who"),
+        (bool(cues.WHEN_CUES.search(text) or cues.WHEN_TOO.search(text)), "when"),
+        (bool(cues.FIGURE_QUESTION.search(text)), "figure"),
+    ]
+    kinds += [kind for asked, kind in also if asked and kind not in kinds]
+    return tuple(kinds)
+
+
+def quoted_phrases(text: str) -> tuple[str, ...]:
+    return tuple(m.group(1).strip().lower() for m in cues.QUOTED_PHRASE.finditer(text))
+
+
 def figure_kind(text: str) -> FigureKind:
     if cues.SHARE_QUESTION.search(text):
         return "share"
@@ -380,6 +402,8 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
     mentioned = _nations(text)
     subject_nations = tuple(n for n in mentioned if n not in asker.nations or intent != "start")
     fact = fact_kind(text, intent)
+    authorship = bool(cues.AUTHORSHIP_QUESTION.search(text))
+    phrases = quoted_phrases(text)
     aspects = (
         tuple(name for name, (asks, _) in cues.ASPECT_CUES.items() if asks.search(text))
         if is_followup
@@ -394,11 +418,17 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
     # writing about…") or the figure question's own words.
     stripped = re.sub(SELF_WORDS + r"[^.?!]*[.?!]?", " ", text, flags=re.IGNORECASE)
     stripped = cues.FIGURE_QUESTION.sub(" ", stripped) if fact == "figure" else stripped
+    if fact == "figure":
+        # "Who's leading the push…, and what rate…": the who-clause is not what the figure counts.
+        stripped = cues.WHO_CLAUSE.sub(" ", stripped)
     facts_asked = tuple(sorted(tokens(stripped) - subject_tokens - weak))
     retrieval_query = resolved
     sector_words = ORG_WORDS.get(asker.org_types[0], "") if asker.org_types else ""
     sector_query = f"{resolved} ({sector_words})" if sector_words else ""
     topic_terms = tuple(dict.fromkeys(content_terms(resolved, drop_question_noise=True)))
+    # A quoted phrase is asked about whole: its words stay even when they are usually question noise
+    # ("what do they mean by 'fair work'" is about work).
+    topic_terms += tuple(t for p in phrases for t in content_terms(p) if t not in topic_terms)
     # Only a question with little topic of its own ("Where do we start?") is searched with the asker's
     # kind of organisation in words: otherwise it pulls that sector's documents about other topics
     # (a fleet question from an ICB got ICB recruitment material).
@@ -420,6 +450,9 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         subject_names=names,
         subject_nations=subject_nations,
         fact=fact,
+        fact_kinds=fact_kinds_of(text, fact, authorship) if intent != "start" or fact else (),
+        authorship=authorship,
+        phrases=phrases,
         figure=figure_kind(text) if fact == "figure" else None,
         aspects=aspects,
         already_done=_already_done(text),

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from assistant import cues
-from assistant.analysis import AskerProfile, QueryAnalysis
+from assistant.analysis import NATION_TOKENS, AskerProfile, QueryAnalysis
 from assistant.config import ComposeConfig
 from assistant.draft import Block, Claim, Draft
 from assistant.index import SearchIndex
@@ -40,6 +40,8 @@ class Candidate:
     """The document: "at most n per source" counts documents, not chunks."""
     lexical: float = 0.0
     """Share of the question's terms (IDF-weighted) the passage holds."""
+    off_subject: bool = False
+    """Its document never names the organisation or work the question is about (others do)."""
 
 
 def nation_note(source: RetrievedSource, asker: AskerProfile) -> str:
@@ -87,6 +89,7 @@ class ExtractiveComposer:
         doc_rank: dict[str, int] = {}
         for position, source in enumerate(sources):
             doc_rank.setdefault(str(source.meta["doc_id"]), position)
+        off_subject = self._off_subject(analysis, list(doc_rank))
         for position, source in enumerate(sources):
             rank = doc_rank[str(source.meta["doc_id"])]
             for unit in self.index.units(source.row):
@@ -100,8 +103,10 @@ class ExtractiveComposer:
                     + self._specificity(unit)
                     + self._for_asker(source, analysis.asker)
                     + self._for_intent(unit, source, analysis, lexical)
+                    - (cfg.off_subject_penalty if source.meta["doc_id"] in off_subject else 0.0)
                 )
-                out.append(Candidate(unit, position, score, str(source.meta["doc_id"]), lexical))
+                doc = str(source.meta["doc_id"])
+                out.append(Candidate(unit, position, score, doc, lexical, doc in off_subject))
         # Padding is worse than a shorter answer: passages holding almost none of what was asked are
         # left out, unless nothing else is there.
         relevant = [c for c in out if c.lexical >= cfg.min_relevance]
@@ -115,8 +120,24 @@ class ExtractiveComposer:
                 candidate.score += cfg.semantic_weight * min(max((cosine - 0.2) / 0.6, 0.0), 1.0)
         return out
 
+    def _off_subject(self, analysis: QueryAnalysis, docs: list[str]) -> set[str]:
+        """Documents that name none of the organisations or works the question is about, when some
+        retrieved document does (nations are the asker's context, judged apart)."""
+        nation_tokens = {t for tokens_ in NATION_TOKENS.values() for t in tokens_}
+        subjects = [set(e) for e in analysis.subjects if not set(e) <= nation_tokens]
+        if not subjects:
+            return set()
+        about = {doc for doc in docs if any(entity <= self.index.document_tokens(doc) for entity in subjects)}
+        return set(docs) - about if about else set()
+
     def _usable(self, unit: Unit, analysis: QueryAnalysis) -> bool:
         cfg = self.config
+        if unit.about_document and not (
+            (analysis.authorship or {"who", "when"} & set(analysis.fact_kinds))
+            and cues.AUTHORSHIP_ANSWER.search(unit.quoted())
+            and not cues.DOCUMENT_FRAMING.search(unit.quoted())
+        ):
+            return False  # "The report is written by…" answers who wrote it or when, nothing else
         if unit.kind != "list" and unit.words < cfg.min_unit_words:
             return False
         if unit.kind != "list" and unit.words > cfg.max_unit_words:
@@ -169,13 +190,18 @@ class ExtractiveComposer:
             bonus += cfg.list_bonus + 0.02 * min(len(unit.items), 6)
         elif analysis.intent == "definition" and lexical > 0 and cues.DEFINITION_WORDS.search(text):
             bonus += cfg.definition_bonus
-        elif (
-            (analysis.fact in ("figure", "outcome") and re.search(r"\d", text))
-            or (analysis.fact == "who" and cues.PERSON_OR_BODY.search(text))
-            or (analysis.fact == "when" and re.search(r"\b(19|20)\d\d\b", text))
-            or (analysis.wants_names and cues.PERSON_OR_BODY.search(text))
-        ):
-            bonus += cfg.fact_bonus
+        else:
+            # Each kind of fact asked that the passage gives counts: "who wrote it and when" is best
+            # answered by the sentence naming the authors and the year.
+            gives = [float(_gives_kind(kind, text, analysis)) for kind in analysis.fact_kinds]
+            if analysis.authorship and cues.AUTHORSHIP_ANSWER.search(text):
+                # "written by Sarah Reed, Anya Göpfert…" beats "published by the Health Foundation"
+                gives.append(min(len(cues.PERSON_OR_BODY.findall(text)), 3) / 3)
+            if analysis.wants_names and not analysis.fact_kinds:
+                gives.append(float(bool(cues.PERSON_OR_BODY.search(text))))
+            bonus += cfg.fact_bonus * sum(gives)
+        if analysis.phrases and any(phrase in text.lower() for phrase in analysis.phrases):
+            bonus += cfg.phrase_bonus
         for aspect in analysis.aspects:
             if cues.ASPECT_CUES[aspect][1].search(text):
                 bonus += cfg.intent_cue_bonus
@@ -226,7 +252,11 @@ class ExtractiveComposer:
     def _direct(
         self, analysis: QueryAnalysis, sources: list[RetrievedSource], candidates: list[Candidate]
     ) -> Draft:
-        chosen = self._pick(candidates, self.config.max_direct, per_source=self.config.direct_per_doc)
+        # A question about a named organisation or report is answered from the documents about it when
+        # they give enough; others' passages would read as theirs.
+        on_subject = [c for c in candidates if not c.off_subject]
+        pool = on_subject if len(on_subject) >= self.config.min_kept else candidates
+        chosen = self._pick(pool, self.config.max_direct, per_source=self.config.direct_per_doc)
         if not chosen:
             return Draft()
         # Open with a passage that answers, not a "key facts" digest, unless the digest is far better.
@@ -374,7 +404,7 @@ class ExtractiveComposer:
             if doc in seen_docs:
                 continue
             pool = [
-                Candidate(c.unit, c.position, c.score + self._shows_action(c.unit), c.doc, c.lexical)
+                replace(c, score=c.score + self._shows_action(c.unit))
                 for c in candidates
                 if c.position == position
                 and id(c.unit) not in used
@@ -432,6 +462,18 @@ class ExtractiveComposer:
             if len(chosen) == limit:
                 break
         return chosen
+
+
+def _gives_kind(kind: str, text: str, analysis: QueryAnalysis) -> bool:
+    if kind in ("figure", "outcome"):
+        return bool(re.search(r"\d", text))
+    if kind == "when":
+        return bool(re.search(r"\b(19|20)\d\d\b", text))
+    if kind == "who":
+        if analysis.authorship:
+            return bool(cues.AUTHORSHIP_ANSWER.search(text))
+        return bool(cues.PERSON_OR_BODY.search(text))
+    return False
 
 
 def _item_terms(analysis: QueryAnalysis) -> tuple[str, ...]:

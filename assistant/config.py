@@ -100,6 +100,12 @@ class ComposeConfig:
     fact_bonus: float = 0.3
     """A passage giving the kind of fact asked (a number, a person or body, a year): the graders found
     the asked-for fact missing from 32 of 55 answers although a retrieved passage held it."""
+    phrase_bonus: float = 0.3
+    """A passage holding a phrase the asker quoted ('fair work'): the definition or fact about that phrase
+    beats passages that share the question's other words (issue 13, practitioner set prac-018)."""
+    off_subject_penalty: float = 0.35
+    """A passage of a document that never names the organisation or report the question is about, when
+    other retrieved documents do: King's College Hospital's audit beats another trust's (prac-028)."""
     definite_reference_penalty: float = 0.15
     """A sentence opening "The trust…", "The Act…" leans on a name given elsewhere: used only when
     nothing better is there."""

@@ -126,7 +126,7 @@ def check_fact(
         if not doc_rows:
             return False
         meta = index.metadatas[doc_rows[0]]
-        words = document_tokens(index, doc)
+        words = index.document_tokens(doc)
         for nation in nations:  # about the nation: from it, or naming it
             if meta["nation"] != nation and not set(NATION_TOKENS.get(nation, ())) & words:
                 return False
@@ -174,14 +174,3 @@ def _subject_phrase(analysis: QueryAnalysis) -> str:
     if not names:
         names = list(analysis.subject_nations) or ["what you asked about"]
     return " and ".join(names)
-
-
-def document_tokens(index: SearchIndex, doc_id: str) -> set[str]:
-    """Tokens of a document's title and all its live chunks (cached per index)."""
-    cached = index.doc_tokens.get(doc_id)
-    if cached is None:
-        rows = index.rows_of(doc_id)
-        title = str(index.metadatas[rows[0]]["title"]) if rows else ""
-        cached = set(tokens(" ".join([title, *(index.texts[r] for r in rows)])))
-        index.doc_tokens[doc_id] = cached
-    return cached

@@ -36,6 +36,9 @@ class Unit:
     terms: frozenset[str] = frozenset()
     headed: bool = False
     """A list introduced only by its section heading ("Key facts at a glance:"): a digest, not an answer."""
+    about_document: bool = False
+    """Says something about the document itself ("The report is written by…", "This case study was
+    published in…"): quoted only when the question asks who wrote it or when."""
 
     @property
     def words(self) -> int:
@@ -58,14 +61,16 @@ def finish(sentence: str) -> str:
     return sentence[0].upper() + sentence[1:] if sentence else sentence
 
 
-def unfit(sentence: str, item: bool = False) -> bool:
-    """Never quoted: questions, bylines, sentences about the document, instructions to an assistant,
-    and sentences starting in lower case (the rest of a line the PDF or chunk boundary cut)."""
+def unfit(sentence: str, item: bool = False, allow_meta: bool = False) -> bool:
+    """Never quoted: questions, bylines, sentences about the document (unless the caller marks them as
+    such), instructions to an assistant, and sentences starting in lower case (the rest of a line the
+    PDF or chunk boundary cut)."""
     return (
         (sentence[:1].islower() and not item)  # list items may continue their lead-in in lower case
         or sentence.rstrip().endswith("?")
         or bool(cues.BYLINE.match(sentence))
-        or bool(cues.META_SENTENCE.search(sentence))
+        or bool(cues.NOT_CONTENT.search(sentence))
+        or (not allow_meta and bool(cues.ABOUT_DOCUMENT.search(sentence)))
         or bool(INSTRUCTION_LIKE.search(sentence))
     )
 
@@ -154,9 +159,11 @@ def _list_unit(lead_in: str, items: list[str], order: int) -> list[Unit]:
         return []
     # A lead-in about the document ("The case study describes…:") or leaning on text before it
     # ("It places its project…:") is not quoted; the items are, under the source's label.
-    if cues.META_SENTENCE.search(lead_in) or cues.BACK_REFERENCE.match(lead_in):
+    # "The article was led by Savannah Fishel…:" names the authors: kept, for "who wrote it?" only.
+    about_document = bool(cues.ABOUT_DOCUMENT.search(lead_in) and cues.AUTHORSHIP_ANSWER.search(lead_in))
+    if not about_document and (cues.META_SENTENCE.search(lead_in) or cues.BACK_REFERENCE.match(lead_in)):
         lead_in = ""
-    return [_unit("list", lead_in, order, items=kept)]
+    return [replace(_unit("list", lead_in, order, items=kept), about_document=about_document)]
 
 
 def _sentence_units(sentences: list[str], order: int) -> list[Unit]:
@@ -173,8 +180,15 @@ def _sentence_units(sentences: list[str], order: int) -> list[Unit]:
         groups.append((True, [sentence]))
     units: list[Unit] = []
     for stands_alone, group in groups:
-        if not stands_alone or any(unfit(s) for s in group) or group[-1].endswith((":", ";", ",")):
+        if (
+            not stands_alone
+            or any(unfit(s, allow_meta=True) for s in group)
+            or group[-1].endswith((":", ";", ","))
+        ):
             continue
         text = " ".join(finish(s) for s in group)
-        units.append(_unit("sentences", text, order + len(units)))
+        unit = _unit("sentences", text, order + len(units))
+        if any(cues.ABOUT_DOCUMENT.search(s) for s in group):
+            unit = replace(unit, about_document=True)
+        units.append(unit)
     return units
