@@ -35,7 +35,8 @@ _SPECIFIC = re.compile(
 # How askers describe themselves ("I head up CSR at…"): names in these clauses are context, not subject.
 SELF_WORDS = (
     r"\b(i'?m|i am|i work|we'?re|we are|our|my|based|here at|i head( up)?|i look after|i help( run)?|"
-    r"i run|i manage|i lead|i sit|i chair|i'?ve (just )?(joined|picked up|been appointed|started))\b"
+    r"i run|i manage|i lead|i sit|i chair|i volunteer|"
+    r"i'?ve (just )?(joined|picked up|been appointed|started))\b"
 )
 _SELF_CLAUSE = re.compile(
     r"\b(i'?m|i am|i work|we'?re|we are|i manage|i lead|i run|i sit|i chair|as an?|our|my|here (at|in)|"
@@ -417,7 +418,16 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
     # What the fact is about, without how the asker describes themselves ("I'm at a Welsh university
     # writing about…") or the figure question's own words.
     stripped = re.sub(SELF_WORDS + r"[^.?!]*[.?!]?", " ", text, flags=re.IGNORECASE)
-    stripped = cues.FIGURE_QUESTION.sub(" ", stripped) if fact == "figure" else stripped
+    if fact == "figure":
+        # The question's own words go, but a specific figure noun stays: "what weighting…" asks for a
+        # weighting, and the sentence giving it says so.
+        kept_nouns = " ".join(
+            noun
+            for m in cues.FIGURE_QUESTION.finditer(stripped)
+            for noun in re.findall(cues.FIGURE_NOUNS, m.group(0), re.IGNORECASE)
+            if noun.lower() in cues.SPECIFIC_FIGURE_NOUNS
+        )
+        stripped = cues.FIGURE_QUESTION.sub(" ", stripped) + " " + kept_nouns
     if fact == "figure":
         # "Who's leading the push…, and what rate…": the who-clause is not what the figure counts.
         stripped = cues.WHO_CLAUSE.sub(" ", stripped)

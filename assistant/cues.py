@@ -177,6 +177,8 @@ ASPECT_CUES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 FIGURE_NOUNS = (
     "percentage|proportion|share|year|rate|amount|number|figure|cost|price|total|salary|wage|weighting|target"
 )
+# Figure nouns that say what the figure is (kept as what was asked); the rest only say "a number".
+SPECIFIC_FIGURE_NOUNS = frozenset({"salary", "wage", "weighting", "target", "cost", "price", "rate"})
 FIGURE_QUESTION = re.compile(
     r"\b(how (much|many)|how long|(by )?(what|which) (" + FIGURE_NOUNS + r")"
     # "What hourly rate does…": the noun must be followed by what a question about it needs, so
@@ -212,7 +214,8 @@ OUTCOME_QUESTION = re.compile(
 FACT_NOISE = frozenset(
     "year years yearly each per annual annually current currently last now today total roughly "
     "approximately around typically usually make made difference minimum maximum rule rules must far so "
-    "required requirement requirements have has mandatory law legal duty quote quoted quoting".split()
+    "required requirement requirements have has mandatory law legal duty quote quoted quoting talk talking "
+    "say says said go going try trying according".split()
 )
 
 CLINICAL = re.compile(

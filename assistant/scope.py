@@ -72,7 +72,10 @@ _SHARE = re.compile(
 )
 # Counted things that are the same for "how many": "staff" are "people", "employees", "colleagues".
 # Not "people": "384,000 people" is a population, not a staff count.
-_SAME_COUNT = (frozenset({"staff", "employe", "worker", "colleagu", "workforc"}),)
+_SAME_COUNT = (
+    frozenset({"staff", "employe", "worker", "colleagu", "workforc"}),
+    frozenset({"site", "properti", "build", "premis", "locat", "estat"}),
+)
 COUNT_WINDOW = 4
 """Words after a number in which the counted thing must appear ("150 young learners")."""
 

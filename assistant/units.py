@@ -161,8 +161,16 @@ def _list_unit(lead_in: str, items: list[str], order: int) -> list[Unit]:
     # ("It places its project…:") is not quoted; the items are, under the source's label.
     # "The article was led by Savannah Fishel…:" names the authors: kept, for "who wrote it?" only.
     about_document = bool(cues.ABOUT_DOCUMENT.search(lead_in) and cues.AUTHORSHIP_ANSWER.search(lead_in))
-    if not about_document and (cues.META_SENTENCE.search(lead_in) or cues.BACK_REFERENCE.match(lead_in)):
-        lead_in = ""
+    if not about_document:
+        # Sentences framing the document ("The page describes the first two:") go; the rest stays.
+        kept_lead = [
+            sentence
+            for sentence in split_line_sentences(lead_in)
+            if not (cues.META_SENTENCE.search(sentence) or cues.DOCUMENT_FRAMING.search(sentence))
+        ]
+        lead_in = " ".join(kept_lead)
+        if cues.BACK_REFERENCE.match(lead_in):
+            lead_in = ""
     return [replace(_unit("list", lead_in, order, items=kept), about_document=about_document)]
 
 

@@ -202,3 +202,15 @@ def test_who_and_when_questions_ask_both_and_quoted_phrases_are_kept() -> None:
     # A question opening "When X did Y, what…" asks what, not when.
     audit = analyse(Question("When King's College Hospital audited its gas, what did it find?"))
     assert "when" not in audit.fact_kinds
+
+
+def test_a_figure_question_keeps_what_the_figure_is_and_drops_its_own_words() -> None:
+    weighting = analyse(Question("What weighting does Manchester City Council give social value in tenders?"))
+    assert "weight" in weighting.facts_asked
+    leaks = analyse(Question("According to the anchor report, how much money leaks out of Leeds?"))
+    assert "accord" not in leaks.facts_asked and "leak" in leaks.facts_asked
+
+
+def test_a_lead_in_keeps_its_content_but_not_its_framing() -> None:
+    units = units_of("The Charter has three tiers. The page describes the first two:\n- Supporter\n- Member")
+    assert [(u.text, u.items) for u in units] == [("The Charter has three tiers.", ("Supporter", "Member"))]
