@@ -55,9 +55,19 @@ def nation_note(source: RetrievedSource, asker: AskerProfile) -> str:
     return nation
 
 
-def example_label(source: RetrievedSource, asker: AskerProfile) -> str:
-    """Who and where: the document's full title (or its publisher when the title is long) and nation."""
-    name = source.title if len(source.title) <= MAX_LABEL_TITLE else str(source.meta["publisher"])
+def example_label(source: RetrievedSource, asker: AskerProfile, unit: Unit | None = None) -> str:
+    """Who and where: the document's full title (or its publisher when the title is long) and nation.
+    A passage saying "The trust…" gets the publisher too when the title does not name it, so the reader
+    knows which trust (graders: "'When the trust was accredited' never names Lewisham and Greenwich")."""
+    publisher = str(source.meta["publisher"])
+    name = source.title if len(source.title) <= MAX_LABEL_TITLE else publisher
+    if (
+        unit is not None
+        and cues.DEFINITE_REFERENCE.match(unit.lead or unit.text)
+        and publisher.lower() not in name.lower()
+        and len(name) + len(publisher) <= MAX_LABEL_TITLE + 20
+    ):
+        name = f"{publisher}: {name}"
     note = nation_note(source, asker)
     return f"{name} ({note})" if note else name
 
@@ -207,6 +217,8 @@ class ExtractiveComposer:
                 bonus += cfg.intent_cue_bonus
         if cues.DEFINITE_REFERENCE.match(unit.text) and unit.kind == "sentences":
             bonus -= cfg.definite_reference_penalty
+        if unit.headed:
+            bonus -= cfg.digest_penalty
         return bonus
 
     # -- answer shapes ---------------------------------------------------------------------------
@@ -273,7 +285,10 @@ class ExtractiveComposer:
         rest.sort(key=lambda c: (c.position, c.unit.order))
         # The opening says whose words it quotes, as every other passage does: for "has anyone…" and
         # "which…" questions the source's name is part of the answer.
-        opening_label = example_label(sources[lead.position], analysis.asker)
+        # Bullets hold much less of the question than the opening are padding (graders, issue 13).
+        floor = self.config.bullet_relevance_share * lead.lexical
+        rest = [c for c in rest if c.lexical >= floor]
+        opening_label = example_label(sources[lead.position], analysis.asker, lead.unit)
         blocks = [Block("paragraph", [self._claim(lead, opening_label, _item_terms(analysis))])]
         if rest:
             blocks.append(
@@ -281,7 +296,9 @@ class ExtractiveComposer:
                     "bullets",
                     [
                         self._claim(
-                            c, example_label(sources[c.position], analysis.asker), _item_terms(analysis)
+                            c,
+                            example_label(sources[c.position], analysis.asker, c.unit),
+                            _item_terms(analysis),
                         )
                         for c in rest
                     ],
@@ -364,7 +381,7 @@ class ExtractiveComposer:
             ]
             best = self._pick(facts, 1, per_source=1)
             if best:
-                label = example_label(sources[best[0].position], asker)
+                label = example_label(sources[best[0].position], asker, best[0].unit)
                 opening = [Block("paragraph", [self._claim(best[0], label, _item_terms(analysis))])]
                 used.add(id(best[0].unit))
         return Draft(
@@ -417,7 +434,9 @@ class ExtractiveComposer:
             chosen.append(best[0])
             used.add(id(best[0].unit))
             claims.append(
-                self._claim(best[0], example_label(sources[position], asker), _item_terms(analysis))
+                self._claim(
+                    best[0], example_label(sources[position], asker, best[0].unit), _item_terms(analysis)
+                )
             )
             if len(claims) == limit:
                 break

@@ -106,6 +106,14 @@ class ComposeConfig:
     off_subject_penalty: float = 0.35
     """A passage of a document that never names the organisation or report the question is about, when
     other retrieved documents do: King's College Hospital's audit beats another trust's (prac-028)."""
+    digest_penalty: float = 0.15
+    """A list introduced only by its section heading ("Key facts at a glance:"): graders called these
+    "dumps" that bury the answer and repeat what other passages say; used when nothing better holds it."""
+    bullet_relevance_share: float = 0.0
+    """A direct answer's further passages must hold at least this share of what the opening passage holds
+    of the question (graders marked weak ones as padding). Off: measured 2026-11-30, 0.4 cut must-mention
+    coverage 0.687 -> 0.664 (dev) and 0.667 -> 0.622 (practitioner), 0.2 cut it to 0.682 / 0.644; the
+    passages it drops often carry the asked fact in other words. Kept for `haln eval --param` sweeps."""
     definite_reference_penalty: float = 0.15
     """A sentence opening "The trust…", "The Act…" leans on a name given elsewhere: used only when
     nothing better is there."""

@@ -388,7 +388,7 @@ class Assistant:
             Claim(
                 c.unit.text,
                 [c.position],
-                label=_about(example_label(sources[c.position], analysis.asker)),
+                label=_about(example_label(sources[c.position], analysis.asker, c.unit)),
                 lead=c.unit.lead,
                 items=list(c.unit.items),
             )
