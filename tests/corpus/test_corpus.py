@@ -9,11 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from core.embedding import Embedder
 from core.schemas import THEMES
+from core.settings import Settings
+from core.store import ChunkStore
 from evals.questions import load_questions
 from ingest.discover import discover
 from ingest.loaders import load_document, read_metadata
-from tests.conftest import CORPUS, REPO
+from ingest.sync import build_ingestor
+from tests.conftest import CORPUS, REPO, copy_docs
 
 CATALOGUE = REPO.parent / "shared" / "corpus-sources.tsv"
 # Further vetted candidates (issue 14): a document may come from either catalogue, but only the
@@ -107,3 +111,28 @@ def test_pdfs_are_generated_from_their_sources() -> None:
     sources = {p.stem for p in (CORPUS / "_pdf_sources").glob("*.md")}
     pdfs = {p.stem for p in (CORPUS / "pdf").glob("*.pdf")}
     assert sources == pdfs
+
+
+def test_provenance_line_stays_out_of_quotable_chunk_text(tmp_path: Path, embedder: Embedder) -> None:
+    """Issue 14: "This is a summary, in our own words, of …" says who wrote a document, not what its
+    source says, so a small real ingest (Markdown, HTML, PDF, including the "Source note:" variants and a
+    PDF whose URL wraps) stores it in chunk metadata and never in the chunk text answers quote."""
+    docs = [
+        "markdown/cles-hywel-dda-university-health-board.md",
+        "markdown/leeds-health-care-academy-about.md",  # a "## Source note" section
+        "html/nhs-lanarkshire-anchor-organisation.html",
+        "pdf/bnssg-inclusive-recruitment-toolkit.pdf",
+        "pdf/nhs-confed-safety-net-to-springboard.pdf",  # "Source note: This is a summary…"
+    ]
+    corpus = copy_docs(tmp_path / "corpus", docs)
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus, chroma_url=None)
+    report = build_ingestor(settings, embedder=embedder).sync([corpus])
+    assert not report.failed
+    stored = ChunkStore.from_settings(settings).load()
+    assert len({m["doc_id"] for m in stored.metadatas}) == len(docs)
+    for text, meta in zip(stored.texts, stored.metadatas, strict=True):
+        assert "in our own words" not in text.lower(), meta["doc_id"]
+        assert "summary, in our own words, of" in meta["provenance"], meta["doc_id"]
+        assert str(meta["source_url"]).rstrip("/")[-12:] in meta["provenance"].replace(" ", "")
+    # What came after the line in the same paragraph is kept (it is the source's, or is checked below).
+    assert any("Hywel Dda University Health Board is the NHS health board" in t for t in stored.texts)
