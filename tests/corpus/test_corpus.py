@@ -4,8 +4,10 @@ and the dev question set pointing at documents that exist."""
 from __future__ import annotations
 
 import csv
+import importlib.util
 from collections import Counter
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -19,10 +21,11 @@ from ingest.loaders import load_document, read_metadata
 from ingest.sync import build_ingestor
 from tests.conftest import CORPUS, REPO, copy_docs
 
-CATALOGUE = REPO.parent / "shared" / "corpus-sources.tsv"
-# Further vetted candidates (issue 14): a document may come from either catalogue, but only the
-# first catalogue's rows must all have a document.
-MORE_CATALOGUE = REPO.parent / "shared" / "corpus-sources-more.tsv"
+# The project catalogue (issue 14): every row of the shared catalogue unchanged, plus the row of the
+# further vetted candidates (../shared/corpus-sources-more.tsv) for each document taken from them;
+# `corpus/add_catalogue_rows.py` appends those.
+CATALOGUE = CORPUS / "catalogue.tsv"
+SHARED_CATALOGUE = REPO.parent / "shared" / "corpus-sources.tsv"
 # The schema has no `faith` organisation type; faith organisations are voluntary and community ones.
 ORG_TYPE_ALIASES = {"faith": "vcse"}
 LIMIT = 20 * 1024 * 1024
@@ -63,18 +66,10 @@ def read_catalogue(path: Path) -> dict[str, dict[str, str]]:
         return {r["source_url"]: r for r in csv.DictReader(handle, delimiter="\t")}
 
 
-@pytest.mark.skipif(
-    not (CATALOGUE.exists() and MORE_CATALOGUE.exists()),
-    reason="../shared/corpus-sources.tsv or corpus-sources-more.tsv is not beside the repository",
-)
 def test_documents_match_the_catalogue() -> None:
-    required = read_catalogue(CATALOGUE)
-    more = read_catalogue(MORE_CATALOGUE)
-    assert not set(required) & set(more), "the two catalogues share no source_url"
-    rows = {**required, **more}
-    metas = {str(read_metadata(p).source_url): read_metadata(p) for p in corpus_files()}
-    assert set(required) <= set(metas), "every row of corpus-sources.tsv has a document"
-    assert set(metas) <= set(rows), "every document has a catalogue row"
+    rows = read_catalogue(CATALOGUE)
+    metas = {str(m.source_url): m for m in (read_metadata(p) for p in corpus_files())}
+    assert sorted(set(metas) - set(rows)) == [], "every document has a row in corpus/catalogue.tsv"
     for url, meta in metas.items():
         row = rows[url]
         org_type = ORG_TYPE_ALIASES.get(row["org_type"], row["org_type"])
@@ -87,6 +82,49 @@ def test_documents_match_the_catalogue() -> None:
         ), url
         assert sorted(meta.themes) == sorted(row["themes"].split(";")), url
         assert meta.publisher == row["publisher"], url
+
+
+@pytest.mark.skipif(
+    not SHARED_CATALOGUE.exists(), reason="../shared/corpus-sources.tsv is not beside the repository"
+)
+def test_shared_catalogue_rows_are_kept_unchanged_and_all_have_a_document() -> None:
+    ours = read_catalogue(CATALOGUE)
+    shared = read_catalogue(SHARED_CATALOGUE)
+    assert {url: ours.get(url) for url in shared} == shared, "shared rows appear unchanged"
+    urls = {str(read_metadata(p).source_url) for p in corpus_files()}
+    assert sorted(set(shared) - urls) == [], "every row of corpus-sources.tsv has a document"
+
+
+def load_script(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, CORPUS / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_add_catalogue_rows_appends_only_missing_rows(tmp_path: Path) -> None:
+    """What the lead runs after merging documents: a document from the further candidates gets its row
+    (copied as written); one with a row is left alone; one in no catalogue is reported."""
+    script = load_script("add_catalogue_rows")
+    header = "id\ttitle\tsource_url\tpublisher\tdoc_type\tnation\torg_type\tthemes\tkey_facts\n"
+    kept = 'a\tA\thttps://example.org/a\tP\tblog\tUK\tvcse\tleadership\tfact\n'
+    new = 'b\t"B: ""quoted"""\thttps://example.org/b\tP\tblog\tWales\tfaith\tleadership\tf\n'
+    catalogue = tmp_path / "catalogue.tsv"
+    catalogue.write_text(header + kept, encoding="utf-8")
+    more = tmp_path / "more.tsv"
+    more.write_text(header + new + new.replace("/b", "/c").replace("b\t", "c\t", 1), encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    for slug in "abd":
+        (corpus / f"{slug}.md").parent.mkdir(exist_ok=True)
+        (corpus / f"{slug}.md").write_text(
+            f"---\ntitle: Title {slug}\nsource_url: https://example.org/{slug}\npublisher: Pub\n"
+            "doc_type: blog\nnation: UK\norg_type: vcse\nthemes: [leadership]\n---\n# T\n\nText.\n",
+            encoding="utf-8",
+        )
+    assert script.add_rows(catalogue, more, corpus) == (1, ["https://example.org/d"])
+    assert catalogue.read_text(encoding="utf-8") == header + kept + new
+    assert script.add_rows(catalogue, more, corpus) == (0, ["https://example.org/d"])
 
 
 @pytest.mark.parametrize(
