@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import re
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
@@ -125,6 +126,77 @@ def test_add_catalogue_rows_appends_only_missing_rows(tmp_path: Path) -> None:
     assert script.add_rows(catalogue, more, corpus) == (1, ["https://example.org/d"])
     assert catalogue.read_text(encoding="utf-8") == header + kept + new
     assert script.add_rows(catalogue, more, corpus) == (0, ["https://example.org/d"])
+
+
+# Editorial phrasings: the corpus writers' own advice, which the assistant would cite as if the publisher
+# had said it. From the issue 14 audit of 25 documents (sections "general suggestions for a person or team
+# new to anchor work", "not a description of the unit's own processes", "Who to involve", "Lessons for other
+# places", "What we take from it") and the issue 14 pass over every document that followed (the rest).
+# Headings are matched whole (lower case); phrases anywhere in the text.
+EDITORIAL_HEADINGS = re.compile(
+    r"who to involve|lessons for\b.*|what we take from it|why (it|this) matters\b.*|getting started\b.*|"
+    r".*\bchecklist\b.*|steps for\b.*|(suggested )?first steps\b.*|"
+    r"what (other|others)\b.*\b(learn|take)\b.*|what .* can (learn|take)\b.*|points for other\b.*|"
+    r"our take\b.*|how to get the most from\b.*|how to use this (summary|report|document|guide)\b.*|"
+    r"about this summary|source note|recommendations and implications\b.*",
+)
+EDITORIAL_PHRASES = (
+    "general suggestions for a person or team new to anchor work",
+    "not a description of the",
+    "we think",
+    "we suggest",
+    "you could",
+    "practitioners should",
+    "a team new to anchor work",
+    "new to anchor work",
+    "a sensible first step",
+    "readers should",
+)
+# Headings and phrases a source page really uses (checked against the stored page, issue 14).
+EDITORIAL_ALLOWED: dict[str, set[str]] = {}
+
+
+def document_text(path: Path) -> tuple[str, list[str]]:
+    """The file's text in lower case with one space between words, and its headings (Markdown `#`
+    lines, HTML `<h1>`–`<h6>`); a PDF is checked in its source `_pdf_sources/NAME.md`."""
+    if path.suffix == ".pdf":
+        path = CORPUS / "_pdf_sources" / f"{path.stem}.md"
+    raw = path.read_text(encoding="utf-8")
+    if path.suffix == ".html":
+        headings = re.findall(r"<h[1-6][^>]*>(.*?)</h[1-6]>", raw, flags=re.IGNORECASE | re.DOTALL)
+        raw = re.sub(r"<[^>]+>", " ", raw)
+    else:
+        headings = re.findall(r"^#{1,6}\s+(.*)$", raw, flags=re.MULTILINE)
+    tidy = [" ".join(re.sub(r"<[^>]+>|[*_`]", "", h).split()).lower() for h in headings]
+    return " ".join(raw.replace("*", "").split()).lower(), tidy
+
+
+def editorial_findings(doc_id: str, text: str, headings: list[str]) -> list[str]:
+    allowed = EDITORIAL_ALLOWED.get(doc_id, set())
+    found = [f"heading {h!r}" for h in headings if EDITORIAL_HEADINGS.fullmatch(h) and h not in allowed]
+    return found + [f"phrase {p!r}" for p in EDITORIAL_PHRASES if p in text and p not in allowed]
+
+
+def test_editorial_check_catches_the_audited_phrasings() -> None:
+    text, headings = "these are general suggestions for a person or team new to anchor work.", [
+        "who to involve",
+        "lessons for other places",
+        "what we take from it",
+        "why it matters",
+        "getting started",
+        "steps for a new anchor team",
+    ]
+    assert len(editorial_findings("x", text, headings)) == len(headings) + 2
+    assert editorial_findings("x", "the trust's checklist covers pay.", ["what the trust did"]) == []
+
+
+def test_no_document_gives_the_writers_own_advice() -> None:
+    """Issue 14: every sentence is attributable to the source page; the writers' advice is not."""
+    problems = []
+    for path in corpus_files():
+        found = editorial_findings(read_metadata(path).id or path.stem, *document_text(path))
+        problems += [f"{path.relative_to(CORPUS)}: {f}" for f in found]
+    assert problems == []
 
 
 @pytest.mark.parametrize(
