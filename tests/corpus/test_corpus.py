@@ -53,6 +53,30 @@ def test_every_source_url_and_id_appears_once() -> None:
     assert [i for i, n in ids.items() if n > 1] == []
 
 
+# Issue 14's floor for the askers the first catalogue served least ("any private employer" counts as a
+# business): a corpus that shrinks below it fails here, not in a user's answer.
+COVERAGE_FLOOR = {
+    "local_authority": 25,
+    "private_employer": 10,
+    "university": 10,
+    "housing": 10,
+    "vcse": 10,
+    "Scotland": 14,
+    "Wales": 14,
+    "Northern Ireland": 14,
+}
+PRIVATE_EMPLOYERS = {"business", "utility", "sport_club"}
+
+
+def test_every_kind_of_asker_has_documents() -> None:
+    metas = [read_metadata(p) for p in corpus_files()]
+    assert len(metas) >= 180
+    counts = Counter(m.org_type for m in metas) + Counter(m.nation for m in metas)
+    counts["private_employer"] = sum(1 for m in metas if m.org_type in PRIVATE_EMPLOYERS)
+    short = {k: counts[k] for k, least in COVERAGE_FLOOR.items() if counts[k] < least}
+    assert short == {}
+
+
 def test_formats_and_coverage() -> None:
     files = corpus_files()
     suffixes = Counter(p.suffix for p in files)
