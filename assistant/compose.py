@@ -288,6 +288,7 @@ class ExtractiveComposer:
         # Bullets hold much less of the question than the opening are padding (graders, issue 13).
         floor = self.config.bullet_relevance_share * lead.lexical
         rest = [c for c in rest if c.lexical >= floor]
+        lead = self._with_rest_of_paragraph(lead, sources, {id(c.unit) for c in rest})
         opening_label = example_label(sources[lead.position], analysis.asker, lead.unit)
         blocks = [Block("paragraph", [self._claim(lead, opening_label, _item_terms(analysis))])]
         if rest:
@@ -305,6 +306,30 @@ class ExtractiveComposer:
                 )
             )
         return Draft(blocks=blocks)
+
+    def _with_rest_of_paragraph(
+        self, lead: Candidate, sources: list[RetrievedSource], taken: set[int]
+    ) -> Candidate:
+        """A short opening sentence carries on with the rest of its paragraph ("Fair work means secure
+        jobs…" is followed by "Workers have a voice… the chance to progress."), up to a length cap."""
+        unit = lead.unit
+        if unit.kind != "sentences" or unit.paragraph < 0 or unit.words >= self.config.opening_min_words:
+            return lead
+        texts = [unit.text]
+        words = unit.words
+        for other in self.index.units(sources[lead.position].row):
+            if other.paragraph != unit.paragraph or other.order <= unit.order or id(other) in taken:
+                continue
+            if other.kind != "sentences" or other.about_document:
+                break
+            if words + other.words > self.config.opening_max_words:
+                break
+            texts.append(other.text)
+            words += other.words
+        if len(texts) == 1:
+            return lead
+        joined = " ".join(texts)
+        return replace(lead, unit=replace(unit, text=joined, terms=unit.terms | frozenset(tokens(joined))))
 
     def _examples_first(
         self, analysis: QueryAnalysis, sources: list[RetrievedSource], candidates: list[Candidate]

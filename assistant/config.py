@@ -106,6 +106,11 @@ class ComposeConfig:
     off_subject_penalty: float = 0.35
     """A passage of a document that never names the organisation or report the question is about, when
     other retrieved documents do: King's College Hospital's audit beats another trust's (prac-028)."""
+    opening_min_words: int = 25
+    """An opening passage shorter than this carries on with the rest of its paragraph: a one-sentence
+    opening often cut a definition or a finding in half (graders, prac-018 'fair work')."""
+    opening_max_words: int = 70
+    """Cap on that carried-on opening, so the answer still opens with one passage, not a page."""
     digest_penalty: float = 0.15
     """A list introduced only by its section heading ("Key facts at a glance:"): graders called these
     "dumps" that bury the answer and repeat what other passages say; used when nothing better holds it."""

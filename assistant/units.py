@@ -36,6 +36,8 @@ class Unit:
     terms: frozenset[str] = frozenset()
     headed: bool = False
     """A list introduced only by its section heading ("Key facts at a glance:"): a digest, not an answer."""
+    paragraph: int = -1
+    """Which line of the chunk the unit comes from: sentences of one paragraph share it."""
     about_document: bool = False
     """Says something about the document itself ("The report is written by…", "This case study was
     published in…"): quoted only when the question asks who wrote it or when."""
@@ -70,6 +72,7 @@ def unfit(sentence: str, item: bool = False, allow_meta: bool = False) -> bool:
         or sentence.rstrip().endswith("?")
         or bool(cues.BYLINE.match(sentence))
         or bool(cues.NOT_CONTENT.search(sentence))
+        or bool(cues.DOCUMENT_FRAMING.search(sentence))
         or (not allow_meta and bool(cues.ABOUT_DOCUMENT.search(sentence)))
         or bool(INSTRUCTION_LIKE.search(sentence))
     )
@@ -124,7 +127,7 @@ def units_of(text: str, section: str = "") -> list[Unit]:
             units.extend(_sentence_units(sentences, len(units)))
             i += 1
             continue
-        units.extend(_sentence_units(split_line_sentences(line), len(units)))
+        units.extend(replace(u, paragraph=i) for u in _sentence_units(split_line_sentences(line), len(units)))
         i += 1
     return units
 

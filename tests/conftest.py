@@ -120,7 +120,7 @@ The Riverside Health Partnership published it in June 2022 for its member organi
 ## What the partners found
 
 The Riverside partners found that 41% of their combined spend on goods and services went to suppliers in the borough.
-In the Riverside partnership's terms, 'good work' means a contract of at least sixteen hours with a named line manager.
+In the Riverside partnership's terms, 'good work' means a contract of at least sixteen hours. Staff have a named line manager and a chance to train.
 The partners agreed to publish a shared local spend figure every year from 2023.
 """
 
