@@ -183,7 +183,7 @@ FIGURE_QUESTION = re.compile(
     r"\b(how (much|many)|how long|(by )?(what|which) (" + FIGURE_NOUNS + r")"
     # "What hourly rate does…": the noun must be followed by what a question about it needs, so
     # "Which trusts share their land" is not one.
-    r"|(what(['’]s)?|which)( [\w'’-]+){1,4}? (" + FIGURE_NOUNS + r")"
+    r"|(what(['’]s)?|which)( [\w'’-]+){1,6}? (" + FIGURE_NOUNS + r")"
     r"( (of|does|do|did|is|are|was|were|has|have|had|will|would|can|could|should|for|per|in)\b|\s*\?))",
     re.IGNORECASE,
 )
