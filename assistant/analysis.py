@@ -15,7 +15,7 @@ from assistant.text import QUESTION_NOISE, STOPWORDS, content_terms, stem, token
 from core.schemas import Asker, ChatTurn, SearchFilters
 
 Intent = Literal["start", "definition", "list", "figure", "who_when", "examples", "general"]
-FactKind = Literal["figure", "rule", "who", "when", "outcome"]
+FactKind = Literal["figure", "rule", "who", "when", "outcome", "which"]
 FigureKind = Literal["money", "share", "count", "number"]
 
 # Names that are not subjects: acronyms of sector terms, and words capitalised at a sentence start.
@@ -278,6 +278,8 @@ def fact_kind(text: str, intent: Intent) -> FactKind | None:
         return "rule"
     if cues.OUTCOME_QUESTION.search(text):
         return "outcome"
+    if cues.WHICH_ONES.search(text):
+        return "which"
     return None
 
 

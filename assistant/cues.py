@@ -111,6 +111,13 @@ WHO_CUES = re.compile(
     r"started|founded|chairs|authored)|which organisations? (wrote|published|led|funds|runs|delivers))\b",
     re.IGNORECASE,
 )
+# "Which of the trusts in Northern Ireland are accredited…?": the answer is named organisations that
+# have the property asked about.
+WHICH_ONES = re.compile(
+    r"\bwhich (of )?(the )?([\w'’-]+ ){0,5}(trusts|councils|boards|organisations|universities|employers|companies|"
+    r"bodies|hospitals|housing associations|charities|churches)\b(?! (have|has) (done|tried))",
+    re.IGNORECASE,
+)
 # "…and when?" after another question: a date is asked too.
 WHEN_TOO = re.compile(r"\b(and|or) when\b|\bwhen\s*\?", re.IGNORECASE)
 # "Who wrote it / who's leading it / whose views": the answer is the people or body behind a piece of work.
