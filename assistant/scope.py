@@ -94,6 +94,11 @@ def _counts(sentence: str, asked: set[str]) -> bool:
     return False
 
 
+def has_figure(text: str) -> bool:
+    """A number that is not a date or a duration: "£9.1bn", "50%", "27 homes", not "20 October 2021"."""
+    return bool(re.search(r"\d", _DURATION.sub(" ", _DATE.sub(" ", text))))
+
+
 def _gives_fact(sentence: str, kind: str, figure: str | None, asked: set[str]) -> bool:
     if kind == "figure":
         plain = _DURATION.sub(" ", _DATE.sub(" ", sentence))

@@ -282,3 +282,10 @@ def test_which_ones_in_a_nation_the_sources_do_not_name_is_said_plainly(assistan
     answer = assistant.answer("Which of the councils in Wales are accredited Living Wage employers?")
     assert answer.refused and answer.gaps
     assert answer.answer.startswith("The sources I have don't name which organisations in Wales")
+
+
+def test_each_kind_of_fact_asked_is_given(assistant: Assistant) -> None:
+    answer = assistant.answer(
+        "Who wrote the Riverside anchor report and when? And what share of spend went to local suppliers?"
+    )
+    assert "Amara Okafor" in answer.answer and "2022" in answer.answer and "41%" in answer.answer
