@@ -96,7 +96,8 @@ def _counts(sentence: str, asked: set[str]) -> bool:
 
 def has_figure(text: str) -> bool:
     """A number that is not a date or a duration: "£9.1bn", "50%", "27 homes", not "20 October 2021"."""
-    return bool(re.search(r"\d", _DURATION.sub(" ", _DATE.sub(" ", text))))
+    # A digit inside a name ("COVID-19", "M62") is not a figure either.
+    return bool(re.search(r"(?<![A-Za-z]-)(?<![A-Za-z\d])\d", _DURATION.sub(" ", _DATE.sub(" ", text))))
 
 
 def _gives_fact(sentence: str, kind: str, figure: str | None, asked: set[str]) -> bool:
