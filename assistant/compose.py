@@ -220,6 +220,8 @@ class ExtractiveComposer:
                 bonus += cfg.intent_cue_bonus
         if cues.DEFINITE_REFERENCE.match(unit.text) and unit.kind == "sentences":
             bonus -= cfg.definite_reference_penalty
+        if cues.UNINTRODUCED_PERSON.search(unit.lead or unit.text):
+            bonus -= cfg.definite_reference_penalty  # "Ms Russell said…" leans on an earlier passage too
         if unit.headed:
             bonus -= cfg.digest_penalty
         if unit.kind == "list" and not unit.text:

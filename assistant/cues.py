@@ -339,6 +339,8 @@ PERSON_OR_BODY = re.compile(
     r"\b(written|authored|led|published|delivered|funded|chaired) by\b"
 )
 # "The trust…", "The Act…": a sentence leaning on a name given somewhere else.
+# "According to Ms Russell…": a person named by title and surname alone was introduced elsewhere.
+UNINTRODUCED_PERSON = re.compile(r"\b(Mr|Ms|Mrs|Miss|Dr)\.? [A-Z][a-z'’-]+\b(?! [A-Z])")
 DEFINITE_REFERENCE = re.compile(
     r"^the (trust|council|board|act|programme|scheme|project|network|academy|partnership|organisation|"
     r"company|university|association|charity|group|fund|strategy|plan|report|team|hospital|service)\b",
