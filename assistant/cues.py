@@ -191,7 +191,7 @@ FIGURE_QUESTION = re.compile(
     # "What hourly rate does…": the noun must be followed by what a question about it needs, so
     # "Which trusts share their land" is not one.
     r"|(what(['’]s)?|which)( [\w'’-]+){1,6}? (" + FIGURE_NOUNS + r")"
-    r"( (of|does|do|did|is|are|was|were|has|have|had|will|would|can|could|should|for|per|in)\b|\s*\?))",
+    r"( (of|does|do|did|is|are|was|were|has|have|had|will|would|can|could|should|for|per|in|and)\b|\s*[?,]))",
     re.IGNORECASE,
 )
 # What kind of number a figure question wants: a sum of money, a share, or a count of something.
