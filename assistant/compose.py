@@ -389,12 +389,23 @@ class ExtractiveComposer:
         # A passage sharing none of what was asked is never a first step, however step-like it reads
         # (graders: an anchor-framework checklist offered as the first step for a fleet question).
         candidates = [c for c in candidates if c.lexical >= self.config.start_floor_relevance] or candidates
-        advice = [c for c in candidates if is_advice(c)]
+
+        def reports_activity(c: Candidate) -> bool:
+            """A list of what an organisation did ("In its early period, HALN: brought together 600
+            attendees…; ran four sessions…") reads as a report, not as steps (graders, prac-001)."""
+            items = c.unit.items
+            return bool(items) and sum(bool(cues.REPORTED_ACTIVITY.match(i)) for i in items) * 2 > len(items)
+
+        advice = [c for c in candidates if is_advice(c) and not reports_activity(c)]
         on_topic = [c for c in advice if c.lexical >= self.config.start_min_relevance]
         if len(on_topic) < 2:
             # No advice about this in the sources: what they do say about it beats advice about other things.
             on_topic += [
-                c for c in candidates if c.lexical >= self.config.start_min_relevance and c not in on_topic
+                c
+                for c in candidates
+                if c.lexical >= self.config.start_min_relevance
+                and c not in on_topic
+                and not reports_activity(c)
             ]
         # Too little on the question: weaker advice still has to be about it (graders: a Tendring bidding
         # list and a Barking Riverside building offered as a voluntary sector's first steps).

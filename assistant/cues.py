@@ -256,6 +256,13 @@ ACTION_START = re.compile(
     r"compare|embed|establish|train|support|recruit|put|take|align|encourage|connect|audit|walk|listen)\b",
     re.IGNORECASE,
 )
+# What an organisation did ("brought together 600 attendees", "ran four sessions"): an example or a
+# result, not a step for the asker.
+REPORTED_ACTIVITY = re.compile(
+    r"^(\w+ed|brought|ran|began|built|made|took|gave|won|grew|set up|held|met|led|paid|spent|sent|saw|"
+    r"became|found|kept|got)\b",
+    re.IGNORECASE,
+)
 ACTION_CUES = re.compile(
     r"\b(start by|first step|begin by|a good (first|place|starting)|should|can start|starting point|"
     r"recommend\w*|step \d|you can|we can|organisations can|anchors can|it helps to|the first|"
