@@ -61,7 +61,7 @@ def example_label(source: RetrievedSource, asker: AskerProfile, unit: Unit | Non
     A passage saying "The trust…" gets the publisher too when the title does not name it, so the reader
     knows which trust (graders: "'When the trust was accredited' never names Lewisham and Greenwich")."""
     publisher = str(source.meta["publisher"])
-    name = source.title if len(source.title) <= MAX_LABEL_TITLE else publisher
+    name = short_title(source.title) or publisher
     if (
         unit is not None
         and cues.DEFINITE_REFERENCE.match(unit.lead or unit.text)
@@ -71,6 +71,16 @@ def example_label(source: RetrievedSource, asker: AskerProfile, unit: Unit | Non
         name = f"{publisher}: {name}"
     note = nation_note(source, asker)
     return f"{name} ({note})" if note else name
+
+
+def short_title(title: str) -> str:
+    """The title, or its main part when it is long ("Sandwell and West Birmingham Hospitals NHS Trust"
+    from "… (CLES community wealth building in practice)"; the part before a colon), never cut mid-way;
+    "" when even that is too long."""
+    for candidate in (title, title.split(" (")[0], title.split(": ")[0]):
+        if len(candidate) <= MAX_LABEL_TITLE:
+            return candidate.strip()
+    return ""
 
 
 def advice_label(source: RetrievedSource, asker: AskerProfile) -> str:

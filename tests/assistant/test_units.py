@@ -221,3 +221,13 @@ def test_a_figure_is_a_number_not_a_date_or_a_name() -> None:
 
     assert has_figure("about £9.1bn") and has_figure("50% of the budget") and has_figure("27 homes")
     assert not has_figure("after the COVID-19 pandemic, on 20 October 2021")
+
+
+def test_a_long_title_is_shortened_to_its_main_part_never_cut() -> None:
+    from assistant.compose import short_title
+
+    long = (
+        "Sandwell and West Birmingham Hospitals NHS Trust (CLES community wealth building in practice, 2024)"
+    )
+    assert short_title(long) == "Sandwell and West Birmingham Hospitals NHS Trust"
+    assert short_title("x" * 200) == ""
