@@ -19,7 +19,7 @@ UPLOADS = "uploads"
 
 
 def uploads_dir(settings: Settings) -> Path:
-    return settings.data_dir / UPLOADS
+    return settings.uploads_dir
 
 
 def store_upload(settings: Settings, name: str, data: bytes, sidecar_text: str | None) -> Path:

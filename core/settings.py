@@ -141,5 +141,14 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
+    def uploads_dir(self) -> Path:
+        """Documents uploaded through the admin API, one folder each: part of the managed corpus."""
+        return self.data_dir / "uploads"
+
+    def managed_folders(self) -> list[Path]:
+        """What a plain `haln ingest` syncs: the corpus folder and the uploads folder (when present)."""
+        return [self.corpus_dir] + ([self.uploads_dir] if self.uploads_dir.is_dir() else [])
+
+    @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)

@@ -78,7 +78,7 @@ def start_ingest(
         ),
     ] = False,
 ) -> IngestJobView:
-    """Upload one document (with metadata), or send no file to sync the whole corpus folder.
+    """Upload one document (with metadata), or send no file to sync the corpus and uploads folders.
 
     An upload never replaces a source it does not own: when its document id (`id` in the metadata or
     front matter, else its file name) is already used by a corpus document or an earlier upload, the answer
@@ -89,10 +89,10 @@ def start_ingest(
     settings = state.settings
     check_free_space(settings.data_dir, settings.min_free_mb)  # 507 before anything is written
     if file is None:
-        corpus = settings.corpus_dir
+        folders = settings.managed_folders()
 
         def sync_corpus(job: object) -> SyncReport:
-            report = _ingestor(state).sync([corpus], progress=job)  # type: ignore[arg-type]
+            report = _ingestor(state).sync(folders, progress=job)  # type: ignore[arg-type]
             state.assistant.index.reload()
             return report
 
@@ -144,7 +144,7 @@ def start_ingest(
             now = find_owner(store, doc_id, target)
             if now is not None and not replace:
                 raise now.conflict(settings)
-            report = _ingestor(state).sync([target], progress=job)  # type: ignore[arg-type]
+            report = _ingestor(state).sync([target], progress=job, replace=replace)  # type: ignore[arg-type]
             indexed = doc_id in report.added + report.updated + report.unchanged
         finally:
             if not indexed:
