@@ -13,7 +13,15 @@ from pydantic import ValidationError
 
 from api.deps import AdminDep, AppState, StateDep
 from api.models import ConflictBody, ErrorBody, IngestJobView
-from api.uploads import discard_upload, find_owner, scrub_all, store_upload, upload_doc_id
+from api.uploads import (
+    discard_upload,
+    find_owner,
+    public_path,
+    scrub_all,
+    store_upload,
+    upload_doc_id,
+)
+from core.db import JobRecord
 from core.errors import DocumentError
 from core.schemas import DocumentMetadata
 from ingest.loaders import SUPPORTED_SUFFIXES
@@ -30,8 +38,13 @@ def sanitise_filename(name: str) -> str:
     return f"{stem}.{suffix.lower()}" if dot else stem
 
 
+JOB_LOCK_WAIT_S = 600.0
+"""A job waits this long for another ingest (another worker's job, a `haln ingest`) to finish."""
+
+
 def _ingestor(state: AppState) -> Ingestor:
     s = state.settings
+    waiting = s.model_copy(update={"ingest_lock_wait_s": max(s.ingest_lock_wait_s, JOB_LOCK_WAIT_S)})
     return Ingestor(
         state.assistant.index.store,
         state.assistant.embedder,
@@ -40,13 +53,17 @@ def _ingestor(state: AppState) -> Ingestor:
         s.max_file_bytes,
         data_dir=s.data_dir,
         min_free_mb=s.min_free_mb,
-        lock=ingest_lock(s, state.assistant.index.store),
+        lock=ingest_lock(waiting, state.assistant.index.store),
     )
 
 
-def _view(state: AppState, job: object) -> IngestJobView:
+ADMIN_KEY_NAME = "admin"  # the one admin key, HALN_ADMIN_API_KEY; jobs record the key's name, never the key
+
+
+def _view(state: AppState, job: JobRecord) -> IngestJobView:
     """A job as clients see it: paths relative to the corpus or uploads folder, never the server's own."""
-    return IngestJobView.model_validate(scrub_all(state.settings, vars(job)))
+    fields = {k: v for k, v in vars(job).items() if k != "worker"}
+    return IngestJobView.model_validate(scrub_all(state.settings, fields))
 
 
 @router.post(
@@ -96,7 +113,7 @@ def start_ingest(
             state.assistant.index.reload()
             return report
 
-        return _view(state, state.jobs.submit("sync", sync_corpus))
+        return _view(state, state.jobs.submit("sync", sync_corpus, requested_by=ADMIN_KEY_NAME))
 
     name = sanitise_filename(file.filename or "upload")
     suffix = Path(name).suffix.lower()
@@ -154,7 +171,14 @@ def start_ingest(
         state.assistant.index.reload()
         return report
 
-    return _view(state, state.jobs.submit("upload", ingest_upload))
+    job = state.jobs.submit(
+        "upload",
+        ingest_upload,
+        files=[public_path(settings, target)],
+        doc_ids=[doc_id],
+        requested_by=ADMIN_KEY_NAME,
+    )
+    return _view(state, job)
 
 
 @router.get(
