@@ -105,6 +105,10 @@ def _print_report(report: object) -> None:
         f"[red]{len(report.failed)}[/]" if report.failed else "0",
     )
     console.print(table)
+    if report.dry_run:
+        for label, ids in (("add", report.added), ("update", report.updated), ("remove", report.removed)):
+            for doc_id in ids:
+                console.print(f"would {label} {doc_id}")
     for problem in report.failed:
         console.print(f"[red]failed[/] {problem.path}: {problem.reason}")
     for problem in report.warnings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import ask_cmds, eval_cmds, ingest_cmds, serve_cmds, sources_cmds
+from cli import ask_cmds, check_cmds, eval_cmds, ingest_cmds, serve_cmds, sources_cmds
 
 app = typer.Typer(
     name="haln",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 app.command("ingest")(ingest_cmds.ingest)
 app.command("stats")(ingest_cmds.stats)
+app.command("check")(check_cmds.check)
 app.add_typer(sources_cmds.sources_app, name="sources")
 app.command("ask")(ask_cmds.ask)
 app.command("chat")(ask_cmds.chat)

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
         Path("./data"), description="Where the embedded Chroma index and the SQLite database live."
     )
     corpus_dir: Path = Field(Path("./corpus"), description="Default folder that `haln ingest` reads.")
+    questions_dir: Path = Field(
+        Path("./evals/questions"), description="Eval question sets (`haln eval`, `haln check`)."
+    )
     chroma_url: str | None = Field(
         None,
         description="URL of a Chroma server (`chroma run`), e.g. http://127.0.0.1:8001. "

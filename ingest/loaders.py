@@ -92,22 +92,39 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+def metadata_problems(exc: ValidationError) -> list[tuple[str | None, str]]:
+    """Every problem of a metadata validation as (field, message), without pydantic's "Value error,"."""
+    problems: list[tuple[str | None, str]] = []
+    for error in exc.errors():
+        name = ".".join(str(p) for p in error["loc"]) or None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "literal_error" and "expected" in error.get("ctx", {}):
+            message = f"{error['input']!r} is not allowed; expected {error['ctx']['expected']}"
+        elif error["type"] == "extra_forbidden":
+            message = "is not a metadata field (see corpus/README.md for the fields)"
+        problems.append((name, message))
+    return problems
+
+
 def validate_metadata(path: Path, raw: Any) -> DocumentMetadata:
+    """Raises a `DocumentError` naming the first bad field, with every other problem in its message."""
     if not isinstance(raw, dict):
         raise DocumentError(path, "metadata must be a YAML mapping of fields (title, source_url, ...)")
     try:
         meta = DocumentMetadata.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = ".".join(str(p) for p in first["loc"]) or None
-        problems = "; ".join(
-            f"`{'.'.join(str(p) for p in e['loc'])}` {e['msg'].lower()}" for e in exc.errors()[1:]
-        )
-        message = first["msg"] + (f" (also: {problems})" if problems else "")
-        if first["type"] == "literal_error" and "expected" in first.get("ctx", {}):
-            message = f"{first['input']!r} is not allowed; expected {first['ctx']['expected']}"
-        raise DocumentError(path, message, field=name) from exc
+        raise MetadataError(path, metadata_problems(exc)) from exc
     return _plain_metadata(path, meta)
+
+
+class MetadataError(DocumentError):
+    """Invalid metadata: names the first bad field, and holds every problem as (field, message)."""
+
+    def __init__(self, path: Path | str, problems: list[tuple[str | None, str]]) -> None:
+        (field, first), *others = problems
+        also = "; ".join(f"`{name}` {text}" for name, text in others)
+        super().__init__(path, first + (f" (also: {also})" if also else ""), field)
+        self.problems = problems
 
 
 def _plain_metadata(path: Path, meta: DocumentMetadata) -> DocumentMetadata:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from core.embedding import Embedder
-from core.errors import DiskSpaceError, DocumentError, HalnError
+from core.errors import DiskSpaceError, DocumentError
 from core.settings import Settings
 from core.store import ChunkStore, DocVersion
 from ingest.chunking import Chunk, chunk_document, chunk_metadata, make_splitter
@@ -196,18 +196,17 @@ class Ingestor:
         if not dry_run:
             self.check_free_space()
 
-        previous = self._current_versions() if rebuild else {}
+        previous = self.store.previous_versions() if rebuild else {}
         if rebuild and not dry_run:
             collection = self.store.collection(rebuilding=True)
             existing: dict[str, list[DocVersion]] = {}
+        elif dry_run:
+            # Creates nothing, and fails on an index built with other settings as the real run would
+            # (a rebuild replaces such an index, so its dry run reports every document as added).
+            collection, existing = None, (self.store.peek_versions() or {}) if not rebuild else {}
         else:
-            try:
-                collection = self.store.collection(create=not dry_run)
-                existing = self.store.doc_versions(collection)
-            except Exception:
-                if not dry_run:
-                    raise
-                collection, existing = None, {}
+            collection = self.store.collection(create=True)
+            existing = self.store.doc_versions(collection)
         # Identity is checked against the whole index: the one being replaced, on a rebuild.
         indexed = previous if rebuild else existing
         if rebuild:
@@ -250,13 +249,6 @@ class Ingestor:
                 self.store.bump_generation(self.store.collection())
         report.seconds = time.perf_counter() - started
         return report
-
-    def _current_versions(self) -> dict[str, list[DocVersion]]:
-        """The documents of the index in use now (empty when there is none or it has other settings)."""
-        try:
-            return self.store.doc_versions(self.store.collection())
-        except HalnError:
-            return {}
 
     def _carried_files(self, previous: dict[str, list[DocVersion]], roots: Sequence[Path]) -> list[Path]:
         carried: list[Path] = []

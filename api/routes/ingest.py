@@ -24,7 +24,7 @@ from api.uploads import (
 from core.db import JobRecord
 from core.errors import DocumentError
 from core.schemas import DocumentMetadata
-from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.loaders import SUPPORTED_SUFFIXES, metadata_problems
 from ingest.sync import Ingestor, SyncReport, check_free_space, ingest_lock
 
 router = APIRouter(prefix="/v1/ingest", tags=["admin"])
@@ -126,9 +126,8 @@ def start_ingest(
         except json.JSONDecodeError as exc:
             raise HTTPException(422, f"metadata: not valid JSON ({exc.msg})") from exc
         except ValidationError as exc:
-            error = exc.errors()[0]
-            field = ".".join(str(p) for p in error["loc"])
-            raise HTTPException(422, f"metadata.{field}: {error['msg']}") from exc
+            problems = "; ".join(f"metadata.{field}: {text}" for field, text in metadata_problems(exc))
+            raise HTTPException(422, problems) from exc
         sidecar_text = yaml.safe_dump(meta.model_dump(mode="json", exclude_none=True), sort_keys=False)
     elif suffix not in {".md", ".markdown"}:
         raise HTTPException(
