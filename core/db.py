@@ -54,6 +54,7 @@ class AnswerLog(Base):
     confidence: Mapped[float] = mapped_column(Float)
     latency_ms: Mapped[float] = mapped_column(Float)
     cited_sources: Mapped[str] = mapped_column(Text)  # JSON list of source URLs
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)  # kept only with log_questions
 
 
 class Feedback(Base):
@@ -118,6 +119,9 @@ class FeedbackRecord:
     comment: str | None
     question: str | None
     cited_sources: list[str]
+    answer: str | None = None
+    refused: bool | None = None
+    confidence: float | None = None
 
 
 class Database:
@@ -167,6 +171,7 @@ class Database:
             "confidence": answer.confidence,
             "latency_ms": latency_ms,
             "cited_sources": json.dumps([c.source_url for c in answer.citations]),
+            "answer": answer.answer if self.log_questions else None,
         }
         # A Core insert: the ORM's unit of work cost a sixth of the API's CPU time under load.
         with self.engine.begin() as connection:
@@ -216,6 +221,9 @@ class Database:
                     comment=f.comment,
                     question=f.question,
                     cited_sources=json.loads(a.cited_sources) if a is not None else [],
+                    answer=a.answer if a is not None else None,
+                    refused=a.refused if a is not None else None,
+                    confidence=a.confidence if a is not None else None,
                 )
                 for f, a in session.execute(query).all()
             ]
