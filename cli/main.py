@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import ask_cmds, check_cmds, eval_cmds, ingest_cmds, serve_cmds, sources_cmds
+from cli import ask_cmds, check_cmds, eval_cmds, gaps_cmds, ingest_cmds, serve_cmds, sources_cmds
 
 app = typer.Typer(
     name="haln",
@@ -24,6 +24,7 @@ app.command("ui")(serve_cmds.ui)
 app.command("run")(serve_cmds.run)
 app.add_typer(serve_cmds.feedback_app, name="feedback")
 app.command("eval")(eval_cmds.eval_command)
+app.command("gaps")(gaps_cmds.gaps)
 
 
 if __name__ == "__main__":

@@ -110,6 +110,16 @@ class JobRecord:
 
 
 @dataclass
+class AnswerRecord:
+    id: str
+    created_at: dt.datetime
+    question: str | None
+    refused: bool
+    confidence: float
+    cited_sources: list[str]
+
+
+@dataclass
 class FeedbackRecord:
     id: int
     created_at: dt.datetime
@@ -202,6 +212,19 @@ class Database:
             session.add(row)
             session.flush()
             return int(row.id)
+
+    def list_answers(self, since: dt.datetime | None = None, limit: int = 100_000) -> list[AnswerRecord]:
+        """Logged answers, newest first (questions are None when HALN_LOG_QUESTIONS is off)."""
+        query = select(AnswerLog).order_by(AnswerLog.created_at.desc()).limit(limit)
+        if since is not None:
+            query = query.where(AnswerLog.created_at >= since)
+        with Session(self.engine) as session:
+            return [
+                AnswerRecord(
+                    a.id, a.created_at, a.question, a.refused, a.confidence, json.loads(a.cited_sources)
+                )
+                for a in session.scalars(query)
+            ]
 
     def list_feedback(
         self, rating: str | None = None, limit: int = 100, offset: int = 0

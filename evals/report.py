@@ -71,9 +71,12 @@ def worst(run: EvalRun, n: int = 10) -> list[QuestionResult]:
 
 
 def gaps(run: EvalRun, feedback: Sequence[dict[str, Any]] = ()) -> dict[str, list[str]]:
-    """Questions refused or answered with low confidence, and thumbs-down feedback, grouped by theme."""
+    """Answerable questions refused or answered with low confidence, and thumbs-down feedback, grouped by
+    theme. A question that should be refused (clinical, off-topic) is no gap when it is refused."""
     grouped: dict[str, list[str]] = {}
     for r in run.results:
+        if r.kind == "unanswerable":
+            continue
         if r.refused or r.confidence < LOW_CONFIDENCE:
             why = "refused" if r.refused else f"low confidence {r.confidence:.2f}"
             grouped.setdefault(r.theme, []).append(f"{r.question} ({why})")
