@@ -15,7 +15,10 @@ from core.settings import Settings
 
 def eval_command(
     questions: Annotated[
-        list[Path] | None, typer.Argument(help="Question sets (JSONL). Default: evals/questions/dev.jsonl.")
+        list[Path] | None,
+        typer.Argument(
+            help="Question sets (JSONL). Default: dev.jsonl in HALN_QUESTIONS_DIR (evals/questions)."
+        ),
     ] = None,
     backend: Annotated[Literal["extractive", "llm"] | None, typer.Option(help="Answer backend.")] = None,
     baselines: Annotated[
@@ -45,14 +48,16 @@ def eval_command(
     from assistant.config import DEFAULT_CONFIG
     from assistant.service import Assistant
     from evals.baselines import all_systems, ours
-    from evals.questions import DEFAULT_QUESTIONS, load_questions, missing_sources
+    from evals.questions import DEFAULT_SET, load_questions, missing_sources
     from evals.report import compare as compare_reports
     from evals.report import table, write_report
     from evals.runner import run_questions
 
     settings = Settings()
     with user_errors():
-        loaded = [q for path in (questions or [DEFAULT_QUESTIONS]) for q in load_questions(path)]
+        loaded = [
+            q for path in (questions or [settings.questions_dir / DEFAULT_SET]) for q in load_questions(path)
+        ]
         items = [q for q in loaded if not q.draft]
         if len(items) < len(loaded):
             err_console.print(
@@ -86,7 +91,7 @@ def eval_command(
         )
     if report is not None:
         written = write_report(runs, report, _thumbs_down(settings), doc_ids)
-        err_console.print(f"Report written to {written}")
+        err_console.print(f"Report written to {written.absolute()}", soft_wrap=True)
     if as_json:
         sys.stdout.write(
             json.dumps({"summary": summary, "systems": {r.system: r.summary() for r in runs}}, indent=2)

@@ -57,7 +57,7 @@ def ingest(
     targets = paths or settings.managed_folders()
     for target in targets:
         if not target.exists():
-            fail(f"{target}: no such file or directory")
+            fail(f"{target.absolute()}: no such file or directory")
 
     def waiting(holder: LockHolder | None) -> None:
         who = holder.describe() if holder else "another process"
@@ -81,7 +81,7 @@ def ingest(
     if run_eval and report.changed and not report.dry_run:
         from cli.eval_cmds import eval_command
 
-        eval_command(compare=Path("evals/baseline.json"), as_json=as_json)
+        eval_command(compare=settings.project_root / "evals" / "baseline.json", as_json=as_json)
     if report.failed:
         raise typer.Exit(EXIT_PARTIAL)
 
@@ -128,12 +128,18 @@ def _print_report(report: object) -> None:
 
 def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Counts of documents and chunks by type, theme and organisation type, and the index fingerprint."""
+    from core.errors import IndexMismatchError
     from core.sources import index_stats
     from core.store import ChunkStore
 
     with user_errors():
         store = ChunkStore.from_settings(Settings())
-        result = index_stats(store.load(), {"collection": store.name, **store.shape.as_metadata()})
+        try:
+            stored = store.load()
+        except IndexMismatchError as exc:
+            _print_mismatch(store, exc, as_json)
+            return
+        result = index_stats(stored, {"collection": store.name, **store.shape.as_metadata()})
     if as_json:
         print_json(result.model_dump())
         return
@@ -146,3 +152,21 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
     ):
         console.print(f"[bold]by {label}[/]: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     console.print("[bold]fingerprint[/]: " + ", ".join(f"{k}={v}" for k, v in result.fingerprint.items()))
+
+
+def _print_mismatch(store: object, exc: Exception, as_json: bool) -> None:
+    """`haln stats` on an index built with other settings: both fingerprints, so the difference shows."""
+    from core.store import ChunkStore
+
+    assert isinstance(store, ChunkStore)
+    on_disk = store.on_disk()
+    wanted = {"collection": store.name, **store.shape.as_metadata()}
+    if as_json:
+        print_json({"mismatch": True, "settings": wanted, "on_disk": on_disk, "message": str(exc)})
+        return
+    console.print(Text.assemble(("index built with other settings ", "yellow"), str(exc)), soft_wrap=True)
+    console.print(
+        "[bold]current settings[/]: " + ", ".join(f"{k}={v}" for k, v in wanted.items()), soft_wrap=True
+    )
+    for found in on_disk:
+        console.print("[bold]on disk[/]: " + ", ".join(f"{k}={v}" for k, v in found.items()), soft_wrap=True)

@@ -185,9 +185,14 @@ def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None
 
 @feedback_app.command("export")
 def feedback_export(
-    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL file to append to.")] = Path(
-        "evals/questions/feedback-candidates.jsonl"
-    ),
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="JSONL file to append to. Default: feedback-candidates.jsonl in HALN_QUESTIONS_DIR.",
+        ),
+    ] = None,
 ) -> None:
     """Append thumbs-down answers to a question-set file as draft questions to complete by hand.
 
@@ -199,6 +204,7 @@ def feedback_export(
     from evals.feedback import export_candidates
 
     settings = Settings()
+    output = output or settings.questions_dir / "feedback-candidates.jsonl"
     with user_errors():
         db = Database(settings.sqlalchemy_url, settings.log_questions, settings.log_retention_days)
         db.migrate()

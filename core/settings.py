@@ -2,17 +2,51 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MAX_THREADS = 64
+SOURCE_TREE = Path(__file__).resolve().parent.parent  # the checkout this code runs from
+
+
+def _is_project(folder: Path) -> bool:
+    return (folder / "corpus").is_dir() or (folder / ".env").is_file()
+
+
+def find_project_root(start: Path | None = None) -> Path:
+    """Where relative paths (data, corpus, question sets, `.env`) are read from, so `haln` works the same
+    from any folder: HALN_PROJECT_ROOT when set; else the nearest folder, from the working one up, holding
+    a `corpus` folder or a `.env` file; else the source checkout this code runs from, when it has a
+    corpus; else the working folder."""
+    given = os.environ.get("HALN_PROJECT_ROOT")
+    if given:
+        return Path(given).expanduser().resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if _is_project(folder):
+            return folder
+    return SOURCE_TREE if _is_project(SOURCE_TREE) else here
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HALN_", env_file=".env", extra="ignore")
+
+    def __init__(self, **values: Any) -> None:
+        root = find_project_root()
+        values.setdefault("_env_file", root / ".env")
+        values.setdefault("project_root", root)
+        super().__init__(**values)
+
+    project_root: Path = Field(
+        Path("."),
+        description="Folder that relative paths (data_dir, corpus_dir, questions_dir) are read from. Unset: "
+        "the nearest folder from the working one up with a `corpus` folder or a `.env` file, else the "
+        "source checkout — so `haln` works the same from any folder.",
+    )
 
     data_dir: Path = Field(
         Path("./data"), description="Where the embedded Chroma index and the SQLite database live."
@@ -126,6 +160,24 @@ class Settings(BaseSettings):
     cors_origins: str = Field("", description="Comma-separated origins allowed by CORS (the portal's URL).")
     api_url: str = Field("http://127.0.0.1:8000", description="Where the chat UI finds the answer API.")
     ui_api_key: str | None = Field(None, description="API key the chat UI sends, when the API requires keys.")
+
+    @model_validator(mode="after")
+    def _absolute_paths(self) -> Settings:
+        """Relative paths are read from the project root, never from the working folder."""
+        root = self.project_root.expanduser().resolve()
+        self.project_root = root
+        for name in ("data_dir", "corpus_dir", "questions_dir"):
+            path = getattr(self, name).expanduser()
+            setattr(self, name, path if path.is_absolute() else root / path)
+        return self
+
+    def shown(self, path: Path | str) -> str:
+        """A path for a message: relative to the project root when inside it, else absolute."""
+        absolute = Path(path).absolute()
+        try:
+            return str(absolute.relative_to(self.project_root))
+        except ValueError:
+            return str(absolute)
 
     @property
     def api_key_set(self) -> set[str]:

@@ -192,6 +192,14 @@ class ChunkStore:
             return {}
         return self.doc_versions(self.client.get_collection(name, embedding_function=None))
 
+    def on_disk(self) -> list[dict[str, Any]]:
+        """Each index of ours in the store (name, what built it, chunk count), whatever its settings."""
+        found = []
+        for name in self._ours():
+            collection = self.client.get_collection(name, embedding_function=None)
+            found.append({"collection": name, **(collection.metadata or {}), "chunks": collection.count()})
+        return found
+
     def peek_versions(self) -> dict[str, list[DocVersion]] | None:
         """Every document version, for a run that must write nothing (`--dry-run`, `haln check`): None
         when there is no index yet, and nothing is created looking for one. Raises `IndexMismatchError`

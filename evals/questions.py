@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from core.errors import DocumentError
 from core.schemas import Asker, ChatTurn, SearchFilters, Theme
 
-DEFAULT_QUESTIONS = Path("evals/questions/dev.jsonl")
+DEFAULT_SET = "dev.jsonl"  # in Settings.questions_dir
 
 
 class EvalQuestion(BaseModel):

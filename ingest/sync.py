@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -18,7 +19,7 @@ from typing import Any, Literal, Protocol
 
 from core.embedding import Embedder
 from core.errors import DiskSpaceError, DocumentError
-from core.settings import Settings
+from core.settings import Settings, find_project_root
 from core.store import ChunkStore, DocVersion
 from ingest.chunking import Chunk, chunk_document, chunk_metadata, make_splitter
 from ingest.discover import discover
@@ -117,13 +118,19 @@ class _Pending:
     action: Action
 
 
+@functools.lru_cache(maxsize=8)
+def _root_for(cwd: str) -> Path:
+    return find_project_root(Path(cwd))
+
+
 def _display(path: Path, follow: bool = True) -> str:
-    """The path relative to the working folder when it is under it; `follow=False` for links that may
-    loop or dangle (resolving a symlink loop raises)."""
+    """The path relative to the project root when it is under it, else absolute, whatever the working
+    folder; `follow=False` for links that may loop or dangle (resolving a symlink loop raises)."""
+    absolute = path.resolve() if follow else path.absolute()
     try:
-        return str((path.resolve() if follow else path.absolute()).relative_to(Path.cwd()))
+        return str(absolute.relative_to(_root_for(str(Path.cwd()))))
     except ValueError:
-        return str(path)
+        return str(absolute)
 
 
 def _within(source_path: str, roots: Sequence[Path]) -> bool:
