@@ -315,6 +315,7 @@ PDF_HEADING_MAX_WORDS = 10
 """A one-line paragraph this short, unpunctuated, before a line starting in upper case is a heading."""
 
 PDF_FURNITURE_LINES = 2
+PDF_FURNITURE_MIN_PAGES = 3
 """Running headers and footers are looked for among this many lines at the top and bottom of each page."""
 
 _PAGE_LABEL = re.compile(
@@ -332,13 +333,17 @@ def _furniture_key(line: str) -> str:
 def _without_page_furniture(pages: list[list[str]]) -> list[list[str]]:
     """Pages without running headers and footers (the same line at the top or bottom of most pages: read
     as every section's title before) and without page labels ("Page 3", "3 of 12", "- 3 -")."""
-    edges: dict[str, int] = {}
+    tops: dict[str, int] = {}
+    bottoms: dict[str, int] = {}
     for lines in pages:
-        keys = {_furniture_key(ln) for ln in lines[:PDF_FURNITURE_LINES] + lines[-PDF_FURNITURE_LINES:]}
-        for key in keys:
-            edges[key] = edges.get(key, 0) + 1
-    with_text = sum(1 for lines in pages if lines)
-    running = {k for k, n in edges.items() if with_text >= 2 and n >= max(2, (with_text + 1) // 2)}
+        for key in {_furniture_key(ln) for ln in lines[:PDF_FURNITURE_LINES]}:
+            tops[key] = tops.get(key, 0) + 1
+        for key in {_furniture_key(ln) for ln in lines[-PDF_FURNITURE_LINES:]}:
+            bottoms[key] = bottoms.get(key, 0) + 1
+    # On three pages or more, and on at least half of them, in the same place: a sentence that happens to
+    # end two pages (the toolkit's "the needs of the service have changed.") is not a footer.
+    needed = max(PDF_FURNITURE_MIN_PAGES, (sum(1 for lines in pages if lines) + 1) // 2)
+    running = {k for counts in (tops, bottoms) for k, n in counts.items() if n >= needed}
 
     def furniture(line: str) -> bool:
         return _furniture_key(line) in running or bool(_PAGE_LABEL.match(line))

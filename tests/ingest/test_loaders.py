@@ -227,3 +227,15 @@ def test_pdf_line_joining(lines: list[str], expected: str) -> None:
     from ingest.loaders import _join_pdf_lines
 
     assert _join_pdf_lines(lines) == expected
+
+
+def test_a_sentence_that_happens_to_end_two_pages_is_not_a_footer() -> None:
+    from ingest.loaders import _without_page_furniture
+
+    pages = [
+        ["Intro", "Text one.", "every step."],
+        ["Stages", "Text two.", "system."],
+        ["Job creation", "Text three.", "the needs of the service have changed."],
+        ["Key points", "the needs of the service have changed.", "- Getting it right saves time."],
+    ]
+    assert _without_page_furniture(pages) == pages
