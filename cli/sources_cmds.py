@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -84,8 +86,6 @@ def sources_chunks(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show how a document is (or a file would be) cut into chunks: page, section, size and text."""
-    from pathlib import Path
-
     settings = Settings()
     path = Path(target)
     rows: list[dict[str, object]] = []
@@ -155,6 +155,49 @@ def sources_show(
         console.print(f"[bold]{key}[/]: {value}")
     for warning in source.warnings:
         console.print(Text.assemble(("warning ", "yellow"), warning))
+
+
+CATALOGUE_COLUMNS = ("id", "title", "source_url", "publisher", "doc_type", "nation", "org_type", "themes")
+
+
+@sources_app.command("catalogue")
+def sources_catalogue(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="TSV file to write. Default: standard output.")
+    ] = None,
+) -> None:
+    """The indexed documents as rows in corpus/catalogue.tsv's format (tab-separated, themes joined by `;`,
+    `key_facts` left empty to fill in), for documents that have no row yet."""
+    import csv
+    import io
+
+    from core.sources import summarise_sources
+    from core.store import ChunkStore
+
+    with user_errors():
+        sources = summarise_sources(ChunkStore.from_settings(Settings()).load().metadatas)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([*CATALOGUE_COLUMNS, "key_facts"])
+    for s in sorted(sources, key=lambda s: s.id):
+        writer.writerow(
+            [
+                s.id,
+                s.title,
+                s.source_url,
+                s.publisher,
+                s.doc_type,
+                s.nation,
+                s.org_type,
+                ";".join(s.themes),
+                "",
+            ]
+        )
+    if output is None:
+        sys.stdout.write(buffer.getvalue())
+        return
+    output.write_text(buffer.getvalue(), encoding="utf-8")
+    console.print(f"Wrote {len(sources)} rows to {Settings().shown(output)}.", soft_wrap=True)
 
 
 @sources_app.command("delete")

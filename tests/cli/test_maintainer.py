@@ -100,3 +100,22 @@ def test_stats_runs_on_a_settings_mismatch(project: Path) -> None:
     assert [d["chunk_size"] for d in stats["on_disk"]] == [256] and stats["on_disk"][0]["chunks"] > 0
     human = run_haln("stats", data_dir=project / "data", HALN_CHUNK_SIZE="128")
     assert "haln ingest --rebuild" in human.stdout and "on disk" in human.stdout
+
+
+def test_sources_catalogue_writes_rows_the_corpus_test_reads(project: Path, tmp_path: Path) -> None:
+    from tests.corpus.test_corpus import read_catalogue
+
+    out = tmp_path / "rows.tsv"
+    result = run_haln("sources", "catalogue", "-o", str(out), data_dir=project / "data")
+    assert result.returncode == 0, result.stderr
+    rows = read_catalogue(out)
+    assert rows["https://example.org/long"]["id"] == LONG_ID
+    old = rows["https://example.org/old"]
+    assert (old["id"], old["nation"], old["themes"], old["key_facts"]) == (
+        "old",
+        "England",
+        "procurement",
+        "",
+    )
+    printed = run_haln("sources", "catalogue", data_dir=project / "data").stdout
+    assert printed.splitlines()[0].split("\t")[-1] == "key_facts"
