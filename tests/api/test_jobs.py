@@ -157,3 +157,18 @@ def test_under_two_workers_every_poll_finds_the_job(two_workers: RunningApi) -> 
         failed = finish(admin, broken)
         assert failed["status"] == "failed" and "PDF" in failed["error"], failed
         assert not list((two_workers.data_dir / "uploads").glob("**/broken.pdf"))
+
+
+def test_two_uploads_at_once_on_two_workers_both_finish(two_workers: RunningApi) -> None:
+    """The one-at-a-time rule holds across workers: each job waits for the shared ingest lock."""
+    with httpx.Client(
+        base_url=two_workers.url, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=60
+    ) as admin:
+        started = [
+            upload(admin, f"{slug}.md", report(f"Report {slug}", slug, "kale"))
+            for slug in ("first-of-two", "second-of-two")
+        ]
+        finished = [finish(admin, response) for response in started]
+        assert [job["status"] for job in finished] == ["done", "done"], finished
+        listed = admin.get("/v1/sources", params={"limit": 200}).text
+        assert "first-of-two" in listed and "second-of-two" in listed
