@@ -17,8 +17,8 @@ from pydantic import ValidationError
 from core.errors import DocumentError
 from core.store import DocVersion
 from ingest.discover import discover
-from ingest.loaders import MetadataError, load_document, read_metadata, slugify
-from ingest.sync import FileProblem, _display, identity_owners
+from ingest.loaders import MetadataError, load_document, metadata_problems, read_metadata, slugify
+from ingest.sync import FileProblem, display_path, identity_owners
 
 
 @dataclass
@@ -42,16 +42,16 @@ def check_documents(
 ) -> dict[str, str]:
     """Every problem of every file; returns the checked documents' source_urls by document id."""
     found = discover(paths)
-    report.problems += [FileProblem(_display(p, follow=False), why) for p, why in found.skipped]
+    report.problems += [FileProblem(display_path(p, follow=False), why) for p, why in found.skipped]
     claims: dict[tuple[str, str], list[Path]] = {}
     urls: dict[str, str] = {}
     for path in found.files:
         report.documents += 1
-        shown = _display(path)
+        shown = display_path(path)
         try:
             meta = read_metadata(path)
         except MetadataError as error:
-            report.problems += [FileProblem(_display(Path(error.path)), m, f) for f, m in error.problems]
+            report.problems += [FileProblem(display_path(Path(error.path)), m, f) for f, m in error.problems]
             continue
         except DocumentError as error:
             report.problems.append(FileProblem(shown, error.problem, error.field))
@@ -68,7 +68,7 @@ def check_documents(
         for extra in holders[1:]:
             what = f"document id {value!r}" if kind == "id" else f"source_url {value}"
             report.problems.append(
-                FileProblem(_display(extra), f"{what} is also used by {_display(holders[0])}", kind)
+                FileProblem(display_path(extra), f"{what} is also used by {display_path(holders[0])}", kind)
             )
     held = identity_owners(indexed)
     checked = {str(p.resolve()) for p in found.files}
@@ -78,7 +78,7 @@ def check_documents(
         for path in holders:
             conflict = held.conflict(path, value, urls[value], checked)
             if conflict is not None:
-                report.problems.append(FileProblem(_display(path), conflict[1], conflict[0]))
+                report.problems.append(FileProblem(display_path(path), conflict[1], conflict[0]))
     return urls
 
 
@@ -92,15 +92,13 @@ def check_question_sets(question_sets: list[Path], known_urls: set[str], report:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
                 continue
-            where = f"{_display(path)}:{number}"
+            where = f"{display_path(path)}:{number}"
             try:
                 question = EvalQuestion.model_validate(json.loads(line))
             except json.JSONDecodeError as exc:
                 report.problems.append(FileProblem(where, f"not valid JSON ({exc.msg})"))
                 continue
             except ValidationError as exc:
-                from ingest.loaders import metadata_problems
-
                 report.problems += [FileProblem(where, m, f) for f, m in metadata_problems(exc)]
                 continue
             if question.id in seen:

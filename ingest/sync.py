@@ -123,7 +123,7 @@ def _root_for(cwd: str) -> Path:
     return find_project_root(Path(cwd))
 
 
-def _display(path: Path, follow: bool = True) -> str:
+def display_path(path: Path, follow: bool = True) -> str:
     """The path relative to the project root when it is under it, else absolute, whatever the working
     folder; `follow=False` for links that may loop or dangle (resolving a symlink loop raises)."""
     absolute = path.resolve() if follow else path.absolute()
@@ -198,8 +198,8 @@ class Ingestor:
         progress = progress or NoProgress()
         report = SyncReport(dry_run=dry_run, rebuild=rebuild)
         found = discover(list(paths))
-        report.unsupported = [_display(p) for p in found.unsupported]
-        report.skipped = [FileProblem(_display(p, follow=False), why) for p, why in found.skipped]
+        report.unsupported = [display_path(p) for p in found.unsupported]
+        report.skipped = [FileProblem(display_path(p, follow=False), why) for p, why in found.skipped]
         if not dry_run:
             self.check_free_space()
 
@@ -300,13 +300,13 @@ class Ingestor:
                 meta = read_metadata(path)
                 claims.append((path, meta.id or slugify(path.stem), str(meta.source_url)))
             except DocumentError as error:
-                fail(path, FileProblem(_display(path), error.problem, error.field))
+                fail(path, FileProblem(display_path(path), error.problem, error.field))
         owners = self._claim_owners(claims, existing)
         in_run = {str(path.resolve()) for path, _, _ in claims}
         held = identity_owners(indexed)
 
         for path, doc_id, url in claims:
-            shown = _display(path)
+            shown = display_path(path)
             if taken := held.conflict(path, doc_id, url, in_run):
                 if not replace:
                     fail(path, FileProblem(shown, taken[1], taken[0]))
@@ -318,7 +318,7 @@ class Ingestor:
                 fail(
                     path,
                     FileProblem(
-                        shown, f"source_url {url} is already claimed by {_display(owner)}", "source_url"
+                        shown, f"source_url {url} is already claimed by {display_path(owner)}", "source_url"
                     ),
                 )
                 continue
@@ -327,7 +327,7 @@ class Ingestor:
                     path,
                     FileProblem(
                         shown,
-                        f"document id {doc_id!r} is already used by {_display(owners[('id', doc_id)])}",
+                        f"document id {doc_id!r} is already used by {display_path(owners[('id', doc_id)])}",
                         "id",
                     ),
                 )
@@ -406,7 +406,7 @@ class Ingestor:
         for item in pending:
             n = len(item.chunks)
             ingested_at = time.time()
-            display = _display(item.doc.path)
+            display = display_path(item.doc.path)
             collection.upsert(
                 ids=[c.chunk_id for c in item.chunks],
                 embeddings=vectors[offset : offset + n],
@@ -448,7 +448,7 @@ class IdentityOwners:
 
         if doc_id in self.by_id and other(owner := self.by_id[doc_id][0]):
             return "id", (
-                f"document id {doc_id!r} is already used by {_display(Path(owner))}; give this file "
+                f"document id {doc_id!r} is already used by {display_path(Path(owner))}; give this file "
                 "another `id`, or pass --replace to replace that document with it"
             )
         if url in self.by_url:
@@ -456,7 +456,8 @@ class IdentityOwners:
             if owner_id != doc_id and other(owner_path):
                 return "source_url", (
                     f"source_url {url} is already the source of document {owner_id!r} "
-                    f"({_display(Path(owner_path))}); pass --replace to replace that document with this file"
+                    f"({display_path(Path(owner_path))}); pass --replace to replace that document with "
+                    "this file"
                 )
         return None
 
