@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 MAX_THREADS = 64
 SOURCE_TREE = Path(__file__).resolve().parent.parent  # the checkout this code runs from
@@ -35,14 +40,21 @@ def find_project_root(start: Path | None = None) -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HALN_", env_file=".env", extra="ignore")
 
-    def __init__(self, **values: Any) -> None:
-        root = find_project_root()
-        values.setdefault("_env_file", root / ".env")
-        values.setdefault("project_root", root)
-        super().__init__(**values)
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The `.env` file is the project root's, whatever the working folder."""
+        dotenv = DotEnvSettingsSource(settings_cls, env_file=find_project_root() / ".env")
+        return init_settings, env_settings, dotenv, file_secret_settings
 
     project_root: Path = Field(
-        Path("."),
+        default_factory=find_project_root,
         description="Folder that relative paths (data_dir, corpus_dir, questions_dir) are read from. Unset: "
         "the nearest folder from the working one up with a `corpus` folder or a `.env` file, else the "
         "source checkout — so `haln` works the same from any folder.",
