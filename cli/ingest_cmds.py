@@ -109,6 +109,9 @@ def _print_report(report: object) -> None:
         for label, ids in (("add", report.added), ("update", report.updated), ("remove", report.removed)):
             for doc_id in ids:
                 console.print(f"would {label} {doc_id}")
+    else:
+        for doc_id in report.removed:  # what left the index is never only a count
+            console.print(f"removed {doc_id}")
     for problem in report.failed:
         console.print(f"[red]failed[/] {problem.path}: {problem.reason}")
     for problem in report.warnings:

@@ -114,6 +114,10 @@ def test_dry_run_names_documents_creates_nothing_and_fails_on_a_mismatch(
     for line in ("would add c", "would update b", "would remove a"):
         assert line in result.stdout
 
+    real = run_haln("ingest", str(corpus), data_dir=settings.data_dir)
+    assert real.returncode == 0, real.stderr
+    assert "removed a" in real.stdout  # the real run names what left too
+
     other = settings.model_copy(update={"chunk_size": 128})
     with pytest.raises(IndexMismatchError, match="--rebuild"):
         build_ingestor(other, embedder=embedder).sync([corpus], dry_run=True)
