@@ -16,6 +16,7 @@ from api.models import ConflictBody, ErrorBody, IngestJobView
 from api.uploads import (
     discard_upload,
     find_owner,
+    find_url_owner,
     public_path,
     scrub_all,
     store_upload,
@@ -24,7 +25,7 @@ from api.uploads import (
 from core.db import JobRecord
 from core.errors import DocumentError
 from core.schemas import DocumentMetadata
-from ingest.loaders import SUPPORTED_SUFFIXES, metadata_problems
+from ingest.loaders import SUPPORTED_SUFFIXES, metadata_problems, read_metadata
 from ingest.sync import Ingestor, SyncReport, check_free_space, ingest_lock
 
 router = APIRouter(prefix="/v1/ingest", tags=["admin"])
@@ -73,7 +74,10 @@ def _view(state: AppState, job: JobRecord) -> IngestJobView:
     responses={
         401: {"model": ErrorBody},
         403: {"model": ErrorBody},
-        409: {"model": ConflictBody, "description": "The upload's document id belongs to another source"},
+        409: {
+            "model": ConflictBody,
+            "description": "The upload's document id or source_url belongs to another source",
+        },
         413: {"model": ErrorBody},
         422: {"model": ErrorBody},
         507: {"model": ErrorBody, "description": "Too little free disk space to ingest (HALN_MIN_FREE_MB)"},
@@ -98,10 +102,11 @@ def start_ingest(
     """Upload one document (with metadata), or send no file to sync the corpus and uploads folders.
 
     An upload never replaces a source it does not own: when its document id (`id` in the metadata or
-    front matter, else its file name) is already used by a corpus document or an earlier upload, the answer
-    is 409 naming that document, unless the form field `replace=true` asks for the replacement. Each
-    upload is stored under a folder of its own, so uploads with the same file name never overwrite each
-    other's files. Runs in the background; poll `GET /v1/ingest/{job_id}` for progress and the summary.
+    front matter, else its file name) or its source_url is already used by a corpus document or an earlier
+    upload, the answer is 409 naming that document, unless the form field `replace=true` asks for the
+    replacement. Each upload is stored under a folder of its own, so uploads with the same file name never
+    overwrite each other's files. Runs in the background; poll `GET /v1/ingest/{job_id}` for progress and
+    the summary.
     """
     settings = state.settings
     check_free_space(settings.data_dir, settings.min_free_mb)  # 507 before anything is written
@@ -141,7 +146,9 @@ def start_ingest(
     store = state.assistant.index.store
     try:
         doc_id = upload_doc_id(target)
+        url = str(read_metadata(target).source_url)
         owner = find_owner(store, doc_id, target)
+        url_owner = find_url_owner(store, url, doc_id, target)
     except DocumentError as exc:
         discard_upload(settings, target)
         where = f"file: field `{exc.field}`" if exc.field else "file"
@@ -152,6 +159,9 @@ def start_ingest(
     if owner is not None and not replace:
         discard_upload(settings, target)
         raise owner.conflict(settings)
+    if url_owner is not None and not replace:
+        discard_upload(settings, target)
+        raise url_owner.url_conflict(settings, url)
 
     def ingest_upload(job: object) -> SyncReport:
         indexed = False
@@ -165,8 +175,9 @@ def start_ingest(
         finally:
             if not indexed:
                 discard_upload(settings, target)
-        if now is not None:  # replaced: an earlier upload's own file goes with its document
-            discard_upload(settings, now.file)
+        for replaced in (now, url_owner if replace else None):
+            if replaced is not None:  # replaced: an earlier upload's own file goes with its document
+                discard_upload(settings, replaced.file)
         state.assistant.index.reload()
         return report
 
