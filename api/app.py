@@ -60,7 +60,7 @@ def create_app(
         db.migrate()
         db.purge_old()
         helper = assistant or Assistant.from_settings(settings)
-        jobs = JobManager()
+        jobs = JobManager(db)
         app.state.haln = AppState(
             settings,
             helper,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any, Literal
 
@@ -212,8 +213,19 @@ class FeedbackItem(BaseModel):
 
 class IngestJobView(BaseModel):
     id: str
-    status: Literal["queued", "running", "done", "failed"]
+    status: Literal["queued", "running", "done", "failed"] = Field(
+        description="`failed` when the job raised, when an upload's document was not indexed, or when any "
+        "file of a sync failed (`error` says why; `report` has the details)."
+    )
     kind: Literal["upload", "sync"]
+    files: list[str] = Field(default_factory=list, description="The uploaded file, as stored (uploads only).")
+    doc_ids: list[str] = Field(
+        default_factory=list, description="The upload's document id; for a sync, the documents it changed."
+    )
+    requested_by: str | None = Field(None, description="Name of the admin key that started the job.")
+    created_at: dt.datetime | None = None
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
     progress: dict[str, dict[str, int]] = Field(default_factory=dict)
     report: dict[str, Any] | None = None
     error: str | None = None

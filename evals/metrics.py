@@ -79,6 +79,12 @@ def mention_coverage(answer: str, must_mention: Sequence[str]) -> float:
     return sum(_as_written(m) in text for m in must_mention) / len(must_mention)
 
 
+def missed_mentions(answer: str, must_mention: Sequence[str]) -> list[str]:
+    """The must-mention terms the answer lacks (case-insensitive substring), for the report."""
+    text = answer.lower()
+    return [m for m in must_mention if m.lower() not in text]
+
+
 def refusal_scores(refused: Sequence[bool], should_refuse: Sequence[bool]) -> dict[str, float]:
     """Precision and recall of refusing, and accuracy of the answer/refuse decision."""
     pairs = list(zip(refused, should_refuse, strict=True))

@@ -67,15 +67,25 @@ def get_source(source_id: str, state: StateDep, _client: ClientDep) -> SourceSum
 def delete_source(source_id: str, state: StateDep, _admin: AdminDep) -> DeletedSource:
     """Remove a document's chunks from the index (admin).
 
-    A later corpus sync adds it again if its file is still in the corpus folder.
+    An uploaded document's file is removed with it; a later corpus sync adds a corpus document again if
+    its file is still in the corpus folder.
     """
+    from ingest.manage import UnknownDocumentError, delete_documents
+    from ingest.sync import Ingestor, ingest_lock
+
     store = state.assistant.index.store
-    collection = store.collection()
-    versions = store.doc_versions(collection).get(source_id)
-    if not versions:
-        raise HTTPException(404, f"no source with id {source_id!r}")
-    ids = [cid for v in versions for cid in v.chunk_ids]
-    collection.delete(ids=ids)
-    store.bump_generation(collection)
+    settings = state.settings
+    ingestor = Ingestor(
+        store,
+        state.assistant.embedder,
+        settings.chunk_size,
+        settings.chunk_overlap,
+        settings.max_file_bytes,
+        lock=ingest_lock(settings, store),
+    )
+    try:
+        [removed] = delete_documents(ingestor, settings, [source_id])
+    except UnknownDocumentError as exc:
+        raise HTTPException(404, f"no source with id {source_id!r}") from exc
     state.assistant.index.reload()
-    return DeletedSource(id=source_id, chunks_deleted=len(ids))
+    return DeletedSource(id=source_id, chunks_deleted=removed.chunks_deleted)

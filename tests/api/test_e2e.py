@@ -161,6 +161,7 @@ def test_admin_upload_ingest_and_delete(api: RunningApi, admin: httpx.Client, cl
     deleted = admin.delete("/v1/sources/uploaded-guide")
     assert deleted.status_code == 200 and deleted.json()["chunks_deleted"] > 0
     assert client.get("/v1/sources/uploaded-guide").status_code == 404
+    assert not list((api.data_dir / "uploads").glob("*/*.md"))  # its file went with it (issue 19)
 
     bad = admin.post("/v1/ingest", files={"file": ("page.html", b"<html></html>", "text/html")})
     assert bad.status_code == 422 and "metadata" in bad.json()["detail"]
