@@ -12,26 +12,22 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import AppState
+from api.errors import SERVICE_ERRORS, ApiError, error_response
 from api.jobs import JobManager
 from api.methods import AllowHeader
 from api.models import ErrorBody, ValidationErrorBody
-from api.observability import Metrics, RequestContext, configure_logging
+from api.observability import INTERNAL_ERROR_MESSAGE, Metrics, RequestContext, configure_logging
 from api.routes import answers, feedback, health, ingest, sources
 from api.security import BodySizeLimit, RateLimiter
 from api.uploads import scrub
 from assistant.service import Assistant
 from core.db import Database
 from core.errors import (
-    DiskSpaceError,
     DocumentOwnedError,
     HalnError,
-    IndexMismatchError,
-    IndexMissingError,
-    IngestLockedError,
-    LLMUnavailableError,
-    StoreUnavailableError,
 )
 from core.settings import Settings
 
@@ -141,29 +137,46 @@ def _install_error_handlers(app: FastAPI) -> None:
             }
             for error in exc.errors()
         ]
-        problems = []
-        for error in errors:
-            field = ".".join(str(p) for p in error["loc"] if p != "body") or "body"
-            problems.append(f"{field}: {error['msg']}")
-        return JSONResponse({"detail": "; ".join(problems), "errors": errors}, status_code=422)
+        return validation_response(errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc, ApiError):
+            return error_response(
+                exc.status_code, str(exc.detail), exc.code, exc.param, exc.headers, exc.extra
+            )
+        return error_response(exc.status_code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(HalnError)
     async def service_error(request: Request, exc: HalnError) -> JSONResponse:
         settings: Settings = request.app.state.haln.settings
         if isinstance(exc, DocumentOwnedError):
             owner = {"id": exc.doc_id, "title": exc.owner_title, "origin": exc.origin, "path": exc.path}
-            return JSONResponse({"detail": str(exc), "owner": owner}, status_code=409)
-        unavailable = (StoreUnavailableError, IndexMissingError, IndexMismatchError, LLMUnavailableError)
-        status = 507 if isinstance(exc, DiskSpaceError) else 503 if isinstance(exc, unavailable) else 400
-        status = 409 if isinstance(exc, IngestLockedError) else status
-        return JSONResponse({"detail": scrub(settings, str(exc))}, status_code=status)
+            return error_response(409, str(exc), "document_owned", extra={"owner": owner})
+        for kind, (status, code, message) in SERVICE_ERRORS.items():
+            if isinstance(exc, kind):
+                if status == 503:  # the details name server folders and URLs: logged, not sent
+                    log.warning("service unavailable: %s", exc)
+                    return error_response(status, message, code)
+                return error_response(status, scrub(settings, str(exc)), code)
+        return error_response(400, scrub(settings, str(exc)), "invalid_request")
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return JSONResponse(
-            {"detail": "internal error; see the server log for this request id"}, status_code=500
-        )
+        return error_response(500, INTERNAL_ERROR_MESSAGE, "internal_error")
+
+
+def validation_response(errors: list[dict[str, Any]]) -> JSONResponse:
+    """422 with each problem as `field: message` in the message, the first field as `param`."""
+    problems, fields = [], []
+    for error in errors:
+        field = ".".join(str(p) for p in error["loc"] if p not in ("body", "query", "path")) or "body"
+        fields.append(field)
+        problems.append(f"{field}: {error['msg']}")
+    return error_response(
+        422, "; ".join(problems), "validation_error", fields[0] if fields else None, extra={"errors": errors}
+    )
 
 
 def printable(text: str) -> str:

@@ -224,13 +224,47 @@ class DeletedSource(BaseModel):
     chunks_deleted: int
 
 
+class ErrorDetail(BaseModel):
+    message: str = Field(description="What went wrong and, where it can, what to do about it.")
+    type: str = Field(
+        description="The OpenAI error type: invalid_request_error, authentication_error, permission_error, "
+        "not_found_error, conflict_error, rate_limit_error, server_error or service_unavailable_error."
+    )
+    code: str = Field(description="A stable, documented code to branch on (see docs/api.md).")
+    param: str | None = Field(None, description="The request field the error is about, if one is.")
+
+
 class ErrorBody(BaseModel):
-    detail: str
+    """Every error, on every status: the shape the official OpenAI SDKs read."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "error": {
+                        "message": "invalid API key",
+                        "type": "permission_error",
+                        "code": "invalid_api_key",
+                        "param": None,
+                    },
+                    "request_id": "5f0c6e0b9d8a4a57b1e0c1a2d3e4f5a6",
+                    "detail": "invalid API key",
+                }
+            ]
+        }
+    )
+
+    error: ErrorDetail
+    request_id: str = Field(description="The response's `X-Request-ID`, to quote when reporting a problem.")
+    detail: str = Field(description="Deprecated: the same as `error.message` (kept for API 0.1 clients).")
 
 
-class ValidationErrorBody(BaseModel):
-    detail: str = Field(description="Each problem as `field: message`, joined by `; `.")
-    errors: list[dict[str, Any]] = Field(default_factory=list, description="The individual problems.")
+class ValidationErrorBody(ErrorBody):
+    errors: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Each problem: `loc` (where), `msg` (what), `type` (pydantic's kind of problem). "
+        "`error.message` joins them as `field: message; ...`, and `error.param` is the first field.",
+    )
 
 
 class OwnerView(BaseModel):

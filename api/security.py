@@ -8,8 +8,10 @@ import time
 from collections import deque
 
 import anyio
-from fastapi import HTTPException, Request
+from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import ApiError, error_bytes
 
 
 def bearer_token(request: Request) -> str | None:
@@ -24,29 +26,31 @@ def check_client_key(request: Request, keys: set[str]) -> str:
     token = bearer_token(request)
     if keys:
         if token is None:
-            raise HTTPException(
+            raise ApiError(
                 401,
                 "missing API key: send `Authorization: Bearer <key>`",
+                "missing_api_key",
                 headers={"WWW-Authenticate": "Bearer"},
             )
         if not any(secrets.compare_digest(token, k) for k in keys):
-            raise HTTPException(403, "invalid API key")
+            raise ApiError(403, "invalid API key", "invalid_api_key")
         return f"key:{token}"
     return f"ip:{request.client.host if request.client else 'unknown'}"
 
 
 def check_admin(request: Request, admin_key: str | None) -> None:
     if not admin_key:
-        raise HTTPException(403, "admin endpoints are disabled: set HALN_ADMIN_API_KEY")
+        raise ApiError(403, "admin endpoints are disabled: set HALN_ADMIN_API_KEY", "admin_disabled")
     token = bearer_token(request)
     if token is None:
-        raise HTTPException(
+        raise ApiError(
             401,
             "missing admin token: send `Authorization: Bearer <HALN_ADMIN_API_KEY>`",
+            "missing_admin_token",
             headers={"WWW-Authenticate": "Bearer"},
         )
     if not secrets.compare_digest(token, admin_key):
-        raise HTTPException(403, "invalid admin token")
+        raise ApiError(403, "invalid admin token", "invalid_admin_token")
 
 
 class RateLimiter:
@@ -66,9 +70,10 @@ class RateLimiter:
                 hits.popleft()
             if len(hits) >= self.per_minute:
                 retry = max(1, int(self.window_s - (now - hits[0])) + 1)
-                raise HTTPException(
+                raise ApiError(
                     429,
                     f"rate limit of {self.per_minute} requests per minute reached",
+                    "rate_limit_exceeded",
                     headers={"Retry-After": str(retry)},
                 )
             hits.append(now)
@@ -110,9 +115,10 @@ class BodySizeLimit:
                         raise _TooLarge
                     whole = not message.get("more_body", False)
                 return message
-            raise HTTPException(
+            raise ApiError(
                 408,
                 f"request body not received within {self.timeout_s:g} s (HALN_BODY_TIMEOUT_S)",
+                "request_timeout",
                 headers={"Connection": "close"},
             )
 
@@ -122,7 +128,7 @@ class BodySizeLimit:
             await self._reject(send)
 
     async def _reject(self, send: Send) -> None:
-        body = f'{{"detail":"request body over the {self.max_bytes} byte limit"}}'.encode()
+        body = error_bytes(413, f"request body over the {self.max_bytes} byte limit", "request_too_large")
         await send(
             {
                 "type": "http.response.start",

@@ -120,6 +120,9 @@ class ChatTurn(BaseModel):
     content: str = Field(max_length=8000)
 
 
+RefusalReason = Literal["clinical", "not_covered", "no_match_for_filters", "fact_missing", "index_empty"]
+
+
 class Citation(BaseModel):
     """A retrieved source that the answer cites as [n]."""
 
@@ -145,6 +148,13 @@ class Answer(BaseModel):
     answer: str
     citations: list[Citation]
     refused: bool
+    refusal_reason: RefusalReason | None = Field(
+        None,
+        description="Why the answer was refused, when it was: `clinical` (a clinical question, not the "
+        "corpus's business), `not_covered` (the sources found do not answer it), `no_match_for_filters` "
+        "(no document matches the filters), `fact_missing` (the sources lack the specific fact asked for; "
+        "the answer gives the nearest facts), `index_empty` (nothing ingested yet).",
+    )
     gaps: list[str] = Field(
         default_factory=list,
         description="What the question asked that no retrieved source gives, said plainly (the answer opens "

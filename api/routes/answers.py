@@ -9,9 +9,10 @@ from collections.abc import Callable, Iterator
 
 from anyio import to_thread
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 
 from api.deps import AppState, ClientDep, StateDep
+from api.errors import ApiError
 from api.models import (
     AnswerRequest,
     AnswerResponse,
@@ -151,7 +152,9 @@ async def chat_completions(body: ChatCompletionRequest, state: StateDep, _client
     try:
         question, history = _question_and_history(body)
     except ValueError as exc:
-        return JSONResponse({"detail": f"messages: {exc}"}, status_code=422)
+        message = f"messages: {exc}"
+        errors = [{"loc": ["body", "messages"], "msg": str(exc), "type": "value_error"}]
+        raise ApiError(422, message, "validation_error", param="messages", extra={"errors": errors}) from None
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if not body.stream:

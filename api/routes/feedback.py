@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 
 from api.deps import AdminDep, ClientDep, StateDep
+from api.errors import ApiError
 from api.models import ErrorBody, FeedbackCreated, FeedbackItem, FeedbackRequest
 
 router = APIRouter(prefix="/v1/feedback", tags=["feedback"])
@@ -20,7 +21,8 @@ def post_feedback(body: FeedbackRequest, state: StateDep, _client: ClientDep) ->
             body.answer_id, body.rating, body.reason, body.comment, body.question
         )
     except KeyError:
-        raise HTTPException(404, f"answer_id: no answer {body.answer_id!r} was logged") from None
+        message = f"answer_id: no answer {body.answer_id!r} was logged"
+        raise ApiError(404, message, "not_found", param="answer_id") from None
     return FeedbackCreated(id=feedback_id, answer_id=body.answer_id, rating=body.rating)
 
 

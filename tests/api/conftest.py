@@ -129,3 +129,43 @@ def llm_api(  # an API whose LLM backend is the fake server: one per test module
     )
     yield running
     stop_api(running)
+
+
+PORTAL_KEY = "portal-key"  # the contract API's client key: one portal serving many users
+PAGE_ORIGIN_HOST = "127.0.0.1"
+
+
+@dataclass
+class ContractApi:
+    api: RunningApi
+    page_origin: str  # the one origin CORS allows (a page served on another port)
+    page_port: int
+
+
+@pytest.fixture(scope="session")
+def contract_api(api_index: tuple[Path, Path]) -> Iterator[ContractApi]:
+    """An API configured as a browser portal uses it: CORS for the portal's origin, tight limits."""
+    data_dir, corpus = api_index
+    page_port = free_port()
+    origin = f"http://{PAGE_ORIGIN_HOST}:{page_port}"
+    running = start_api(
+        data_dir,
+        corpus,
+        HALN_API_KEYS=PORTAL_KEY,
+        HALN_ADMIN_API_KEY=ADMIN_KEY,
+        HALN_CORS_ORIGINS=origin,
+        HALN_RATE_LIMIT_PER_MINUTE="1000",
+        HALN_MAX_BODY_BYTES="20000",
+    )
+    yield ContractApi(running, origin, page_port)
+    stop_api(running)
+
+
+@pytest.fixture(scope="session")
+def empty_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApi]:
+    """An API over a data folder nothing has been ingested into."""
+    root = tmp_path_factory.mktemp("empty-api")
+    (root / "corpus").mkdir()
+    running = start_api(root / "data", root / "corpus", HALN_RATE_LIMIT_PER_MINUTE="1000")
+    yield running
+    stop_api(running)
