@@ -32,6 +32,16 @@ from core.errors import (
 from core.settings import Settings
 
 log = logging.getLogger("haln.api")
+# Response headers a browser script may read (CORS hides all but a few without this).
+EXPOSED_HEADERS = [
+    "X-Request-ID",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "RateLimit-Policy",
+    "Allow",
+]
 
 DESCRIPTION = """Answers "where do I start?" for health anchor practitioners from the HALN corpus.
 Every sentence of an answer cites a retrieved source as `[n]`; `citations` lists them.
@@ -76,17 +86,22 @@ def create_app(
     app = FastAPI(
         title="HALN anchor assistant API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
     )
+    app.add_middleware(AllowHeader)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
+    # Every response, a 413 or a 500 included, carries the request id...
+    app.add_middleware(RequestContext, metrics=metrics)
     if settings.cors_origin_list:
+        # ...and, added last so outermost, the CORS headers: a browser reads no status without them.
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origin_list,
             allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+            # Any request header: the official SDKs send their own (`x-stainless-*`, `OpenAI-*`) and add
+            # new ones between releases; the origin list is what keeps other sites out.
+            allow_headers=["*"],
+            expose_headers=EXPOSED_HEADERS,
+            max_age=600,
         )
-    app.add_middleware(AllowHeader)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
-    # Added last, so outermost: every response, a 413 or a 500 included, carries the request id.
-    app.add_middleware(RequestContext, metrics=metrics)
     common = {400: {"model": ErrorBody}, 422: {"model": ValidationErrorBody}, 500: {"model": ErrorBody}}
     for router in (answers.router, sources.router, feedback.router, ingest.router, health.router):
         app.include_router(router, responses=common)  # type: ignore[arg-type]

@@ -119,3 +119,42 @@ def test_refusals_carry_a_reason_code(
         assert body["refused"] and body["refusal_reason"] == "no_match_for_filters"
     else:
         assert body["refused"] and body["refusal_reason"] == reason
+
+
+def test_cors_set_allows_the_sdk_headers_and_exposes_ours(contract_api: ContractApi) -> None:
+    sdk_headers = "authorization,content-type,x-stainless-lang,x-stainless-retry-count,openai-organization"
+    preflight = httpx.options(
+        f"{contract_api.api.url}/v1/chat/completions",
+        headers={
+            "Origin": contract_api.page_origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": sdk_headers,
+        },
+    )
+    assert preflight.status_code == 200, preflight.text
+    assert preflight.headers["access-control-allow-origin"] == contract_api.page_origin
+    assert set(preflight.headers["access-control-allow-headers"].split(",")) >= set(sdk_headers.split(","))
+    big = httpx.post(
+        f"{contract_api.api.url}/v1/answer",
+        content=b"x" * 30000,
+        headers={"Origin": contract_api.page_origin, "Authorization": f"Bearer {PORTAL_KEY}"},
+    )
+    assert big.status_code == 413 and big.headers["access-control-allow-origin"] == contract_api.page_origin
+    exposed = {h.strip().lower() for h in big.headers["access-control-expose-headers"].split(",")}
+    assert {
+        "x-request-id",
+        "retry-after",
+        "ratelimit-limit",
+        "ratelimit-remaining",
+        "ratelimit-reset",
+    } <= exposed
+
+
+def test_cors_unset_sends_no_cors_headers_and_preflights_get_405(api: RunningApi) -> None:
+    origin = "http://portal.example"
+    preflight = httpx.options(
+        f"{api.url}/v1/answer", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
+    )
+    assert_error(preflight, 405, "method_not_allowed")
+    plain = httpx.get(f"{api.url}/healthz", headers={"Origin": origin})
+    assert plain.status_code == 200 and "access-control-allow-origin" not in plain.headers

@@ -1,0 +1,129 @@
+"""Issue 18: the API called cross-origin from a page in a real headless Chromium, as a browser portal
+calls it: CORS on every status (a 413 and a 429 included), readable `X-Request-ID`, `Retry-After` and
+`RateLimit-*`, the OpenAI SDK's `x-stainless-*` headers through the preflight, and the error shape.
+
+The page is docs/browser-client.html, the minimal client docs/api.md describes, served from an origin of
+its own (another port)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import PORTAL_KEY, ContractApi
+from tests.cli_helpers import REPO
+from tests.ui.test_browser import CHROMEDRIVER, CHROMIUM, FLAGS
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+    reason="Chromium is not installed: run `make install-browser` (apt packages chromium, chromium-driver)",
+)
+PAGE = REPO / "docs" / "browser-client.html"
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def page_server(contract_api: ContractApi) -> Iterator[str]:
+    handler = functools.partial(_Quiet, directory=str(PAGE.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", contract_api.page_port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"{contract_api.page_origin}/{PAGE.name}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    for flag in [*FLAGS, "--window-size=1000,800", f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    options.binary_location = str(CHROMIUM)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_script_timeout(90)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def page(browser: Any, page_server: str, contract_api: ContractApi) -> Any:
+    browser.get(f"{page_server}?api={contract_api.api.url}&key={PORTAL_KEY}")
+    return browser
+
+
+def call(page: Any, script: str) -> Any:
+    """Run `script` (an async function body with `api`, `key` and the page's `haln` client in scope) in
+    the page and return what it returns; a thrown error comes back as {"thrown": message}."""
+    return page.execute_async_script(
+        """const done = arguments[arguments.length - 1];
+        const api = new URLSearchParams(location.search).get('api');
+        const key = new URLSearchParams(location.search).get('key');
+        (async () => {"""
+        + script
+        + """})().then(done, e => done({thrown: String(e)}));"""
+    )
+
+
+def test_the_page_is_cross_origin(page: Any, contract_api: ContractApi) -> None:
+    assert page.execute_script("return location.origin") == contract_api.page_origin
+    assert contract_api.page_origin != contract_api.api.url
+
+
+def test_answer_with_sdk_headers_exposes_request_id_and_rate_limit(page: Any) -> None:
+    result = call(
+        page,
+        """const r = await fetch(api + '/v1/answer', {method: 'POST', headers: {
+              'Authorization': 'Bearer ' + key, 'Content-Type': 'application/json',
+              'x-stainless-lang': 'js', 'x-stainless-retry-count': '0', 'OpenAI-Organization': 'x',
+              'X-HALN-User': 'browser-1'},
+            body: JSON.stringify({question: 'What is the Lambeth GP Food Co-op?'})});
+          const body = await r.json();
+          return {status: r.status, rid: r.headers.get('X-Request-ID'),
+                  limit: r.headers.get('RateLimit-Limit'), remaining: r.headers.get('RateLimit-Remaining'),
+                  answer: body.answer, citations: body.citations.length};""",
+    )
+    assert result["status"] == 200, result
+    assert result["rid"] and result["citations"] and "[1]" in result["answer"]
+
+
+def test_errors_are_readable_in_the_page_413_included(page: Any) -> None:
+    result = call(
+        page,
+        """const auth = {'Authorization': 'Bearer ' + key, 'Content-Type': 'application/json'};
+          const big = await fetch(api + '/v1/answer', {method: 'POST', headers: auth,
+            body: JSON.stringify({question: 'x'.repeat(30000)})});
+          const bad = await fetch(api + '/v1/answer', {method: 'POST', headers: auth, body: '{}'});
+          const denied = await fetch(api + '/v1/sources', {headers: {'Authorization': 'Bearer nope'}});
+          return {big: [big.status, (await big.json()).error.code, big.headers.get('X-Request-ID')],
+                  bad: [bad.status, (await bad.json()).error.param],
+                  denied: [denied.status, (await denied.json()).error.code]};""",
+    )
+    assert result["big"][:2] == [413, "request_too_large"] and result["big"][2], result
+    assert result["bad"] == [422, "question"]
+    assert result["denied"] == [403, "invalid_api_key"]
+
+
+def test_streamed_answer_joins_to_the_final_answer(page: Any) -> None:
+    result = call(
+        page,
+        """const events = await haln.stream(api, key, {question: 'What is the Lambeth GP Food Co-op?'});
+          const text = events.filter(e => e.event === 'delta').map(e => e.data.text).join('');
+          const done = events.find(e => e.event === 'done').data;
+          return {joined: text === done.answer, kinds: [...new Set(events.map(e => e.event))]};""",
+    )
+    assert result.get("joined") is True, result
+    assert result["kinds"] == ["delta", "citations", "done"]
