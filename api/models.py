@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
-from core.schemas import Answer, Asker, ChatTurn, Citation, SearchFilters
+from core.schemas import Answer, Asker, ChatTurn, Citation, RefusalReason, SearchFilters
 from core.sources import SourceSummary
 
 
@@ -46,6 +55,20 @@ class StrictBody(BaseModel):
         if problem:
             raise ValueError(problem.removeprefix("body."))
         return data
+
+
+MAX_CHAT_MESSAGES = 400
+
+
+def _json_number(value: Any) -> Any:
+    """A JSON number as JSON Schema reads it: `1.0` is an integer, `"1"` and `true` are not numbers."""
+    if isinstance(value, str | bool):
+        raise ValueError("must be a number")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_number)]
+JsonFloat = Annotated[float, BeforeValidator(_json_number)]
 
 
 class AnswerRequest(StrictBody):
@@ -87,20 +110,62 @@ class AnswerResponse(Answer):
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    role: Literal["system", "user", "assistant", "developer", "tool"]
-    content: str | None = Field(None, max_length=8000)
+    role: Literal["system", "user", "assistant", "developer", "tool"] = Field(
+        description="`user` and `assistant` messages are the conversation; `system` and `developer` ones "
+        'describe the asker ("housing association in Wales") or carry '
+        '`{"asker": {...}, "filters": {...}}` as JSON; `tool` messages are ignored (no tools are offered).'
+    )
+    content: str | list[dict[str, JsonValue]] | None = Field(
+        None,
+        max_length=8000,
+        description='Text, or a list of content parts of which only `{"type": "text", "text": ...}` is '
+        "accepted (others: 400 `unsupported_content`).",
+    )
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "\n".join(str(p.get("text") or "") for p in self.content if p.get("type") == "text")
+        return self.content or ""
 
 
 # In the schema, so clients and schema-driven tests know a conversation needs a question in it.
 USER_QUESTION: dict[str, JsonValue] = {
     "type": "object",
-    "properties": {"role": {"const": "user"}, "content": {"type": "string", "pattern": "\\S"}},
+    "properties": {
+        "role": {"const": "user"},
+        "content": {
+            "anyOf": [
+                {"type": "string", "pattern": "\\S"},
+                {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "type": {"const": "text"},
+                            "text": {"type": "string", "pattern": "\\S"},
+                        },
+                        "required": ["type", "text"],
+                    },
+                },
+            ]
+        },
+    },
     "required": ["role", "content"],
 }
 
 
+class StreamOptions(BaseModel):
+    include_usage: StrictBool = Field(
+        False, description="Send a last chunk with `usage` (and `choices: []`) before `[DONE]`."
+    )
+
+
 class ChatCompletionRequest(StrictBody):
-    """OpenAI-compatible request; sampling fields are accepted and ignored."""
+    """OpenAI-compatible request. What the service cannot honour is refused with 400 and a code (`model`
+    other than haln-assistant, `n` > 1, `tools`, `response_format` other than text, `logprobs`); sampling
+    settings (`temperature`, `top_p`, `seed`, penalties) are checked and have no effect, because answers
+    are composed from the corpus, not sampled."""
 
     model_config = ConfigDict(
         extra="allow",
@@ -108,27 +173,58 @@ class ChatCompletionRequest(StrictBody):
             "examples": [
                 {
                     "model": "haln-assistant",
-                    "messages": [{"role": "user", "content": "Where do I start with local recruitment?"}],
+                    "messages": [
+                        {"role": "system", "content": "The user works at a housing association in Wales."},
+                        {"role": "user", "content": "Where do I start?"},
+                    ],
+                    "filters": {"themes": ["getting_started"]},
+                    "user": "portal-user-42",
                 }
             ]
         },
     )
 
-    model: str = Field("haln-assistant", max_length=100)
+    model: str = Field("haln-assistant", max_length=100, description="Must be `haln-assistant`.")
     messages: list[ChatMessage] = Field(
         min_length=1,
-        max_length=40,
+        max_length=MAX_CHAT_MESSAGES,
         description="The conversation, oldest first. The question is the last user message with text; "
-        "user and assistant messages before it are the history, later ones and other roles are ignored.",
+        "user and assistant messages before it are the history (the oldest dropped beyond 20 turns, "
+        "reported in `history_trimmed`); system and developer messages describe the asker.",
         json_schema_extra={"contains": USER_QUESTION},
     )
-    asker: Asker | None = Field(None, description="Extra field: who is asking, as in /v1/answer.")
+    asker: Asker | None = Field(
+        None, description="Extra field: who is asking, as in /v1/answer (wins over a system message)."
+    )
+    filters: SearchFilters | None = Field(
+        None, description="Extra field: only retrieve sources matching these values, as in /v1/answer."
+    )
     stream: StrictBool = False
+    stream_options: StreamOptions | None = None
+    n: JsonInt | None = Field(None, ge=1, description="Only 1 is supported; more is a 400.")
+    max_tokens: JsonInt | None = Field(
+        None, ge=1, description="Cut the answer after this many tokens (`finish_reason: length`)."
+    )
+    max_completion_tokens: JsonInt | None = Field(None, ge=1, description="As `max_tokens` (wins over it).")
+    temperature: JsonFloat | None = Field(None, ge=0, le=2, description="Checked; no effect.")
+    top_p: JsonFloat | None = Field(None, ge=0, le=1, description="Checked; no effect.")
+    tools: list[dict[str, JsonValue]] | None = Field(None, description="Not supported: 400 when sent.")
+    tool_choice: str | dict[str, JsonValue] | None = Field(
+        None, description='Not supported: 400 unless "none".'
+    )
+    response_format: dict[str, JsonValue] | None = Field(
+        None, description='Only `{"type": "text"}`; anything else is a 400.'
+    )
+    user: str | None = Field(
+        None,
+        max_length=128,
+        description="The portal's id for its end user: each has a rate-limit bucket of their own.",
+    )
 
     @field_validator("messages")
     @classmethod
     def _has_question(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
-        if not any(m.role == "user" and m.content and m.content.strip() for m in messages):
+        if not any(m.role == "user" and m.text().strip() for m in messages):
             raise ValueError("no user message with text: the question is the last user message")
         return messages
 
@@ -141,10 +237,14 @@ class ChatChoiceMessage(BaseModel):
 class ChatChoice(BaseModel):
     index: int = 0
     message: ChatChoiceMessage
-    finish_reason: Literal["stop"] = "stop"
+    finish_reason: Literal["stop", "length"] = Field(
+        "stop", description="`length` when `max_tokens` cut the answer."
+    )
 
 
 class Usage(BaseModel):
+    """Counted as words and punctuation marks: answers are composed, not sampled from a tokenizer."""
+
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
@@ -161,7 +261,16 @@ class ChatCompletionResponse(BaseModel):
         default_factory=list, description="The sources the [n] markers refer to."
     )
     refused: bool = False
-    answer_id: str
+    refusal_reason: RefusalReason | None = Field(None, description="As in /v1/answer.")
+    answer_id: str = Field(description="The answer's id for /v1/feedback (the completion `id` works too).")
+    history_trimmed: int = Field(
+        0, description="How many of the oldest history turns were dropped (an answer reads the last 20)."
+    )
+    asker: Asker | None = Field(
+        None,
+        description="Who the assistant took the asker to be (from `asker`, the system messages and the "
+        "question), as in /v1/answer.",
+    )
 
 
 class ModelCard(BaseModel):

@@ -11,8 +11,8 @@ from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
+from api.chat import MODEL_NAME, read_request, truncate, usage
 from api.deps import AppState, ClientDep, StateDep
-from api.errors import ApiError
 from api.models import (
     AnswerRequest,
     AnswerResponse,
@@ -23,13 +23,12 @@ from api.models import (
     ErrorBody,
     ModelCard,
     ModelList,
-    Usage,
 )
 from assistant.service import StreamEvent
-from core.schemas import Answer, ChatTurn, SearchFilters
+from core.schemas import Answer, SearchFilters
 
 router = APIRouter(prefix="/v1", tags=["answers"])
-MODEL_NAME = "haln-assistant"
+MAX_HISTORY = 20  # turns of history an answer reads; older ones are dropped and reported
 ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorBody},
     403: {"model": ErrorBody},
@@ -127,17 +126,6 @@ def list_models(_client: ClientDep) -> ModelList:
     return ModelList(data=[ModelCard(id=MODEL_NAME, created=0)])
 
 
-def _question_and_history(body: ChatCompletionRequest) -> tuple[str, list[ChatTurn]]:
-    """The last user message with text is the question; user and assistant turns before it the history."""
-    turns = [m for m in body.messages if m.role in ("user", "assistant") and m.content and m.content.strip()]
-    last = max(n for n, m in enumerate(turns) if m.role == "user")  # the model guarantees one
-    history = [ChatTurn(role=m.role, content=m.content or "") for m in turns[:last]]
-    question = (turns[last].content or "").strip()
-    if not question or len(question) > 2000:
-        raise ValueError("the user's message must be 1 to 2,000 characters")
-    return question, history
-
-
 @router.post(
     "/chat/completions",
     response_model=ChatCompletionResponse,
@@ -149,40 +137,33 @@ def _question_and_history(body: ChatCompletionRequest) -> tuple[str, list[ChatTu
 async def chat_completions(body: ChatCompletionRequest, state: StateDep, _client: ClientDep) -> object:
     """OpenAI-compatible chat completions. The answer keeps its `[n]` markers and a `citations` field."""
     started = time.perf_counter()
-    try:
-        question, history = _question_and_history(body)
-    except ValueError as exc:
-        message = f"messages: {exc}"
-        errors = [{"loc": ["body", "messages"], "msg": str(exc), "type": "value_error"}]
-        raise ApiError(422, message, "validation_error", param="messages", extra={"errors": errors}) from None
+    asked = read_request(body, MAX_HISTORY)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
+
+    def compute() -> Answer:
+        return state.assistant.answer(asked.question, asked.history, asked.filters, asker=asked.asker)
+
     if not body.stream:
-        answer, answer_id = await _answer_and_record(
-            state,
-            question,
-            None,
-            lambda: state.assistant.answer(question, history, asker=body.asker),
-            started,
-        )
-        prompt_tokens = sum(len((m.content or "").split()) for m in body.messages)
-        completion_tokens = len(answer.answer.split())
+        answer, answer_id = await _answer_and_record(state, asked.question, None, compute, started)
+        text, cut = truncate(answer.answer, asked.max_tokens)
         return ChatCompletionResponse(
             id=completion_id,
             created=created,
             model=MODEL_NAME,
-            choices=[ChatChoice(message=ChatChoiceMessage(content=answer.answer))],
-            usage=Usage(
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
-                total_tokens=prompt_tokens + completion_tokens,
-            ),
+            choices=[
+                ChatChoice(message=ChatChoiceMessage(content=text), finish_reason="length" if cut else "stop")
+            ],
+            usage=usage(asked.prompt_tokens, text),
             citations=answer.citations,
             refused=answer.refused,
+            refusal_reason=answer.refusal_reason,
             answer_id=answer_id,
+            history_trimmed=asked.trimmed,
+            asker=answer.asker,
         )
 
-    events = state.assistant.stream(question, history, asker=body.asker)
+    events = state.assistant.stream(asked.question, asked.history, asked.filters, asker=asked.asker)
     first = await to_thread.run_sync(next, events, limiter=state.slots_for(None))
 
     def chunk(delta: dict[str, object], finish: str | None = None, **extra: object) -> str:
@@ -198,18 +179,35 @@ async def chat_completions(body: ChatCompletionRequest, state: StateDep, _client
 
     def generate() -> Iterator[str]:
         yield chunk({"role": "assistant", "content": ""})
+        sent, cut = "", False
         for event in _chain(first, events):
-            if event.kind == "delta":
-                yield chunk({"content": event.text})
+            if event.kind == "delta" and not cut:
+                text, cut = truncate(sent + event.text, asked.max_tokens)
+                if len(text) > len(sent):
+                    yield chunk({"content": text[len(sent) :]})
+                sent = text
             elif event.answer is not None:
-                answer_id = _record(state, question, event.answer, started)
+                answer_id = _record(state, asked.question, event.answer, started)
                 yield chunk(
                     {},
-                    "stop",
+                    "length" if cut else "stop",
                     citations=[c.model_dump() for c in event.answer.citations],
                     answer_id=answer_id,
                     refused=event.answer.refused,
+                    refusal_reason=event.answer.refusal_reason,
+                    history_trimmed=asked.trimmed,
+                    asker=event.answer.asker.model_dump() if event.answer.asker else None,
                 )
+                if asked.include_usage:
+                    payload = {
+                        "id": completion_id,
+                        "object": "chat.completion.chunk",
+                        "created": created,
+                        "model": MODEL_NAME,
+                        "choices": [],
+                        "usage": usage(asked.prompt_tokens, sent).model_dump(),
+                    }
+                    yield f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
         yield "data: [DONE]\n\n"
 
     return StreamingResponse(
