@@ -21,7 +21,7 @@ from api.methods import AllowHeader
 from api.models import ErrorBody, ValidationErrorBody
 from api.observability import INTERNAL_ERROR_MESSAGE, Metrics, RequestContext, configure_logging
 from api.routes import answers, feedback, health, ingest, sources
-from api.security import BodySizeLimit, RateLimiter
+from api.security import BodySizeLimit, RateLimits
 from api.uploads import scrub
 from assistant.service import Assistant
 from core.db import Database
@@ -72,7 +72,14 @@ def create_app(
             helper,
             db,
             jobs,
-            RateLimiter(settings.rate_limit_per_minute),
+            RateLimits(
+                {
+                    "answers": settings.rate_limit_per_minute,
+                    "reads": settings.read_rate_limit_per_minute,
+                    "feedback": settings.feedback_rate_limit_per_minute,
+                },
+                settings.rate_limit_storage,
+            ),
             metrics,
             CapacityLimiter(settings.answer_threads),
         )

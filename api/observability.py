@@ -112,8 +112,16 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
+                # RateLimit-* headers the route's rate-limit check left in the request state.
+                quota = (scope.get("state") or {}).get("rate_limit_headers") or {}
+                have = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = [
                     *message.get("headers", []),
+                    *(
+                        (k.lower().encode(), v.encode())
+                        for k, v in quota.items()
+                        if k.lower().encode() not in have
+                    ),
                     (b"x-request-id", rid.encode("latin-1")),
                 ]
             await send(message)

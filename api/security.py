@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import math
+import re
 import secrets
-import threading
 import time
-from collections import deque
+from dataclasses import dataclass
+from typing import Literal
 
 import anyio
 from fastapi import Request
+from limits import RateLimitItemPerMinute
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ApiError, error_bytes
@@ -53,30 +59,77 @@ def check_admin(request: Request, admin_key: str | None) -> None:
         raise ApiError(403, "invalid admin token", "invalid_admin_token")
 
 
-class RateLimiter:
-    """Sliding one-minute window per client, in this process (each worker counts its own)."""
+Scope_ = Literal["answers", "reads", "feedback"]
+# A forwarded end-user id: what a portal's user ids look like (a UUID, an email, a number), bounded.
+END_USER = re.compile(r"[A-Za-z0-9._:@+=/-]{1,128}")
 
-    def __init__(self, per_minute: int, window_s: float = 60.0) -> None:
-        self.per_minute = per_minute
-        self.window_s = window_s
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def check(self, client: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.setdefault(client, deque())
-            while hits and now - hits[0] >= self.window_s:
-                hits.popleft()
-            if len(hits) >= self.per_minute:
-                retry = max(1, int(self.window_s - (now - hits[0])) + 1)
-                raise ApiError(
-                    429,
-                    f"rate limit of {self.per_minute} requests per minute reached",
-                    "rate_limit_exceeded",
-                    headers={"Retry-After": str(retry)},
-                )
-            hits.append(now)
+@dataclass(frozen=True)
+class Quota:
+    """Where a request stands in its bucket, for the RateLimit-* and Retry-After headers."""
+
+    limit: int
+    remaining: int
+    reset_s: int
+
+    def headers(self, window_s: int = 60) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_s),
+            "RateLimit-Policy": f"{self.limit};w={window_s}",
+        }
+
+
+class RateLimits:
+    """Requests per minute per client, with a bucket per kind of request (`answers`, `reads` for sources
+    and models, `feedback`), so a portal's users never lose feedback or source lists to a limit meant
+    for answers. A client is an API key (or an IP when keys are off), split further by the end user the
+    portal forwards (`X-HALN-User`, or the chat body's `user`).
+
+    The counting is the `limits` library's moving window on one storage, named by a URI
+    (HALN_RATE_LIMIT_STORAGE): `memory://` counts per worker process; a shared storage such as
+    `redis://host:6379` makes every worker count together."""
+
+    def __init__(self, per_minute: dict[Scope_, int], storage_uri: str = "memory://") -> None:
+        self.items = {scope: RateLimitItemPerMinute(n) for scope, n in per_minute.items()}
+        self.storage = storage_from_string(storage_uri)
+        self.strategy = MovingWindowRateLimiter(self.storage)
+
+    def hit(self, scope: Scope_, client: str, end_user: str | None = None) -> Quota:
+        """Count one request; 429 `rate_limit_exceeded` (with Retry-After) when the bucket is full."""
+        item = self.items[scope]
+        # Keys are hashed: an API key never reaches the storage (or a shared Redis) in the clear.
+        who = hashlib.sha256(f"{client}\0{end_user or ''}".encode()).hexdigest()[:32]
+        allowed = self.strategy.hit(item, scope, who)
+        stats = self.strategy.get_window_stats(item, scope, who)
+        reset = max(1, math.ceil(stats.reset_time - time.time()))
+        quota = Quota(item.amount, stats.remaining, reset)
+        if not allowed:
+            whose = "this user's" if end_user else "this key's"
+            raise ApiError(
+                429,
+                f"rate limit of {item.amount} {scope} requests per minute reached for {whose} bucket; "
+                f"retry in {reset} s",
+                "rate_limit_exceeded",
+                headers={**quota.headers(), "Retry-After": str(reset)},
+            )
+        return quota
+
+
+def end_user(request: Request, given: str | None = None) -> str | None:
+    """The end user a portal forwards: the `X-HALN-User` header, else `given` (the chat body's `user`)."""
+    value = request.headers.get("x-haln-user") or given
+    if value is None:
+        return None
+    if not END_USER.fullmatch(value):
+        raise ApiError(
+            422,
+            "X-HALN-User: must be 1 to 128 letters, digits or ._:@+=/- characters",
+            "validation_error",
+            param="X-HALN-User",
+        )
+    return value
 
 
 class BodySizeLimit:

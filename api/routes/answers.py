@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from api.chat import MODEL_NAME, read_request, truncate, usage
-from api.deps import AppState, ClientDep, StateDep
+from api.deps import AnswerClientDep, AppState, AuthenticatedDep, ReadClientDep, StateDep
 from api.models import (
     AnswerRequest,
     AnswerResponse,
@@ -24,6 +24,7 @@ from api.models import (
     ModelCard,
     ModelList,
 )
+from api.security import end_user
 from assistant.service import StreamEvent
 from core.schemas import Answer, SearchFilters
 
@@ -73,7 +74,9 @@ def _sse(event: str, data: object) -> str:
         200: {"content": {"text/event-stream": {}}, "description": "Answer, or an SSE stream"},
     },
 )
-async def post_answer(body: AnswerRequest, request: Request, state: StateDep, _client: ClientDep) -> object:
+async def post_answer(
+    body: AnswerRequest, request: Request, state: StateDep, _client: AnswerClientDep
+) -> object:
     """Answer a question with numbered citations to retrieved sources.
 
     With `"stream": true` (or `Accept: text/event-stream`) the reply is server-sent events:
@@ -121,7 +124,7 @@ def _chain(first: StreamEvent, rest: Iterator[StreamEvent]) -> Iterator[StreamEv
 
 
 @router.get("/models", response_model=ModelList)
-def list_models(_client: ClientDep) -> ModelList:
+def list_models(_client: ReadClientDep) -> ModelList:
     """The one model this service offers, for OpenAI clients."""
     return ModelList(data=[ModelCard(id=MODEL_NAME, created=0)])
 
@@ -134,9 +137,13 @@ def list_models(_client: ClientDep) -> ModelList:
         200: {"content": {"text/event-stream": {}}, "description": "Completion or SSE chunks"},
     },
 )
-async def chat_completions(body: ChatCompletionRequest, state: StateDep, _client: ClientDep) -> object:
+async def chat_completions(
+    body: ChatCompletionRequest, request: Request, state: StateDep, client: AuthenticatedDep
+) -> object:
     """OpenAI-compatible chat completions. The answer keeps its `[n]` markers and a `citations` field."""
     started = time.perf_counter()
+    quota = state.limits.hit("answers", client, end_user(request, body.user))
+    request.state.rate_limit_headers = quota.headers()
     asked = read_request(body, MAX_HISTORY)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api.deps import AdminDep, ClientDep, StateDep
+from api.deps import AdminDep, FeedbackClientDep, StateDep
 from api.errors import ApiError
 from api.models import ErrorBody, FeedbackCreated, FeedbackItem, FeedbackRequest
 
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/feedback", tags=["feedback"])
 
 
 @router.post("", response_model=FeedbackCreated, status_code=201, responses={404: {"model": ErrorBody}})
-def post_feedback(body: FeedbackRequest, state: StateDep, _client: ClientDep) -> FeedbackCreated:
+def post_feedback(body: FeedbackRequest, state: StateDep, _client: FeedbackClientDep) -> FeedbackCreated:
     """Thumbs up or down on an answer, with an optional reason and comment; stored durably."""
     try:
         feedback_id = state.db.add_feedback(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from api.deps import AdminDep, AppState, ClientDep, StateDep
+from api.deps import AdminDep, AppState, ReadClientDep, StateDep
 from api.models import DeletedSource, ErrorBody, SourcePage
 from api.uploads import public_path
 from core.schemas import DocType, Nation, OrgType, Theme
@@ -29,7 +29,7 @@ def public_sources(state: AppState) -> list[SourceSummary]:
 @router.get("", response_model=SourcePage, responses={503: {"model": ErrorBody}})
 def list_sources(
     state: StateDep,
-    _client: ClientDep,
+    _client: ReadClientDep,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     doc_type: Annotated[DocType | None, Query()] = None,
@@ -51,7 +51,7 @@ def list_sources(
 
 
 @router.get("/{source_id}", response_model=SourceSummary, responses={404: {"model": ErrorBody}})
-def get_source(source_id: str, state: StateDep, _client: ClientDep) -> SourceSummary:
+def get_source(source_id: str, state: StateDep, _client: ReadClientDep) -> SourceSummary:
     """One document's metadata, sections and chunk count."""
     for source in public_sources(state):
         if source.id == source_id:

@@ -133,6 +133,8 @@ def llm_api(  # an API whose LLM backend is the fake server: one per test module
 
 PORTAL_KEY = "portal-key"  # the contract API's client key: one portal serving many users
 PAGE_ORIGIN_HOST = "127.0.0.1"
+CONTRACT_ANSWERS_PER_MINUTE = 5
+CONTRACT_READS_PER_MINUTE = 10
 
 
 @dataclass
@@ -154,7 +156,9 @@ def contract_api(api_index: tuple[Path, Path]) -> Iterator[ContractApi]:
         HALN_API_KEYS=PORTAL_KEY,
         HALN_ADMIN_API_KEY=ADMIN_KEY,
         HALN_CORS_ORIGINS=origin,
-        HALN_RATE_LIMIT_PER_MINUTE="1000",
+        # Tight limits, so the tests reach them: each test names its own end user (X-HALN-User).
+        HALN_RATE_LIMIT_PER_MINUTE=str(CONTRACT_ANSWERS_PER_MINUTE),
+        HALN_READ_RATE_LIMIT_PER_MINUTE=str(CONTRACT_READS_PER_MINUTE),
         HALN_MAX_BODY_BYTES="20000",
     )
     yield ContractApi(running, origin, page_port)

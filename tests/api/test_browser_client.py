@@ -98,6 +98,7 @@ def test_answer_with_sdk_headers_exposes_request_id_and_rate_limit(page: Any) ->
     )
     assert result["status"] == 200, result
     assert result["rid"] and result["citations"] and "[1]" in result["answer"]
+    assert int(result["limit"]) >= 1 and result["remaining"] is not None
 
 
 def test_errors_are_readable_in_the_page_413_included(page: Any) -> None:
@@ -127,3 +128,31 @@ def test_streamed_answer_joins_to_the_final_answer(page: Any) -> None:
     )
     assert result.get("joined") is True, result
     assert result["kinds"] == ["delta", "citations", "done"]
+
+
+def test_a_429_is_readable_with_retry_after(page: Any) -> None:
+    result = call(
+        page,
+        """const statuses = [];
+          let last;
+          for (let i = 0; i < 8; i++) {
+            last = await fetch(api + '/v1/answer', {method: 'POST', headers: {
+                'Authorization': 'Bearer ' + key, 'Content-Type': 'application/json',
+                'X-HALN-User': 'browser-429'},
+              body: JSON.stringify({question: 'What is the Lambeth GP Food Co-op?'})});
+            statuses.push(last.status);
+            if (last.status === 429) break;
+          }
+          let caught = null;
+          try { await haln.answer(api, key, {question: 'x'}, 'browser-429'); }
+          catch (e) { caught = {code: e.code, retryAfter: e.retryAfter, requestId: e.requestId}; }
+          return {statuses, retry: last.headers.get('Retry-After'),
+                  remaining: last.headers.get('RateLimit-Remaining'), code: (await last.json()).error.code,
+                  caught};""",
+    )
+    assert result["statuses"][-1] == 429 and result["statuses"][:-1] == [200] * (len(result["statuses"]) - 1)
+    assert (
+        int(result["retry"]) >= 1 and result["remaining"] == "0" and result["code"] == "rate_limit_exceeded"
+    )
+    assert result["caught"]["code"] == "rate_limit_exceeded" and int(result["caught"]["retryAfter"]) >= 1
+    assert result["caught"]["requestId"]

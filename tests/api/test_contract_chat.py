@@ -4,6 +4,7 @@ message or the extra body fields. Driven with the official Python `openai` packa
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,8 +19,14 @@ QUESTION = "What is the Lambeth GP Food Co-op?"
 
 
 @pytest.fixture
-def oa(contract_api: ContractApi) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=f"{contract_api.api.url}/v1", api_key=PORTAL_KEY, max_retries=0) as client:
+def oa(contract_api: ContractApi, request: pytest.FixtureRequest) -> Iterator[openai.OpenAI]:
+    """The SDK as a portal uses it for one of its users (each test is a user with a bucket of its own)."""
+    with openai.OpenAI(
+        base_url=f"{contract_api.api.url}/v1",
+        api_key=PORTAL_KEY,
+        max_retries=0,
+        default_headers={"X-HALN-User": f"chat-{uuid.uuid4().hex}"},
+    ) as client:
         yield client
 
 

@@ -210,11 +210,14 @@ def test_oversized_body_gets_413(client: httpx.Client) -> None:
 
 
 def test_rate_limit_gives_429_with_retry_after(api: RunningApi) -> None:
+    # The limit counts answers (a refusal is one); source and model lists have a bucket of their own.
     headers = {"Authorization": f"Bearer {SPARE_KEY}"}
-    statuses = [httpx.get(f"{api.url}/v1/models", headers=headers).status_code for _ in range(31)]
+    ask = {"question": "What dose of amoxicillin for a child?"}
+    statuses = [httpx.post(f"{api.url}/v1/answer", headers=headers, json=ask).status_code for _ in range(31)]
     assert statuses[:30] == [200] * 30 and statuses[30] == 429
-    limited = httpx.get(f"{api.url}/v1/models", headers=headers)
+    limited = httpx.post(f"{api.url}/v1/answer", headers=headers, json=ask)
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+    assert httpx.get(f"{api.url}/v1/models", headers=headers).status_code == 200
 
 
 def test_health_readiness_metrics_and_docs(api: RunningApi, client: httpx.Client) -> None:
