@@ -46,10 +46,17 @@ async def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
+def client_keys(state: AppState) -> set[str]:
+    """Keys the client endpoints take: the client keys and, when keys are required, the admin token."""
+    keys = state.settings.api_key_set
+    admin = state.settings.admin_api_key
+    return keys | {admin} if keys and admin else keys
+
+
 def _limited(scope: Scope_) -> Callable[[Request, AppState], Awaitable[str]]:
     async def identity(request: Request, state: StateDep) -> str:
         """API key check, then the client's (and its end user's) rate limit for this kind of request."""
-        client = check_client_key(request, state.settings.api_key_set)
+        client = check_client_key(request, client_keys(state))
         quota = state.limits.hit(scope, client, end_user(request))
         request.state.rate_limit_headers = quota.headers()
         return client
@@ -59,7 +66,7 @@ def _limited(scope: Scope_) -> Callable[[Request, AppState], Awaitable[str]]:
 
 async def authenticated(request: Request, state: StateDep) -> str:
     """API key check only: the route counts the request itself (the chat body may name the end user)."""
-    return check_client_key(request, state.settings.api_key_set)
+    return check_client_key(request, client_keys(state))
 
 
 async def require_admin(request: Request, state: StateDep) -> None:

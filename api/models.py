@@ -105,6 +105,15 @@ class AnswerRequest(StrictBody):
 
 class AnswerResponse(Answer):
     answer_id: str = Field(description="Id to send back with feedback.")
+    answer_body: str = Field(
+        description='`answer` without its closing "You could also ask" list and evidence label. Render '
+        "either `answer` alone (it is complete Markdown), or `answer_body` with `followups` (as buttons) "
+        "and `evidence_label` (as a caption): never `answer` with them, which shows them twice."
+    )
+    history_trimmed: int = Field(
+        0, description="How many of the oldest history turns were dropped (an answer reads the last 20)."
+    )
+    conversation_id: str | None = Field(None, description="The request's `conversation_id`, given back.")
 
 
 class ChatMessage(BaseModel):
@@ -285,27 +294,83 @@ class ModelList(BaseModel):
     data: list[ModelCard]
 
 
-class SourcePage(BaseModel):
-    total: int
-    offset: int
-    limit: int
-    items: list[SourceSummary]
+class SourceView(BaseModel):
+    """A document in the index, as clients see it."""
+
+    doc_id: str = Field(description="The document's id: the same `doc_id` as in citations and feedback.")
+    id: str = Field(description="Deprecated: the same as `doc_id` (kept for API 0.1 clients).")
+    title: str
+    source_url: str = Field(description="Where the document is published.")
+    publisher: str
+    doc_type: str
+    nation: str
+    org_type: str = Field(description="The kind of organisation the document is about or from.")
+    themes: list[str]
+    date: str | None = Field(description='Publication date: "YYYY", "YYYY-MM" or "YYYY-MM-DD".')
+    path: str | None = Field(
+        None,
+        description="Its file relative to the corpus or uploads folder: only in answers to the admin token "
+        "(null otherwise).",
+    )
+    chunk_count: int = Field(description="Passages the document was split into.")
+    sections: list[str] = Field(description="Its section headings, in order.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What ingest removed from this document (e.g. passages quarantined as instructions).",
+    )
+
+    @classmethod
+    def of(cls, summary: SourceSummary, admin: bool) -> SourceView:
+        data = summary.model_dump()
+        return cls(**{**data, "doc_id": summary.id, "path": data["path"] if admin else None})
+
+
+class Page(BaseModel):
+    total: int = Field(description="Items matching, over all pages.")
+    offset: int = Field(description="Items skipped before this page.")
+    limit: int = Field(description="Most items a page holds.")
+
+
+class SourcePage(Page):
+    items: list[SourceView]
 
 
 class FeedbackRequest(StrictBody):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "answer_id": "3f2b8c1e-5a7d-4e0f-9b6a-2c1d0e9f8a7b",
+                    "rating": "down",
+                    "reason": "not specific enough",
+                    "comment": "I needed examples from Wales.",
+                }
+            ]
+        },
+    )
 
-    answer_id: str = Field(min_length=1, max_length=36)
+    answer_id: str = Field(
+        min_length=1,
+        max_length=50,
+        description="The `answer_id` of a /v1/answer or /v1/chat/completions reply, or the chat reply's "
+        "`id` (`chatcmpl-<answer_id>`).",
+    )
     rating: Literal["up", "down"]
-    reason: str | None = Field(None, max_length=200)
-    comment: str | None = Field(None, max_length=2000)
+    reason: str | None = Field(
+        None, max_length=200, description="A short reason, e.g. a chip the portal offers."
+    )
+    comment: str | None = Field(None, max_length=2000, description="The user's own words.")
     question: str | None = Field(None, max_length=2000, description="The question, if the client has it.")
 
 
 class FeedbackCreated(BaseModel):
-    id: int
-    answer_id: str
+    id: int = Field(description="The feedback's id.")
+    answer_id: str = Field(description="The answer voted on (a chat `id` is given back as its answer id).")
     rating: str
+    replaced: bool = Field(
+        False, description="True when this vote replaced an earlier one on the same answer (status 200)."
+    )
 
 
 class FeedbackItem(BaseModel):
@@ -316,7 +381,12 @@ class FeedbackItem(BaseModel):
     reason: str | None
     comment: str | None
     question: str | None
-    cited_sources: list[str]
+    cited_doc_ids: list[str] = Field(description="The `doc_id`s the answer cited, in citation order.")
+    cited_sources: list[str] = Field(description="Deprecated: the cited documents' URLs.")
+
+
+class FeedbackPage(Page):
+    items: list[FeedbackItem]
 
 
 class IngestJobView(BaseModel):
@@ -329,7 +399,8 @@ class IngestJobView(BaseModel):
 
 
 class DeletedSource(BaseModel):
-    id: str
+    doc_id: str
+    id: str = Field(description="Deprecated: the same as `doc_id`.")
     chunks_deleted: int
 
 
@@ -374,6 +445,17 @@ class ValidationErrorBody(ErrorBody):
         description="Each problem: `loc` (where), `msg` (what), `type` (pydantic's kind of problem). "
         "`error.message` joins them as `field: message; ...`, and `error.param` is the first field.",
     )
+
+
+# What any client-key endpoint can answer besides its own statuses (listed in each operation).
+READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No API key (`missing_api_key`)"},
+    403: {"model": ErrorBody, "description": "Wrong API key (`invalid_api_key`)"},
+    429: {
+        "model": ErrorBody,
+        "description": "Rate limit reached (`rate_limit_exceeded`); see `Retry-After` and `RateLimit-*`",
+    },
+}
 
 
 class OwnerView(BaseModel):

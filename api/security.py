@@ -44,6 +44,11 @@ def check_client_key(request: Request, keys: set[str]) -> str:
     return f"ip:{request.client.host if request.client else 'unknown'}"
 
 
+def is_admin(request: Request, admin_key: str | None) -> bool:
+    token = bearer_token(request)
+    return bool(admin_key) and token is not None and secrets.compare_digest(token, admin_key or "")
+
+
 def check_admin(request: Request, admin_key: str | None) -> None:
     if not admin_key:
         raise ApiError(403, "admin endpoints are disabled: set HALN_ADMIN_API_KEY", "admin_disabled")

@@ -39,7 +39,9 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def _record(state: AppState, question: str, answer: Answer, started: float) -> str:
+def _record(
+    state: AppState, question: str, answer: Answer, started: float, answer_id: str | None = None
+) -> str:
     """Metrics and the answer log; returns the answer id used for feedback."""
     elapsed = time.perf_counter() - started
     retrieval_ms = sum(answer.timings_ms.get(k, 0.0) for k in ("embed_ms", "search_ms", "fuse_ms"))
@@ -50,16 +52,52 @@ def _record(state: AppState, question: str, answer: Answer, started: float) -> s
         state.metrics.refusals.inc()
     if answer.fallback_reason:
         state.metrics.fallbacks.inc()
-    return state.db.log_answer(question, answer, elapsed * 1000)
+    return state.db.log_answer(question, answer, elapsed * 1000, answer_id)
 
 
 async def _answer_and_record(
-    state: AppState, question: str, backend: str | None, compute: Callable[[], Answer], started: float
+    state: AppState,
+    question: str,
+    backend: str | None,
+    compute: Callable[[], Answer],
+    started: float,
+    answer_id: str | None = None,
 ) -> tuple[Answer, str]:
     """Compute the answer in its slot (see `AppState.slots_for`), then log it and return its id."""
     answer = await to_thread.run_sync(compute, limiter=state.slots_for(backend))
     # The log write waits on the database, not the CPU: it does not hold an answer slot.
-    return answer, await to_thread.run_sync(_record, state, question, answer, started)
+    return answer, await to_thread.run_sync(_record, state, question, answer, started, answer_id)
+
+
+def numbered(answer: Answer) -> Answer:
+    """One numbering: a retrieved passage's `n` is its document's `[n]` in the answer (the citation's
+    number); documents retrieved but not cited continue the numbering in retrieval order."""
+    numbers = {c.doc_id: c.n for c in answer.citations}
+    following = max(numbers.values(), default=0) + 1
+    retrieved = []
+    for chunk in answer.retrieved:
+        if chunk.doc_id not in numbers:
+            numbers[chunk.doc_id], following = following, following + 1
+        retrieved.append(chunk.model_copy(update={"n": numbers[chunk.doc_id]}))
+    return answer.model_copy(update={"retrieved": retrieved})
+
+
+def body_of(answer: Answer) -> str:
+    """The answer's text without the follow-up list and evidence label it ends with (see `answer_body`)."""
+    text = answer.answer
+    if answer.evidence_label:
+        text = text.removesuffix(f"\n\n_{answer.evidence_label}_")
+    if answer.followups:
+        text = text.removesuffix(
+            "\n\n**You could also ask**\n" + "\n".join(f"- {q}" for q in answer.followups)
+        )
+    return text
+
+
+def respond(answer: Answer, answer_id: str, **extra: object) -> AnswerResponse:
+    return AnswerResponse(
+        **numbered(answer).model_dump(), answer_id=answer_id, answer_body=body_of(answer), **extra
+    )
 
 
 def _sse(event: str, data: object) -> str:
@@ -95,7 +133,7 @@ async def post_answer(
             ),
             started,
         )
-        return AnswerResponse(**answer.model_dump(), answer_id=answer_id)
+        return respond(answer, answer_id)
 
     events = state.assistant.stream(
         body.question, body.history, filters, body.backend, body.top_k, asker=body.asker
@@ -109,7 +147,7 @@ async def post_answer(
                 yield _sse("delta", {"text": event.text})
             elif event.answer is not None:
                 answer_id = _record(state, body.question, event.answer, started)
-                full = AnswerResponse(**event.answer.model_dump(), answer_id=answer_id)
+                full = respond(event.answer, answer_id)
                 yield _sse("citations", [c.model_dump() for c in full.citations])
                 yield _sse("done", full.model_dump())
 
@@ -145,14 +183,15 @@ async def chat_completions(
     quota = state.limits.hit("answers", client, end_user(request, body.user))
     request.state.rate_limit_headers = quota.headers()
     asked = read_request(body, MAX_HISTORY)
-    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    answer_id = str(uuid.uuid4())
+    completion_id = f"chatcmpl-{answer_id}"  # /v1/feedback takes it as it takes the answer_id
     created = int(time.time())
 
     def compute() -> Answer:
         return state.assistant.answer(asked.question, asked.history, asked.filters, asker=asked.asker)
 
     if not body.stream:
-        answer, answer_id = await _answer_and_record(state, asked.question, None, compute, started)
+        answer, _ = await _answer_and_record(state, asked.question, None, compute, started, answer_id)
         text, cut = truncate(answer.answer, asked.max_tokens)
         return ChatCompletionResponse(
             id=completion_id,
@@ -194,7 +233,7 @@ async def chat_completions(
                     yield chunk({"content": text[len(sent) :]})
                 sent = text
             elif event.answer is not None:
-                answer_id = _record(state, asked.question, event.answer, started)
+                _record(state, asked.question, event.answer, started, answer_id)
                 yield chunk(
                     {},
                     "length" if cut else "stop",

@@ -59,7 +59,7 @@ def test_401_403_404_405_413_422_have_the_shape(contract_api: ContractApi, http:
     assert_error(httpx.get(f"{url}/v1/feedback"), 401, "missing_admin_token")
     assert_error(http.get("/v1/feedback"), 403, "invalid_admin_token")
     assert_error(http.get("/v1/no-such-thing"), 404, "not_found")
-    assert_error(http.get("/v1/sources/no-such-doc"), 404, "not_found")
+    assert_error(http.get("/v1/sources/no-such-doc"), 404, "not_found", "doc_id")
     assert_error(http.put("/v1/answer", json={}), 405, "method_not_allowed")
     big = http.post("/v1/answer", content=json.dumps({"question": "x" * 30000}))
     assert "20000 byte" in assert_error(big, 413, "request_too_large")["error"]["message"]

@@ -116,10 +116,10 @@ def test_feedback_is_stored_and_listed_for_admins(client: httpx.Client, admin: h
     assert created.status_code == 201
     unknown = client.post("/v1/feedback", json={"answer_id": "nope", "rating": "up"})
     assert unknown.status_code == 404 and "answer_id" in unknown.json()["detail"]
-    listed = admin.get("/v1/feedback", params={"rating": "down"}).json()
-    mine = [f for f in listed if f["answer_id"] == answer_id]
+    listed = admin.get("/v1/feedback", params={"rating": "down"}).json()  # a page, as /v1/sources
+    mine = [f for f in listed["items"] if f["answer_id"] == answer_id]
     assert mine and mine[0]["reason"] == "not specific" and mine[0]["question"] == QUESTION
-    assert mine[0]["cited_sources"]
+    assert mine[0]["cited_sources"] and mine[0]["cited_doc_ids"]
     assert client.get("/v1/feedback").status_code == 403  # a client key is not an admin token
 
 
