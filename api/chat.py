@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from api.errors import ApiError
-from api.models import ChatCompletionRequest, ChatMessage, Usage
+from api.models import ChatCompletionRequest, ChatMessage, HistoryTurn, Usage
 from assistant.analysis import asker_from_description
 from core.schemas import Asker, ChatTurn, SearchFilters
 
@@ -107,7 +107,7 @@ def _text(message: ChatMessage, n: int) -> str:
     return "\n".join(texts)
 
 
-def _context(text: str, n: int) -> tuple[Asker | None, SearchFilters | None]:
+def _context(text: str, where: str) -> tuple[Asker | None, SearchFilters | None]:
     """A system (or developer) message: `{"asker": {...}, "filters": {...}}` as JSON, or words describing
     the asker ("housing association in Wales")."""
     stripped = text.strip()
@@ -122,12 +122,9 @@ def _context(text: str, n: int) -> tuple[Asker | None, SearchFilters | None]:
                 filters = SearchFilters.model_validate(data["filters"]) if data.get("filters") else None
             except ValidationError as exc:
                 error = exc.errors()[0]
-                where = ".".join(str(p) for p in error["loc"])
+                field = ".".join(str(p) for p in error["loc"])
                 raise ApiError(
-                    422,
-                    f"messages[{n}].content: {where}: {error['msg']}",
-                    "validation_error",
-                    param=f"messages[{n}].content",
+                    422, f"{where}: {field}: {error['msg']}", "validation_error", param=where
                 ) from None
             return asker, filters
     return asker_from_description(stripped) if stripped else None, None
@@ -152,7 +149,7 @@ def read_request(body: ChatCompletionRequest, max_history: int) -> ChatQuestion:
     asker, filters = None, None
     for n, (message, text) in enumerate(zip(body.messages, texts, strict=True)):
         if message.role in ("system", "developer"):
-            said_asker, said_filters = _context(text, n)
+            said_asker, said_filters = _context(text, f"messages[{n}].content")
             asker = _merge(said_asker, asker)  # a later system message wins
             filters = said_filters or filters
     turns = [
@@ -191,6 +188,23 @@ def read_request(body: ChatCompletionRequest, max_history: int) -> ChatQuestion:
         prompt_tokens=sum(count_tokens(t) for t in texts),
         trimmed=trimmed,
     )
+
+
+def read_history(
+    history: list[HistoryTurn], asker: Asker | None, filters: SearchFilters | None, max_history: int
+) -> tuple[list[ChatTurn], Asker | None, SearchFilters, int]:
+    """/v1/answer's history: system turns describe the asker (the body's `asker` and `filters` win), the
+    last `max_history` user and assistant turns are the conversation; returns how many were dropped."""
+    said_asker, said_filters = None, None
+    for n, turn in enumerate(history):
+        if turn.role == "system":
+            new_asker, new_filters = _context(turn.content, f"history[{n}].content")
+            said_asker, said_filters = _merge(new_asker, said_asker), new_filters or said_filters
+    turns = [
+        ChatTurn(role=t.role, content=t.content) for t in history if t.role != "system" and t.content.strip()
+    ]
+    trimmed = max(0, len(turns) - max_history)
+    return turns[trimmed:], _merge(asker, said_asker), filters or said_filters or SearchFilters(), trimmed
 
 
 def usage(prompt_tokens: int, text: str) -> Usage:

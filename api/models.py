@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from core.schemas import Answer, Asker, ChatTurn, Citation, RefusalReason, SearchFilters
+from core.schemas import Answer, Asker, Citation, RefusalReason, SearchFilters
 from core.sources import SourceSummary
 
 
@@ -71,6 +71,16 @@ JsonInt = Annotated[int, BeforeValidator(_json_number)]
 JsonFloat = Annotated[float, BeforeValidator(_json_number)]
 
 
+CONVERSATION_ID = r"^[A-Za-z0-9._:-]{1,64}$"
+
+
+class HistoryTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant", "system"]
+    content: str = Field(max_length=8000)
+
+
 class AnswerRequest(StrictBody):
     model_config = ConfigDict(
         extra="forbid",
@@ -86,8 +96,18 @@ class AnswerRequest(StrictBody):
     )
 
     question: str = Field(min_length=1, max_length=2000, description="The practitioner's question.")
-    history: list[ChatTurn] = Field(
-        default_factory=list, max_length=20, description="Earlier turns, oldest first."
+    history: list[HistoryTurn] = Field(
+        default_factory=list,
+        max_length=MAX_CHAT_MESSAGES,
+        description="Earlier turns, oldest first. An answer reads the last 20 user and assistant turns; "
+        "older ones are dropped and counted in `history_trimmed`. A `system` turn describes the asker, "
+        "as a chat system message does (`asker` wins over it).",
+    )
+    conversation_id: str | None = Field(
+        None,
+        pattern=CONVERSATION_ID,
+        description="The portal's id for the conversation, given back in the reply (a new one when none "
+        "is sent): send it with each turn to thread answers and feedback. Not stored by the service.",
     )
     filters: SearchFilters | None = Field(None, description="Only retrieve sources matching these values.")
     asker: Asker | None = Field(
@@ -113,7 +133,9 @@ class AnswerResponse(Answer):
     history_trimmed: int = Field(
         0, description="How many of the oldest history turns were dropped (an answer reads the last 20)."
     )
-    conversation_id: str | None = Field(None, description="The request's `conversation_id`, given back.")
+    conversation_id: str = Field(
+        "", description="The request's `conversation_id`, or a new one when it had none."
+    )
 
 
 class ChatMessage(BaseModel):
@@ -229,6 +251,9 @@ class ChatCompletionRequest(StrictBody):
         max_length=128,
         description="The portal's id for its end user: each has a rate-limit bucket of their own.",
     )
+    conversation_id: str | None = Field(
+        None, pattern=CONVERSATION_ID, description="Extra field: as in /v1/answer, given back in the reply."
+    )
 
     @field_validator("messages")
     @classmethod
@@ -280,6 +305,7 @@ class ChatCompletionResponse(BaseModel):
         description="Who the assistant took the asker to be (from `asker`, the system messages and the "
         "question), as in /v1/answer.",
     )
+    conversation_id: str = Field(description="The request's `conversation_id`, or a new one.")
 
 
 class ModelCard(BaseModel):

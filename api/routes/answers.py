@@ -11,7 +11,7 @@ from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from api.chat import MODEL_NAME, read_request, truncate, usage
+from api.chat import MODEL_NAME, read_history, read_request, truncate, usage
 from api.deps import AnswerClientDep, AppState, AuthenticatedDep, ReadClientDep, StateDep
 from api.models import (
     AnswerRequest,
@@ -26,7 +26,7 @@ from api.models import (
 )
 from api.security import end_user
 from assistant.service import StreamEvent
-from core.schemas import Answer, SearchFilters
+from core.schemas import Answer
 
 router = APIRouter(prefix="/v1", tags=["answers"])
 MAX_HISTORY = 20  # turns of history an answer reads; older ones are dropped and reported
@@ -121,7 +121,8 @@ async def post_answer(
     `delta` events carry answer text, then one `citations` event, then `done` with the full answer.
     """
     started = time.perf_counter()
-    filters = body.filters or SearchFilters()
+    history, asker, filters, trimmed = read_history(body.history, body.asker, body.filters, MAX_HISTORY)
+    extra = {"history_trimmed": trimmed, "conversation_id": body.conversation_id or uuid.uuid4().hex}
     wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
     if not wants_stream:
         answer, answer_id = await _answer_and_record(
@@ -129,15 +130,13 @@ async def post_answer(
             body.question,
             body.backend,
             lambda: state.assistant.answer(
-                body.question, body.history, filters, body.backend, body.top_k, asker=body.asker
+                body.question, history, filters, body.backend, body.top_k, asker=asker
             ),
             started,
         )
-        return respond(answer, answer_id)
+        return respond(answer, answer_id, **extra)
 
-    events = state.assistant.stream(
-        body.question, body.history, filters, body.backend, body.top_k, asker=body.asker
-    )
+    events = state.assistant.stream(body.question, history, filters, body.backend, body.top_k, asker=asker)
     # Errors before the first byte still become proper HTTP errors.
     first = await to_thread.run_sync(next, events, limiter=state.slots_for(body.backend))
 
@@ -147,7 +146,7 @@ async def post_answer(
                 yield _sse("delta", {"text": event.text})
             elif event.answer is not None:
                 answer_id = _record(state, body.question, event.answer, started)
-                full = respond(event.answer, answer_id)
+                full = respond(event.answer, answer_id, **extra)
                 yield _sse("citations", [c.model_dump() for c in full.citations])
                 yield _sse("done", full.model_dump())
 
@@ -185,6 +184,7 @@ async def chat_completions(
     asked = read_request(body, MAX_HISTORY)
     answer_id = str(uuid.uuid4())
     completion_id = f"chatcmpl-{answer_id}"  # /v1/feedback takes it as it takes the answer_id
+    conversation_id = body.conversation_id or uuid.uuid4().hex
     created = int(time.time())
 
     def compute() -> Answer:
@@ -207,6 +207,7 @@ async def chat_completions(
             answer_id=answer_id,
             history_trimmed=asked.trimmed,
             asker=answer.asker,
+            conversation_id=conversation_id,
         )
 
     events = state.assistant.stream(asked.question, asked.history, asked.filters, asker=asked.asker)
@@ -243,6 +244,7 @@ async def chat_completions(
                     refusal_reason=event.answer.refusal_reason,
                     history_trimmed=asked.trimmed,
                     asker=event.answer.asker.model_dump() if event.answer.asker else None,
+                    conversation_id=conversation_id,
                 )
                 if asked.include_usage:
                     payload = {
