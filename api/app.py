@@ -20,6 +20,7 @@ from api.jobs import JobManager
 from api.methods import AllowHeader
 from api.models import ErrorBody, ValidationErrorBody
 from api.observability import INTERNAL_ERROR_MESSAGE, Metrics, RequestContext, configure_logging
+from api.openapi import document
 from api.routes import answers, feedback, health, ingest, sources
 from api.security import BodySizeLimit, RateLimits
 from api.uploads import scrub
@@ -32,6 +33,7 @@ from core.errors import (
 from core.settings import Settings
 
 log = logging.getLogger("haln.api")
+ROUTERS = (answers.router, sources.router, feedback.router, ingest.router, health.router)
 # Response headers a browser script may read (CORS hides all but a few without this).
 EXPOSED_HEADERS = [
     "X-Request-ID",
@@ -43,9 +45,15 @@ EXPOSED_HEADERS = [
     "Allow",
 ]
 
+API_VERSION = "0.2.0"  # CHANGELOG.md says what changed
 DESCRIPTION = """Answers "where do I start?" for health anchor practitioners from the HALN corpus.
 Every sentence of an answer cites a retrieved source as `[n]`; `citations` lists them.
-`/v1/chat/completions` speaks the OpenAI protocol (model `haln-assistant`)."""
+`/v1/chat/completions` speaks the OpenAI protocol (model `haln-assistant`).
+
+Every error has one shape, `{"error": {"message", "type", "code", "param"}, "request_id"}`, with the codes
+listed in docs/api.md. Client keys and the admin token are bearer tokens (Authorize, above). Answers,
+source lists and feedback are rate-limited in separate buckets per key and per end user (`X-HALN-User`),
+with `RateLimit-*` headers. docs/api.md is the guide for portal developers; CHANGELOG.md lists changes."""
 
 
 def create_app(
@@ -91,7 +99,7 @@ def create_app(
         jobs.shutdown()
 
     app = FastAPI(
-        title="HALN anchor assistant API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
+        title="HALN anchor assistant API", version=API_VERSION, description=DESCRIPTION, lifespan=lifespan
     )
     app.add_middleware(AllowHeader)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
@@ -110,7 +118,7 @@ def create_app(
             max_age=600,
         )
     common = {400: {"model": ErrorBody}, 422: {"model": ValidationErrorBody}, 500: {"model": ErrorBody}}
-    for router in (answers.router, sources.router, feedback.router, ingest.router, health.router):
+    for router in ROUTERS:
         app.include_router(router, responses=common)  # type: ignore[arg-type]
     _install_error_handlers(app)
     _omit_nulls_from_forms(app)
@@ -140,6 +148,7 @@ def _omit_nulls_from_forms(app: FastAPI) -> None:
                 if len(options) == 1 and len(field["anyOf"]) == 2:
                     del field["anyOf"]
                     field.update(options[0])
+        document(ROUTERS, schema)
         app.openapi_schema = schema
         return schema
 

@@ -73,8 +73,10 @@ async def require_admin(request: Request, state: StateDep) -> None:
     check_admin(request, state.settings.admin_api_key)
 
 
-AnswerClientDep = Annotated[str, Depends(_limited("answers"))]
-ReadClientDep = Annotated[str, Depends(_limited("reads"))]
-FeedbackClientDep = Annotated[str, Depends(_limited("feedback"))]
+_answers, _reads, _feedback = _limited("answers"), _limited("reads"), _limited("feedback")
+LIMITED_CALLS = {_answers, _reads, _feedback}
+AnswerClientDep = Annotated[str, Depends(_answers)]
+ReadClientDep = Annotated[str, Depends(_reads)]
+FeedbackClientDep = Annotated[str, Depends(_feedback)]
 AuthenticatedDep = Annotated[str, Depends(authenticated)]
 AdminDep = Annotated[None, Depends(require_admin)]

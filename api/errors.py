@@ -34,7 +34,6 @@ CODES: dict[str, tuple[int, str]] = {
         "A chat-completions parameter this service cannot honour (`n` > 1, `tools`, `response_format` "
         "other than text, `logprobs`, ...); `param` names it.",
     ),
-    "invalid_value": (400, "A parameter's value is out of range (`temperature`, `n`, `max_tokens`)."),
     "unsupported_content": (400, "A message content part that is not text (images, audio, files)."),
     "model_not_found": (400, "A `model` other than `haln-assistant`."),
     "missing_api_key": (401, "No `Authorization: Bearer <key>` (or `X-API-Key`) header."),

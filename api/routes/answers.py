@@ -11,6 +11,7 @@ from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
+from api import examples
 from api.chat import MODEL_NAME, read_history, read_request, truncate, usage
 from api.deps import AnswerClientDep, AppState, AuthenticatedDep, ReadClientDep, StateDep
 from api.models import (
@@ -107,19 +108,25 @@ def _sse(event: str, data: object) -> str:
 @router.post(
     "/answer",
     response_model=AnswerResponse,
+    description=examples.ANSWER_DESCRIPTION,
     responses={
         **ERRORS,
-        200: {"content": {"text/event-stream": {}}, "description": "Answer, or an SSE stream"},
+        200: {
+            "description": "The answer; or, streaming, server-sent events `delta`, `citations`, `done`",
+            "content": {
+                "application/json": {"example": examples.ANSWER},
+                "text/event-stream": {
+                    "schema": examples.ANSWER_EVENT,
+                    "example": examples.ANSWER_STREAM,
+                },
+            },
+        },
     },
 )
 async def post_answer(
     body: AnswerRequest, request: Request, state: StateDep, _client: AnswerClientDep
 ) -> object:
-    """Answer a question with numbered citations to retrieved sources.
-
-    With `"stream": true` (or `Accept: text/event-stream`) the reply is server-sent events:
-    `delta` events carry answer text, then one `citations` event, then `done` with the full answer.
-    """
+    """Answer a question with numbered citations to retrieved sources (the description says more)."""
     started = time.perf_counter()
     history, asker, filters, trimmed = read_history(body.history, body.asker, body.filters, MAX_HISTORY)
     extra = {"history_trimmed": trimmed, "conversation_id": body.conversation_id or uuid.uuid4().hex}
@@ -160,7 +167,7 @@ def _chain(first: StreamEvent, rest: Iterator[StreamEvent]) -> Iterator[StreamEv
     yield from rest
 
 
-@router.get("/models", response_model=ModelList)
+@router.get("/models", response_model=ModelList, responses={200: examples.json_example(examples.MODELS)})
 def list_models(_client: ReadClientDep) -> ModelList:
     """The one model this service offers, for OpenAI clients."""
     return ModelList(data=[ModelCard(id=MODEL_NAME, created=0)])
@@ -169,15 +176,25 @@ def list_models(_client: ReadClientDep) -> ModelList:
 @router.post(
     "/chat/completions",
     response_model=ChatCompletionResponse,
+    description=examples.CHAT_DESCRIPTION,
     responses={
         **ERRORS,
-        200: {"content": {"text/event-stream": {}}, "description": "Completion or SSE chunks"},
+        200: {
+            "description": "The completion; or, streaming, `chat.completion.chunk` events and `[DONE]`",
+            "content": {
+                "application/json": {"example": examples.CHAT},
+                "text/event-stream": {
+                    "schema": examples.CHAT_EVENT,
+                    "example": examples.CHAT_STREAM,
+                },
+            },
+        },
     },
 )
 async def chat_completions(
     body: ChatCompletionRequest, request: Request, state: StateDep, client: AuthenticatedDep
 ) -> object:
-    """OpenAI-compatible chat completions. The answer keeps its `[n]` markers and a `citations` field."""
+    """OpenAI-compatible chat completions (the description says more)."""
     started = time.perf_counter()
     quota = state.limits.hit("answers", client, end_user(request, body.user))
     request.state.rate_limit_headers = quota.headers()

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from api import examples
 from api.deps import AdminDep, FeedbackClientDep, StateDep
 from api.errors import ApiError
 from api.models import READ_ERRORS, ErrorBody, FeedbackCreated, FeedbackItem, FeedbackPage, FeedbackRequest
@@ -24,6 +25,7 @@ CHAT_PREFIX = "chatcmpl-"
     responses={
         **READ_ERRORS,
         200: {"model": FeedbackCreated, "description": "The vote replaced an earlier one on this answer"},
+        201: examples.json_example(examples.FEEDBACK, "The vote is stored"),
         404: {"model": ErrorBody, "description": "No such answer (`not_found`, param `answer_id`)"},
     },
 )
@@ -51,6 +53,7 @@ def post_feedback(
     "",
     response_model=FeedbackPage,
     responses={
+        200: examples.json_example(examples.FEEDBACK_PAGE),
         401: {"model": ErrorBody, "description": "No admin token"},
         403: {"model": ErrorBody, "description": "Wrong admin token, or admin off"},
     },

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from api import examples
 from api.deps import AdminDep, AppState, ReadClientDep, StateDep
 from api.errors import ApiError
 from api.models import READ_ERRORS, DeletedSource, ErrorBody, SourcePage, SourceView
@@ -32,7 +33,11 @@ def public_sources(state: AppState, request: Request) -> list[SourceView]:
 FILTERS_NOTE = "Any of these values (repeat the parameter for more), as in the answer's `filters`."
 
 
-@router.get("", response_model=SourcePage, responses={**READ_ERRORS, 503: {"model": ErrorBody}})
+@router.get(
+    "",
+    response_model=SourcePage,
+    responses={**READ_ERRORS, 200: examples.json_example(examples.SOURCES), 503: {"model": ErrorBody}},
+)
 def list_sources(
     request: Request,
     state: StateDep,
@@ -66,7 +71,11 @@ def list_sources(
     return SourcePage(total=len(items), offset=offset, limit=limit, items=items[offset : offset + limit])
 
 
-@router.get("/{doc_id}", response_model=SourceView, responses={**READ_ERRORS, 404: {"model": ErrorBody}})
+@router.get(
+    "/{doc_id}",
+    response_model=SourceView,
+    responses={**READ_ERRORS, 200: examples.json_example(examples.SOURCE), 404: {"model": ErrorBody}},
+)
 def get_source(doc_id: str, request: Request, state: StateDep, _client: ReadClientDep) -> SourceView:
     """One document's metadata, sections and chunk count."""
     for source in public_sources(state, request):
