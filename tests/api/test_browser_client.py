@@ -11,7 +11,7 @@ import functools
 import http.server
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -26,7 +26,23 @@ pytestmark = pytest.mark.skipif(
 PAGE = REPO / "docs" / "browser-client.html"
 
 
+NODE_MODULES = REPO / "tests" / "node" / "node_modules"
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
+    """docs/ at the root, and the pinned npm packages under /node_modules/ (the openai package's ES
+    modules load in the browser as they are)."""
+
+    extensions_map: ClassVar[dict[str, str]] = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".mjs": "text/javascript",
+    }
+
+    def translate_path(self, path: str) -> str:
+        if path.startswith("/node_modules/"):
+            return str(NODE_MODULES / path.removeprefix("/node_modules/").split("?")[0])
+        return super().translate_path(path)
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
@@ -156,3 +172,43 @@ def test_a_429_is_readable_with_retry_after(page: Any) -> None:
     )
     assert result["caught"]["code"] == "rate_limit_exceeded" and int(result["caught"]["retryAfter"]) >= 1
     assert result["caught"]["requestId"]
+
+
+@pytest.mark.skipif(
+    not (NODE_MODULES / "openai").is_dir(),
+    reason="the openai npm package is not installed: make install-node",
+)
+def test_the_openai_npm_package_works_in_the_page(page: Any) -> None:
+    result = call(
+        page,
+        """const {default: OpenAI} = await import('/node_modules/openai/index.mjs');
+          const oa = new OpenAI({baseURL: api + '/v1', apiKey: key, dangerouslyAllowBrowser: true,
+                                 maxRetries: 0, defaultHeaders: {'X-HALN-User': 'browser-sdk'}});
+          const ask = [{role: 'user', content: 'What is the Lambeth GP Food Co-op?'}];
+          const done = await oa.chat.completions.create({model: 'haln-assistant', messages: ask});
+          const raw = await oa.chat.completions.create({model: 'haln-assistant', messages: ask, max_tokens: 3})
+            .withResponse();
+          let refused = null;
+          try { await oa.chat.completions.create({model: 'gpt-4o', messages: ask}); }
+          catch (e) { refused = {status: e.status, code: e.code, param: e.param, type: e.type,
+                                 requestId: e.requestID ?? e.request_id ?? null}; }
+          const pieces = [];
+          let usage = null;
+          const stream = await oa.chat.completions.create({model: 'haln-assistant', messages: ask,
+            stream: true, stream_options: {include_usage: true}});
+          for await (const chunk of stream) {
+            if (chunk.choices.length) pieces.push(chunk.choices[0].delta.content ?? '');
+            if (chunk.usage) usage = chunk.usage;
+          }
+          return {content: done.choices[0].message.content, citations: done.citations.length,
+                  finish: raw.data.choices[0].finish_reason,
+                  rid: raw.response.headers.get('X-Request-ID'),
+                  remaining: raw.response.headers.get('RateLimit-Remaining'),
+                  refused, streamed: pieces.join(''), usage};""",
+    )
+    assert "thrown" not in result, result
+    assert "[1]" in result["content"] and result["citations"] >= 1
+    assert result["finish"] == "length" and result["rid"] and result["remaining"] is not None
+    assert result["refused"]["status"] == 400 and result["refused"]["code"] == "model_not_found"
+    assert result["refused"]["param"] == "model"
+    assert result["streamed"] == result["content"] and result["usage"]["completion_tokens"] > 0
