@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,7 +12,8 @@ from anyio import CapacityLimiter
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import AppState
@@ -19,7 +21,14 @@ from api.errors import SERVICE_ERRORS, ApiError, error_response
 from api.jobs import JobManager
 from api.methods import AllowHeader
 from api.models import ErrorBody, ValidationErrorBody
-from api.observability import INTERNAL_ERROR_MESSAGE, Metrics, RequestContext, configure_logging
+from api.observability import (
+    INTERNAL_ERROR_MESSAGE,
+    Metrics,
+    RequestContext,
+    client_request_id,
+    configure_logging,
+    request_id,
+)
 from api.openapi import document
 from api.routes import answers, feedback, health, ingest, sources
 from api.security import BodySizeLimit, RateLimits
@@ -108,7 +117,7 @@ def create_app(
     if settings.cors_origin_list:
         # ...and, added last so outermost, the CORS headers: a browser reads no status without them.
         app.add_middleware(
-            CORSMiddleware,
+            PortalCORS,
             allow_origins=settings.cors_origin_list,
             allow_methods=["GET", "POST", "DELETE"],
             # Any request header: the official SDKs send their own (`x-stainless-*`, `OpenAI-*`) and add
@@ -123,6 +132,25 @@ def create_app(
     _install_error_handlers(app)
     _omit_nulls_from_forms(app)
     return app
+
+
+class PortalCORS(CORSMiddleware):
+    """Starlette's CORS, with a refused preflight (an origin not listed) in the API's error shape."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        refused = bytes(response.body).decode()  # "Disallowed CORS origin, headers"
+        message = f"{refused}: this origin may not call the API (HALN_CORS_ORIGINS lists those that may)"
+        cors = {k: v for k, v in response.headers.items() if k.startswith("access-control-") or k == "vary"}
+        # Answered before RequestContext (inside CORS) runs, so the request id is made here.
+        rid = client_request_id(request_headers.get("x-request-id", "").encode("latin-1")) or uuid.uuid4().hex
+        token = request_id.set(rid)
+        try:
+            return error_response(400, message, "cors_rejected", headers={**cors, "X-Request-ID": rid})
+        finally:
+            request_id.reset(token)
 
 
 def _omit_nulls_from_forms(app: FastAPI) -> None:
@@ -171,11 +199,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         return validation_response(errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if isinstance(exc, ApiError):
             return error_response(
                 exc.status_code, str(exc.detail), exc.code, exc.param, exc.headers, exc.extra
             )
+        if exc.status_code == 405 and "access-control-request-method" in request.headers:
+            message = "CORS is off on this server: HALN_CORS_ORIGINS must list the calling page's origin"
+            return error_response(405, message, "method_not_allowed", headers=exc.headers)
         return error_response(exc.status_code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(HalnError)

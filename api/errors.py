@@ -36,6 +36,7 @@ CODES: dict[str, tuple[int, str]] = {
     ),
     "unsupported_content": (400, "A message content part that is not text (images, audio, files)."),
     "model_not_found": (400, "A `model` other than `haln-assistant`."),
+    "cors_rejected": (400, "A browser preflight from an origin HALN_CORS_ORIGINS does not list."),
     "missing_api_key": (401, "No `Authorization: Bearer <key>` (or `X-API-Key`) header."),
     "invalid_api_key": (403, "The key is not one of HALN_API_KEYS."),
     "missing_admin_token": (401, "An admin endpoint without the admin bearer token."),

@@ -141,6 +141,11 @@ def test_cors_set_allows_the_sdk_headers_and_exposes_ours(contract_api: Contract
     )
     assert big.status_code == 413 and big.headers["access-control-allow-origin"] == contract_api.page_origin
     exposed = {h.strip().lower() for h in big.headers["access-control-expose-headers"].split(",")}
+    stranger = httpx.options(
+        f"{contract_api.api.url}/v1/answer",
+        headers={"Origin": "http://elsewhere.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert_error(stranger, 400, "cors_rejected")
     assert {
         "x-request-id",
         "retry-after",
@@ -155,6 +160,6 @@ def test_cors_unset_sends_no_cors_headers_and_preflights_get_405(api: RunningApi
     preflight = httpx.options(
         f"{api.url}/v1/answer", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
     )
-    assert_error(preflight, 405, "method_not_allowed")
+    assert "HALN_CORS_ORIGINS" in assert_error(preflight, 405, "method_not_allowed")["error"]["message"]
     plain = httpx.get(f"{api.url}/healthz", headers={"Origin": origin})
     assert plain.status_code == 200 and "access-control-allow-origin" not in plain.headers
