@@ -15,7 +15,7 @@ from assistant.text import QUESTION_NOISE, STOPWORDS, content_terms, stem, token
 from core.schemas import Asker, ChatTurn, SearchFilters
 
 Intent = Literal["start", "definition", "list", "figure", "who_when", "examples", "general"]
-FactKind = Literal["figure", "rule", "who", "when", "outcome"]
+FactKind = Literal["figure", "rule", "who", "when", "outcome", "which"]
 FigureKind = Literal["money", "share", "count", "number"]
 
 # Names that are not subjects: acronyms of sector terms, and words capitalised at a sentence start.
@@ -35,7 +35,8 @@ _SPECIFIC = re.compile(
 # How askers describe themselves ("I head up CSR at…"): names in these clauses are context, not subject.
 SELF_WORDS = (
     r"\b(i'?m|i am|i work|we'?re|we are|our|my|based|here at|i head( up)?|i look after|i help( run)?|"
-    r"i run|i manage|i lead|i sit|i chair|i'?ve (just )?(joined|picked up|been appointed|started))\b"
+    r"i run|i manage|i lead|i sit|i chair|i volunteer|"
+    r"i'?ve (just )?(joined|picked up|been appointed|started))\b"
 )
 _SELF_CLAUSE = re.compile(
     r"\b(i'?m|i am|i work|we'?re|we are|i manage|i lead|i run|i sit|i chair|as an?|our|my|here (at|in)|"
@@ -113,6 +114,12 @@ class QueryAnalysis:
     """Nations the question asks about (not the asker's own, unless the question is about it)."""
     fact: FactKind | None = None
     """A specific fact the question asks for (a figure, rule, name, date or outcome)."""
+    fact_kinds: tuple[FactKind, ...] = ()
+    """Every kind of fact asked, the main one first ("who wrote it and when" asks who and when)."""
+    authorship: bool = False
+    """The question asks who wrote, leads or is behind something: authors and leads answer it."""
+    phrases: tuple[str, ...] = ()
+    """Phrases the asker quotes ('fair work'), lower-cased: asked about as written."""
     figure: FigureKind | None = None
     """For a figure question: money, a share, a count, or another number."""
     aspects: tuple[str, ...] = ()
@@ -284,7 +291,25 @@ def fact_kind(text: str, intent: Intent) -> FactKind | None:
         return "rule"
     if cues.OUTCOME_QUESTION.search(text):
         return "outcome"
+    if cues.WHICH_ONES.search(text):
+        return "which"
     return None
+
+
+def fact_kinds_of(text: str, main: FactKind | None, authorship: bool) -> tuple[FactKind, ...]:
+    """The main fact kind and any other the question also asks ("who wrote it, and when?")."""
+    kinds: list[FactKind] = [main] if main else []
+    also: list[tuple[bool, FactKind]] = [
+        (bool(cues.WHO_CUES.search(text)) or authorship, "who"),
+        (bool(cues.WHEN_CUES.search(text) or cues.WHEN_TOO.search(text)), "when"),
+        (bool(cues.FIGURE_QUESTION.search(text)), "figure"),
+    ]
+    kinds += [kind for asked, kind in also if asked and kind not in kinds]
+    return tuple(kinds)
+
+
+def quoted_phrases(text: str) -> tuple[str, ...]:
+    return tuple(m.group(1).strip().lower() for m in cues.QUOTED_PHRASE.finditer(text))
 
 
 def figure_kind(text: str) -> FigureKind:
@@ -393,6 +418,8 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
     mentioned = _nations(text)
     subject_nations = tuple(n for n in mentioned if n not in asker.nations or intent != "start")
     fact = fact_kind(text, intent)
+    authorship = bool(cues.AUTHORSHIP_QUESTION.search(text))
+    phrases = quoted_phrases(text)
     aspects = (
         tuple(name for name, (asks, _) in cues.ASPECT_CUES.items() if asks.search(text))
         if is_followup
@@ -406,12 +433,27 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
     # What the fact is about, without how the asker describes themselves ("I'm at a Welsh university
     # writing about…") or the figure question's own words.
     stripped = re.sub(SELF_WORDS + r"[^.?!]*[.?!]?", " ", text, flags=re.IGNORECASE)
-    stripped = cues.FIGURE_QUESTION.sub(" ", stripped) if fact == "figure" else stripped
+    if fact == "figure":
+        # The question's own words go, but a specific figure noun stays: "what weighting…" asks for a
+        # weighting, and the sentence giving it says so.
+        kept_nouns = " ".join(
+            noun
+            for m in cues.FIGURE_QUESTION.finditer(stripped)
+            for noun in re.findall(cues.FIGURE_NOUNS, m.group(0), re.IGNORECASE)
+            if noun.lower() in cues.SPECIFIC_FIGURE_NOUNS
+        )
+        stripped = cues.FIGURE_QUESTION.sub(" ", stripped) + " " + kept_nouns
+    if fact == "figure":
+        # "Who's leading the push…, and what rate…": the who-clause is not what the figure counts.
+        stripped = cues.WHO_CLAUSE.sub(" ", stripped)
     facts_asked = tuple(sorted(tokens(stripped) - subject_tokens - weak))
     retrieval_query = resolved
     sector_words = ORG_WORDS.get(asker.org_types[0], "") if asker.org_types else ""
     sector_query = f"{resolved} ({sector_words})" if sector_words else ""
     topic_terms = tuple(dict.fromkeys(content_terms(resolved, drop_question_noise=True)))
+    # A quoted phrase is asked about whole: its words stay even when they are usually question noise
+    # ("what do they mean by 'fair work'" is about work).
+    topic_terms += tuple(t for p in phrases for t in content_terms(p) if t not in topic_terms)
     # Only a question with little topic of its own ("Where do we start?") is searched with the asker's
     # kind of organisation in words: otherwise it pulls that sector's documents about other topics
     # (a fleet question from an ICB got ICB recruitment material).
@@ -433,6 +475,9 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         subject_names=names,
         subject_nations=subject_nations,
         fact=fact,
+        fact_kinds=fact_kinds_of(text, fact, authorship) if intent != "start" or fact else (),
+        authorship=authorship,
+        phrases=phrases,
         figure=figure_kind(text) if fact == "figure" else None,
         aspects=aspects,
         already_done=_already_done(text),

@@ -100,6 +100,38 @@ class ComposeConfig:
     fact_bonus: float = 0.3
     """A passage giving the kind of fact asked (a number, a person or body, a year): the graders found
     the asked-for fact missing from 32 of 55 answers although a retrieved passage held it."""
+    phrase_bonus: float = 0.3
+    """A passage holding a phrase the asker quoted ('fair work'): the definition or fact about that phrase
+    beats passages that share the question's other words (issue 13, practitioner set prac-018)."""
+    off_subject_penalty: float = 0.35
+    """A passage of a document that never names the organisation or report the question is about, when
+    other retrieved documents do: King's College Hospital's audit beats another trust's (prac-028)."""
+    opening_min_words: int = 25
+    """An opening passage shorter than this carries on with the rest of its paragraph: a one-sentence
+    opening often cut a definition or a finding in half (graders, prac-018 'fair work')."""
+    opening_max_words: int = 70
+    """Cap on that carried-on opening, so the answer still opens with one passage, not a page."""
+    start_floor_relevance: float = 0.05
+    """A start answer's passages (steps, examples, the opening fact) must hold at least this share of the
+    question, unless none does: below it a step is generic advice about something else."""
+    section_share: float = 0.5
+    """How much of what a passage's section heading adds to its share of the question counts
+    ("Commitments: fleet" over "all new vehicles … by 2027"). Measured 2026-11-30: 1.0 lost must-mention on
+    the practitioner and check sets (headings shared by every passage of a section drown the one that
+    answers); 0.5 and 0.25 scored as 0.0 on all three sets, and 0.5 lets a passage whose subject is only
+    in its heading count for it."""
+    leadless_list_penalty: float = 0.15
+    """A list whose lead-in was dropped (it leaned on text before it, or framed the document): graders
+    read these as "a list with no lead-in"; used when nothing better holds what was asked. Measured
+    2026-11-30: 0.15 leaves must-mention unchanged on all three sets; 0.3 costs 0.02 (practitioner)."""
+    digest_penalty: float = 0.15
+    """A list introduced only by its section heading ("Key facts at a glance:"): graders called these
+    "dumps" that bury the answer and repeat what other passages say; used when nothing better holds it."""
+    bullet_relevance_share: float = 0.0
+    """A direct answer's further passages must hold at least this share of what the opening passage holds
+    of the question (graders marked weak ones as padding). Off: measured 2026-11-30, 0.4 cut must-mention
+    coverage 0.687 -> 0.664 (dev) and 0.667 -> 0.622 (practitioner), 0.2 cut it to 0.682 / 0.644; the
+    passages it drops often carry the asked fact in other words. Kept for `haln eval --param` sweeps."""
     definite_reference_penalty: float = 0.15
     """A sentence opening "The trust…", "The Act…" leans on a name given elsewhere: used only when
     nothing better is there."""

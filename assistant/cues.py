@@ -95,7 +95,7 @@ START_CUES = re.compile(
     re.IGNORECASE,
 )
 DEFINITION_CUES = re.compile(
-    r"(^|[.?!-]\s*|\b(so|but|and),? )(what('?s| is| are| does)|define|meaning of|what counts as)\b"
+    r"(^|[.?!-]\s*|\b(so|but|and),? )(what('?s| is| are| does| do)|define|meaning of|what counts as)\b"
     r"(?![^?]*\b(doing|done|did|spend|cost|first|start|next)\b)"
     r"[^?]{0,60}\b(mean|means|meant|is an?|are|anchor|anchors|institution|network|model|wealth)\b",
     re.IGNORECASE,
@@ -111,6 +111,32 @@ WHO_CUES = re.compile(
     r"started|founded|chairs|authored)|which organisations? (wrote|published|led|funds|runs|delivers))\b",
     re.IGNORECASE,
 )
+# "Which of the trusts in Northern Ireland are accredited…?": the answer is named organisations that
+# have the property asked about.
+WHICH_ONES = re.compile(
+    r"\bwhich (of )?(the )?([\w'’-]+ ){0,5}(trusts|councils|boards|organisations|universities|employers|companies|"
+    r"bodies|hospitals|housing associations|charities|churches)\b(?! (have|has) (done|tried))",
+    re.IGNORECASE,
+)
+# "…and when?" after another question: a date is asked too.
+WHEN_TOO = re.compile(r"\b(and|or) when\b|\bwhen\s*\?", re.IGNORECASE)
+# "Who wrote it / who's leading it / whose views": the answer is the people or body behind a piece of work.
+AUTHORSHIP_QUESTION = re.compile(
+    r"\bwho(['’]s| is| was| were| are)? (actually |really )?(wrote|writes|authored|published|put (it|this|that) out|"
+    r"behind|(is |was )?lead(ing)?|led|runs|ran|chairs|chaired|funded|funds|produced)\b|\bwhose (views|work|report|idea)\b|"
+    r"\bwho (were|are) the authors\b",
+    re.IGNORECASE,
+)
+AUTHORSHIP_ANSWER = re.compile(
+    r"\b(written|authored|led|published|edited|produced|chaired|funded|commissioned|delivered|run|put together) by\b|"
+    r"\bco-?authors?\b|\bauthors?\b|\bnamed on\b|\b(is|are|was|were) leading\b|\bspearhead",
+    re.IGNORECASE,
+)
+# The clause of a question asking who ("Who's leading the push to get every trust paying…"), up to the
+# next clause: its words are not what a figure asked in the same question counts.
+WHO_CLAUSE = re.compile(r"\bwho(['’]s| is| was| were| are)?\b[^,;?]*", re.IGNORECASE)
+# A phrase the asker quotes ('fair work', "Building healthier communities"): asked about as written.
+QUOTED_PHRASE = re.compile(r"(?:(?<=[\s(])|^)['‘\"“]([^'’\"”?]{3,60}?)['’\"”](?!\w)")
 WHEN_CUES = re.compile(
     r"\b(when (was|did|were|is|will|does)|what year|which year|what date|since when)\b", re.I
 )
@@ -158,12 +184,14 @@ ASPECT_CUES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 FIGURE_NOUNS = (
     "percentage|proportion|share|year|rate|amount|number|figure|cost|price|total|salary|wage|weighting|target"
 )
+# Figure nouns that say what the figure is (kept as what was asked); the rest only say "a number".
+SPECIFIC_FIGURE_NOUNS = frozenset({"salary", "wage", "weighting", "target", "cost", "price", "rate"})
 FIGURE_QUESTION = re.compile(
     r"\b(how (much|many)|how long|(by )?(what|which) (" + FIGURE_NOUNS + r")"
     # "What hourly rate does…": the noun must be followed by what a question about it needs, so
     # "Which trusts share their land" is not one.
-    r"|(what(['’]s)?|which)( [\w'’-]+){1,4}? (" + FIGURE_NOUNS + r")"
-    r"( (of|does|do|did|is|are|was|were|has|have|had|will|would|can|could|should|for|per|in)\b|\s*\?))",
+    r"|(what(['’]s)?|which)( [\w'’-]+){1,6}? (" + FIGURE_NOUNS + r")"
+    r"( (of|does|do|did|is|are|was|were|has|have|had|will|would|can|could|should|for|per|in|and)\b|\s*[?,]))",
     re.IGNORECASE,
 )
 # What kind of number a figure question wants: a sum of money, a share, or a count of something.
@@ -193,7 +221,8 @@ OUTCOME_QUESTION = re.compile(
 FACT_NOISE = frozenset(
     "year years yearly each per annual annually current currently last now today total roughly "
     "approximately around typically usually make made difference minimum maximum rule rules must far so "
-    "required requirement requirements have has mandatory law legal duty".split()
+    "required requirement requirements have has mandatory law legal duty quote quoted quoting talk talking "
+    "say says said go going try trying according".split()
 )
 
 CLINICAL = re.compile(
@@ -256,21 +285,34 @@ BYLINE = re.compile(
     r"source|read more|share|tags?|filed under|contact|email|tel|phone)\b[:\s]",
     re.IGNORECASE,
 )
-META_SENTENCE = re.compile(
+# A sentence about the document itself: quoted only to say who wrote it or when (units.Unit.about_document).
+ABOUT_DOCUMENT = re.compile(
     # "This case study, published by X on 23 August 2023, describes how…" counts too.
-    r"(^(this|the|our|that) (document|page|guide|report|toolkit|case study|blog|article|story|briefing|summary|"
+    r"^(this|the|our|that) (document|page|guide|report|toolkit|case study|blog|article|story|briefing|summary|"
     r"piece|post|q&a|interview|webinar|paper|evaluation|study|pdf|chapter|section|web page|long read|explainer|"
     r"foreword|publication|resource|directory entry|entry|listing|news story|press release|item)"
     r"(,[^,]{0,90},)?( also| then| itself)? (is|was|looks|looked|sets|set|explains|describes|gives|lists|"
     r"focuses|pulls|draws together|brings together|"
     r"covers|summarises|summarized|summarised|presents|outlines|reviews|considers|examines|notes|asks|argues|"
     r"includes|draws|focuses|discusses|gives|features|shares|provides|reports|offers|aims|brings|was written|"
-    r"is written|is based|is part|was published|is published)\b"
-    r"|in our own words|^(source|read the|see the|see also|find out more|more information|for more)\b|https?://|"
-    r"^reading (the|this) \w+ as\b|^(attendees|participants|delegates) (heard|were told)\b|"
-    r"^the following (list|steps|points)\b)",
+    r"is written|is based|is part|was published|is published)\b",
     re.IGNORECASE,
 )
+# How a document frames its content ("This guide summarises…", "The report notes that…"): never quoted,
+# even in a sentence that also names its authors.
+DOCUMENT_FRAMING = re.compile(
+    r"\b(this|the) (case study|report|blog|article|page|q&a|briefing|guide|summary) (looks at|describes|covers|"
+    r"summarises|notes that|sets out how)",
+    re.IGNORECASE,
+)
+# Never content: our provenance line, links, pointers elsewhere, framing of what follows.
+NOT_CONTENT = re.compile(
+    r"in our own words|^(source|read the|see the|see also|find out more|more information|for more)\b|https?://|"
+    r"^reading (the|this) \w+ as\b|^(attendees|participants|delegates) (heard|were told)\b|"
+    r"^the following (list|steps|points)\b",
+    re.IGNORECASE,
+)
+META_SENTENCE = re.compile(f"({ABOUT_DOCUMENT.pattern})|({NOT_CONTENT.pattern})", re.IGNORECASE)
 # Sections written by the corpus's own writers, not by the source (issue 14's audit): not quoted.
 WRITERS_SECTIONS = re.compile(
     r"^(who to involve|why (it|this) matters\b.*|what we take from it|lessons for (other|health)\b.*|"
@@ -297,6 +339,8 @@ PERSON_OR_BODY = re.compile(
     r"\b(written|authored|led|published|delivered|funded|chaired) by\b"
 )
 # "The trust…", "The Act…": a sentence leaning on a name given somewhere else.
+# "According to Ms Russell…": a person named by title and surname alone was introduced elsewhere.
+UNINTRODUCED_PERSON = re.compile(r"\b(Mr|Ms|Mrs|Miss|Dr)\.? [A-Z][a-z'’-]+\b(?! [A-Z])")
 DEFINITE_REFERENCE = re.compile(
     r"^the (trust|council|board|act|programme|scheme|project|network|academy|partnership|organisation|"
     r"company|university|association|charity|group|fund|strategy|plan|report|team|hospital|service)\b",

@@ -18,7 +18,7 @@ import bm25s
 import numpy as np
 
 from assistant.dense import DenseSearch
-from assistant.text import content_terms, split_sentences
+from assistant.text import content_terms, split_sentences, tokens
 from assistant.units import Unit, units_of
 from core.context import context_text
 from core.errors import IndexMissingError
@@ -152,6 +152,16 @@ class SearchIndex:
                 doc_rows.setdefault(str(doc), []).append(row)
             self._doc_rows = doc_rows
         return self._doc_rows.get(doc_id, [])
+
+    def document_tokens(self, doc_id: str) -> set[str]:
+        """Tokens of a document's title and all its live chunks (computed once per document and kept)."""
+        cached = self.doc_tokens.get(doc_id)
+        if cached is None:
+            rows = self.rows_of(doc_id)
+            title = str(self.metadatas[rows[0]]["title"]) if rows else ""
+            cached = set(tokens(" ".join([title, *(self.texts[r] for r in rows)])))
+            self.doc_tokens[doc_id] = cached
+        return cached
 
     def term_idf(self, term: str) -> float:
         return self.idf.get(term, self._max_idf)

@@ -42,6 +42,7 @@ KIND_WORDS = {
     "who": "who that was",
     "when": "when that was",
     "outcome": "that result",
+    "which": "which organisations those are",
 }
 
 
@@ -72,7 +73,10 @@ _SHARE = re.compile(
 )
 # Counted things that are the same for "how many": "staff" are "people", "employees", "colleagues".
 # Not "people": "384,000 people" is a population, not a staff count.
-_SAME_COUNT = (frozenset({"staff", "employe", "worker", "colleagu", "workforc"}),)
+_SAME_COUNT = (
+    frozenset({"staff", "employe", "worker", "colleagu", "workforc"}),
+    frozenset({"site", "properti", "build", "premis", "locat", "estat"}),
+)
 COUNT_WINDOW = 4
 """Words after a number in which the counted thing must appear ("150 young learners")."""
 
@@ -90,6 +94,12 @@ def _counts(sentence: str, asked: set[str]) -> bool:
     return False
 
 
+def has_figure(text: str) -> bool:
+    """A number that is not a date or a duration: "£9.1bn", "50%", "27 homes", not "20 October 2021"."""
+    # A digit inside a name ("COVID-19", "M62") is not a figure either.
+    return bool(re.search(r"(?<![A-Za-z]-)(?<![A-Za-z\d])\d", _DURATION.sub(" ", _DATE.sub(" ", text))))
+
+
 def _gives_fact(sentence: str, kind: str, figure: str | None, asked: set[str]) -> bool:
     if kind == "figure":
         plain = _DURATION.sub(" ", _DATE.sub(" ", sentence))
@@ -102,7 +112,7 @@ def _gives_fact(sentence: str, kind: str, figure: str | None, asked: set[str]) -
         return bool(_NUMBER.search(plain))
     if kind == "when":
         return bool(_YEAR.search(sentence))
-    if kind == "who":
+    if kind in ("who", "which"):
         return bool(_NAME.search(sentence))
     if kind == "rule":
         return bool(cues.RULE_WORDS.search(sentence))
@@ -126,7 +136,7 @@ def check_fact(
         if not doc_rows:
             return False
         meta = index.metadatas[doc_rows[0]]
-        words = document_tokens(index, doc)
+        words = index.document_tokens(doc)
         for nation in nations:  # about the nation: from it, or naming it
             if meta["nation"] != nation and not set(NATION_TOKENS.get(nation, ())) & words:
                 return False
@@ -161,6 +171,9 @@ def check_fact(
         found += [r for r in index.rows_of(doc) if r not in top and has_fact(r)]
     if found:
         return FactCheck(found, None)
+    if kind == "which":
+        where = " and ".join(analysis.subject_nations) or _subject_phrase(analysis)
+        return FactCheck([], f"The sources I have don't name which organisations in {where} those are.")
     return FactCheck([], f"The sources I have don't give {KIND_WORDS[kind]} for {_subject_phrase(analysis)}.")
 
 
@@ -174,14 +187,3 @@ def _subject_phrase(analysis: QueryAnalysis) -> str:
     if not names:
         names = list(analysis.subject_nations) or ["what you asked about"]
     return " and ".join(names)
-
-
-def document_tokens(index: SearchIndex, doc_id: str) -> set[str]:
-    """Tokens of a document's title and all its live chunks (cached per index)."""
-    cached = index.doc_tokens.get(doc_id)
-    if cached is None:
-        rows = index.rows_of(doc_id)
-        title = str(index.metadatas[rows[0]]["title"]) if rows else ""
-        cached = set(tokens(" ".join([title, *(index.texts[r] for r in rows)])))
-        index.doc_tokens[doc_id] = cached
-    return cached

@@ -10,6 +10,7 @@ from typing import Literal
 
 import numpy as np
 
+from assistant import cues
 from assistant.analysis import QueryAnalysis, Question, analyse, needs_history
 from assistant.compose import ExtractiveComposer, example_label
 from assistant.config import DEFAULT_CONFIG, AnswerConfig
@@ -250,6 +251,8 @@ class Assistant:
                 if row in have:
                     continue
                 share = asked.share(index.sentences(row).all_terms)
+                if analysis.authorship and cues.AUTHORSHIP_ANSWER.search(index.texts[row]):
+                    share += 1.0  # "who wrote it?": the chunk naming the authors, whatever its words
                 if share >= cfg.expand_min_overlap:
                     scored.append((share, row))
             for _, row in sorted(scored, reverse=True)[: cfg.expand_chunks]:
@@ -389,7 +392,7 @@ class Assistant:
             Claim(
                 c.unit.text,
                 [c.position],
-                label=_about(example_label(sources[c.position], analysis.asker)),
+                label=_about(example_label(sources[c.position], analysis.asker, c.unit)),
                 lead=c.unit.lead,
                 items=list(c.unit.items),
             )

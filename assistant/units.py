@@ -36,6 +36,14 @@ class Unit:
     terms: frozenset[str] = frozenset()
     headed: bool = False
     """A list introduced only by its section heading ("Key facts at a glance:"): a digest, not an answer."""
+    section_terms: frozenset[str] = frozenset()
+    """Terms of the section heading the unit sits under ("Commitments: fleet"): what the passage is
+    about even when its own words do not say it ("all new vehicles … by 2027")."""
+    paragraph: int = -1
+    """Which line of the chunk the unit comes from: sentences of one paragraph share it."""
+    about_document: bool = False
+    """Says something about the document itself ("The report is written by…", "This case study was
+    published in…"): quoted only when the question asks who wrote it or when."""
 
     @property
     def words(self) -> int:
@@ -58,14 +66,17 @@ def finish(sentence: str) -> str:
     return sentence[0].upper() + sentence[1:] if sentence else sentence
 
 
-def unfit(sentence: str, item: bool = False) -> bool:
-    """Never quoted: questions, bylines, sentences about the document, instructions to an assistant,
-    and sentences starting in lower case (the rest of a line the PDF or chunk boundary cut)."""
+def unfit(sentence: str, item: bool = False, allow_meta: bool = False) -> bool:
+    """Never quoted: questions, bylines, sentences about the document (unless the caller marks them as
+    such), instructions to an assistant, and sentences starting in lower case (the rest of a line the
+    PDF or chunk boundary cut)."""
     return (
         (sentence[:1].islower() and not item)  # list items may continue their lead-in in lower case
         or sentence.rstrip().endswith("?")
         or bool(cues.BYLINE.match(sentence))
-        or bool(cues.META_SENTENCE.search(sentence))
+        or bool(cues.NOT_CONTENT.search(sentence))
+        or bool(cues.DOCUMENT_FRAMING.search(sentence))
+        or (not allow_meta and bool(cues.ABOUT_DOCUMENT.search(sentence)))
         or bool(INSTRUCTION_LIKE.search(sentence))
     )
 
@@ -80,6 +91,7 @@ def units_of(text: str, section: str = "") -> list[Unit]:
         return []
     lines = [cleaned for line in text.splitlines() if (cleaned := clean_markup(line))]
     units: list[Unit] = []
+    heading_terms = frozenset(content_terms(section))
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -119,9 +131,9 @@ def units_of(text: str, section: str = "") -> list[Unit]:
             units.extend(_sentence_units(sentences, len(units)))
             i += 1
             continue
-        units.extend(_sentence_units(split_line_sentences(line), len(units)))
+        units.extend(replace(u, paragraph=i) for u in _sentence_units(split_line_sentences(line), len(units)))
         i += 1
-    return units
+    return [replace(unit, section_terms=heading_terms) for unit in units]
 
 
 def _item_run(lines: list[str], start: int) -> list[str]:
@@ -154,9 +166,19 @@ def _list_unit(lead_in: str, items: list[str], order: int) -> list[Unit]:
         return []
     # A lead-in about the document ("The case study describes…:") or leaning on text before it
     # ("It places its project…:") is not quoted; the items are, under the source's label.
-    if cues.META_SENTENCE.search(lead_in) or cues.BACK_REFERENCE.match(lead_in):
-        lead_in = ""
-    return [_unit("list", lead_in, order, items=kept)]
+    # "The article was led by Savannah Fishel…:" names the authors: kept, for "who wrote it?" only.
+    about_document = bool(cues.ABOUT_DOCUMENT.search(lead_in) and cues.AUTHORSHIP_ANSWER.search(lead_in))
+    if not about_document:
+        # Sentences framing the document ("The page describes the first two:") go; the rest stays.
+        kept_lead = [
+            sentence
+            for sentence in split_line_sentences(lead_in)
+            if not (cues.META_SENTENCE.search(sentence) or cues.DOCUMENT_FRAMING.search(sentence))
+        ]
+        lead_in = " ".join(kept_lead)
+        if cues.BACK_REFERENCE.match(lead_in):
+            lead_in = ""
+    return [replace(_unit("list", lead_in, order, items=kept), about_document=about_document)]
 
 
 def _sentence_units(sentences: list[str], order: int) -> list[Unit]:
@@ -173,8 +195,15 @@ def _sentence_units(sentences: list[str], order: int) -> list[Unit]:
         groups.append((True, [sentence]))
     units: list[Unit] = []
     for stands_alone, group in groups:
-        if not stands_alone or any(unfit(s) for s in group) or group[-1].endswith((":", ";", ",")):
+        if (
+            not stands_alone
+            or any(unfit(s, allow_meta=True) for s in group)
+            or group[-1].endswith((":", ";", ","))
+        ):
             continue
         text = " ".join(finish(s) for s in group)
-        units.append(_unit("sentences", text, order + len(units)))
+        unit = _unit("sentences", text, order + len(units))
+        if any(cues.ABOUT_DOCUMENT.search(s) for s in group):
+            unit = replace(unit, about_document=True)
+        units.append(unit)
     return units

@@ -30,7 +30,8 @@ from core.settings import Settings
 
 # 3: HTML stripped from bodies and metadata, planted instructions quarantined (ingest/quarantine.py).
 # 4: a short PDF line before an upper-case line is a heading, not joined into the next sentence.
-PARSER_VERSION = "4"
+# 5: the corpus's provenance line ("This is a summary, in our own words, of …") is out of chunk text.
+PARSER_VERSION = "5"
 STAGING_SUFFIX = "_staging"
 PAGE_SIZE = 2000
 log = logging.getLogger("haln.store")

@@ -76,5 +76,7 @@ def chunk_metadata(
         "page": chunk.page if chunk.page is not None else -1,
         "section": chunk.section,
         # Empty when nothing was removed; read back by core.sources.summarise_sources.
+        # The document's "This is a summary, in our own words, of …" line, kept out of the chunk text.
+        "provenance": doc.provenance,
         "quarantine": QUARANTINE_NOTE_SEPARATOR.join(n.public() for n in doc.quarantine_notes),
     }

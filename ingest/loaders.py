@@ -41,6 +41,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|(?<![\w*])\*(?!\s)|(?<!\w)_(?!\s))")
+# The corpus's provenance line ("This is a summary, in our own words, of "T" published by P (URL).") says
+# who wrote the document, not what the source says: it is kept out of chunk text (answers quote chunks)
+# and kept on the document as `LoadedDocument.provenance` (issue 14). In a PDF the URL may wrap.
+PROVENANCE = re.compile(
+    r"(?:Source(?: note)?:\s*)?This is a summary, in our own words, of\b"
+    r"(?:.*?\(\s*https?://[^)]*\)\.?|[^\n]*$)[ \t]*",
+    re.IGNORECASE | re.MULTILINE | re.DOTALL,
+)
 
 
 class ImageOnlyPdfWarning(DocumentError):
@@ -67,6 +75,8 @@ class LoadedDocument:
     content_hash: str
     sections: list[Section] = field(default_factory=list)
     quarantine_notes: list[QuarantineNote] = field(default_factory=list)
+    provenance: str = ""
+    """The document's own provenance line, removed from its text (see `PROVENANCE`)."""
 
 
 def sidecar_path(path: Path) -> Path:
@@ -338,6 +348,7 @@ def load_document(path: Path, max_bytes: int) -> LoadedDocument:
     else:
         meta, sections, hidden = load_pdf(path)
     sections, notes = _quarantined(path, meta, sections, hidden)
+    sections, provenance = _without_provenance(sections)
     return LoadedDocument(
         path=path,
         doc_id=meta.id or slugify(path.stem),
@@ -345,7 +356,27 @@ def load_document(path: Path, max_bytes: int) -> LoadedDocument:
         content_hash=content_hash(path),
         sections=sections,
         quarantine_notes=notes,
+        provenance=provenance,
     )
+
+
+def _without_provenance(sections: list[Section]) -> tuple[list[Section], str]:
+    """Sections without the provenance line, and the line (the first one found; "" when none)."""
+    found: list[str] = []
+
+    def remove(match: re.Match[str]) -> str:
+        found.append(" ".join(match.group(0).split()))
+        return ""
+
+    kept: list[Section] = []
+    for section in sections:
+        text = PROVENANCE.sub(remove, section.text)
+        if found:
+            text = re.sub(r"\n[ \t]*(?=\n)", "\n", text)  # the line it stood on, now blank
+            text = re.sub(r"\n{3,}", "\n\n", text).strip()
+        if text:
+            kept.append(Section(heading=section.heading, text=text, page=section.page))
+    return kept, (found[0] if found else "")
 
 
 def _quarantined(

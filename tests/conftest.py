@@ -97,11 +97,40 @@ The clinical commissioning group funded the garden's first polytunnel.
 """
 
 
+# A report whose authors are named only in a sentence about the report itself: "who wrote it?" must be
+# answered from that sentence, and questions about the report from the report.
+AUTHORED_DOC = """---
+id: riverside-anchor-report
+title: "Riverside anchor report"
+source_url: https://example.org/riverside-anchor-report
+publisher: Riverside Health Partnership
+doc_type: report
+nation: England
+org_type: network
+themes: [procurement, workforce]
+date: "2022-06"
+---
+# Riverside anchor report
+
+## About the report
+
+The report is written by Amara Okafor and Tom Bell of the Riverside Health Partnership.
+The Riverside Health Partnership published it in June 2022 for its member organisations.
+
+## What the partners found
+
+The Riverside partners found that 41% of their combined spend on goods and services went to suppliers in the borough.
+In the Riverside partnership's terms, 'good work' means a contract of at least sixteen hours. Staff have a named line manager and a chance to train.
+The partners agreed to publish a shared local spend figure every year from 2023.
+"""
+
+
 @pytest.fixture(scope="session")
 def index_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     root = tmp_path_factory.mktemp("assistant-index")
     corpus = copy_docs(root / "corpus")
     (corpus / "markdown" / "injected-garden-note.md").write_text(INJECTION_DOC, encoding="utf-8")
+    (corpus / "markdown" / "riverside-anchor-report.md").write_text(AUTHORED_DOC, encoding="utf-8")
     settings = Settings(data_dir=root / "data", corpus_dir=corpus, chroma_url=None)
     report = build_ingestor(settings, embedder=embedder).sync([corpus])
     assert not report.failed

@@ -254,3 +254,38 @@ def test_a_list_is_quoted_with_its_lead_in_and_short_items(assistant: Assistant)
     assert answer.intent == "list"
     for item in ("Quality work", "Local spending", "Buildings and spaces", "Local partners"):
         assert item in answer.answer
+
+
+def test_who_wrote_it_and_when_is_answered_from_the_sentence_naming_the_authors(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.answer("Who actually wrote the Riverside anchor report, and when did it come out?")
+    assert not answer.refused
+    assert "Amara Okafor" in answer.answer and "2022" in answer.answer
+    assert answer.has_valid_citations()
+
+
+def test_a_quoted_phrase_is_answered_where_the_source_defines_it(assistant: Assistant) -> None:
+    answer = assistant.answer("Our partners keep saying 'good work'. What do they actually mean by that?")
+    opening = answer.answer.split("\n")[0]
+    # The short defining sentence carries on with the rest of its paragraph.
+    assert "sixteen hours" in opening and "chance to train" in opening
+
+
+def test_a_question_about_a_named_report_is_answered_from_that_report(assistant: Assistant) -> None:
+    answer = assistant.answer("What share of spend did the Riverside partners find went to local suppliers?")
+    assert "41%" in answer.answer
+    assert {c.doc_id for c in answer.citations} == {"riverside-anchor-report"}
+
+
+def test_which_ones_in_a_nation_the_sources_do_not_name_is_said_plainly(assistant: Assistant) -> None:
+    answer = assistant.answer("Which of the councils in Wales are accredited Living Wage employers?")
+    assert answer.refused and answer.gaps
+    assert answer.answer.startswith("The sources I have don't name which organisations in Wales")
+
+
+def test_each_kind_of_fact_asked_is_given(assistant: Assistant) -> None:
+    answer = assistant.answer(
+        "Who wrote the Riverside anchor report and when? And what share of spend went to local suppliers?"
+    )
+    assert "Amara Okafor" in answer.answer and "2022" in answer.answer and "41%" in answer.answer

@@ -179,3 +179,45 @@ def test_figure_questions_are_recognised() -> None:
         assert FIGURE_QUESTION.search(question), question
     for question in ("What does a good anchor look like?", "Which networks could we join?"):
         assert not FIGURE_QUESTION.search(question), question
+
+
+def test_sentences_about_the_document_are_marked_and_links_never_quoted() -> None:
+    units = units_of(
+        "The report is written by Amara Okafor and Tom Bell.\n"
+        "The partners found that 41% of spend stayed local.\n"
+        "See the full report at https://example.org/report."
+    )
+    about = [u for u in units if u.about_document]
+    assert [u.text for u in about] == ["The report is written by Amara Okafor and Tom Bell."]
+    assert not any("https://" in u.text for u in units)
+    assert any(not u.about_document and "41%" in u.text for u in units)
+
+
+def test_who_and_when_questions_ask_both_and_quoted_phrases_are_kept() -> None:
+    analysis = analyse(Question("Who wrote the 'Building healthier communities' report, and when?"))
+    assert set(analysis.fact_kinds) == {"who", "when"} and analysis.authorship
+    assert analysis.phrases == ("building healthier communities",)
+    fair = analyse(Question("Our papers keep saying 'fair work'. What do they actually mean by that?"))
+    assert fair.intent == "definition" and "work" in fair.topic_terms
+    # A question opening "When X did Y, what…" asks what, not when.
+    audit = analyse(Question("When King's College Hospital audited its gas, what did it find?"))
+    assert "when" not in audit.fact_kinds
+
+
+def test_a_figure_question_keeps_what_the_figure_is_and_drops_its_own_words() -> None:
+    weighting = analyse(Question("What weighting does Manchester City Council give social value in tenders?"))
+    assert "weight" in weighting.facts_asked
+    leaks = analyse(Question("According to the anchor report, how much money leaks out of Leeds?"))
+    assert "accord" not in leaks.facts_asked and "leak" in leaks.facts_asked
+
+
+def test_a_lead_in_keeps_its_content_but_not_its_framing() -> None:
+    units = units_of("The Charter has three tiers. The page describes the first two:\n- Supporter\n- Member")
+    assert [(u.text, u.items) for u in units] == [("The Charter has three tiers.", ("Supporter", "Member"))]
+
+
+def test_a_figure_is_a_number_not_a_date_or_a_name() -> None:
+    from assistant.scope import has_figure
+
+    assert has_figure("about £9.1bn") and has_figure("50% of the budget") and has_figure("27 homes")
+    assert not has_figure("after the COVID-19 pandemic, on 20 October 2021")
