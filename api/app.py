@@ -96,6 +96,7 @@ def create_app(
                     "feedback": settings.feedback_rate_limit_per_minute,
                 },
                 settings.rate_limit_storage,
+                settings.key_rate_limit_per_minute,
             ),
             metrics,
             CapacityLimiter(settings.answer_threads),

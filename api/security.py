@@ -12,7 +12,7 @@ from typing import Literal
 
 import anyio
 from fastapi import Request
-from limits import RateLimitItemPerMinute
+from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -96,30 +96,52 @@ class RateLimits:
     (HALN_RATE_LIMIT_STORAGE): `memory://` counts per worker process; a shared storage such as
     `redis://host:6379` makes every worker count together."""
 
-    def __init__(self, per_minute: dict[Scope_, int], storage_uri: str = "memory://") -> None:
+    def __init__(
+        self,
+        per_minute: dict[Scope_, int],
+        storage_uri: str = "memory://",
+        key_answers_per_minute: int | None = None,
+    ) -> None:
         self.items = {scope: RateLimitItemPerMinute(n) for scope, n in per_minute.items()}
+        # A key's answers over all the end users it names: forwarded ids split a key's budget, they must
+        # not multiply it.
+        self.key_item = RateLimitItemPerMinute(key_answers_per_minute) if key_answers_per_minute else None
         self.storage = storage_from_string(storage_uri)
         self.strategy = MovingWindowRateLimiter(self.storage)
 
     def hit(self, scope: Scope_, client: str, end_user: str | None = None) -> Quota:
-        """Count one request; 429 `rate_limit_exceeded` (with Retry-After) when the bucket is full."""
-        item = self.items[scope]
-        # Keys are hashed: an API key never reaches the storage (or a shared Redis) in the clear.
-        who = hashlib.sha256(f"{client}\0{end_user or ''}".encode()).hexdigest()[:32]
-        allowed = self.strategy.hit(item, scope, who)
-        stats = self.strategy.get_window_stats(item, scope, who)
-        reset = max(1, math.ceil(stats.reset_time - time.time()))
-        quota = Quota(item.amount, stats.remaining, reset)
-        if not allowed:
-            whose = "this user's" if end_user else "this key's"
-            raise ApiError(
-                429,
-                f"rate limit of {item.amount} {scope} requests per minute reached for {whose} bucket; "
-                f"retry in {reset} s",
-                "rate_limit_exceeded",
-                headers={**quota.headers(), "Retry-After": str(reset)},
-            )
-        return quota
+        """Count one request; 429 `rate_limit_exceeded` (with Retry-After) when the bucket is full, or,
+        for answers on behalf of an end user, when the key's own ceiling is."""
+        whose = "this user's" if end_user else "this key's"
+        buckets: list[tuple[RateLimitItem, str, str, str]] = [
+            (self.items[scope], scope, _hashed(client, end_user), whose)
+        ]
+        if scope == "answers" and end_user and self.key_item is not None:
+            buckets.append((self.key_item, "answers-key", _hashed(client, None), "this key's overall"))
+        quotas = []
+        for item, namespace, who, bucket in buckets:
+            if not self.strategy.test(item, namespace, who):
+                quota = self._quota(item, namespace, who)
+                raise ApiError(
+                    429,
+                    f"rate limit of {item.amount} {scope} requests per minute reached for {bucket} bucket; "
+                    f"retry in {quota.reset_s} s",
+                    "rate_limit_exceeded",
+                    headers={**quota.headers(), "Retry-After": str(quota.reset_s)},
+                )
+        for item, namespace, who, _ in buckets:
+            self.strategy.hit(item, namespace, who)
+            quotas.append(self._quota(item, namespace, who))
+        return min(quotas, key=lambda q: q.remaining)
+
+    def _quota(self, item: RateLimitItem, namespace: str, who: str) -> Quota:
+        stats = self.strategy.get_window_stats(item, namespace, who)
+        return Quota(item.amount, stats.remaining, max(1, math.ceil(stats.reset_time - time.time())))
+
+
+def _hashed(client: str, end_user: str | None) -> str:
+    """Keys are hashed: an API key never reaches the storage (or a shared Redis) in the clear."""
+    return hashlib.sha256(f"{client}\0{end_user or ''}".encode()).hexdigest()[:32]
 
 
 def end_user(request: Request, given: str | None = None) -> str | None:

@@ -115,6 +115,12 @@ class Settings(BaseSettings):
         description="Answer requests (/v1/answer, /v1/chat/completions) per minute per API key or IP, and "
         "per end user when the portal forwards one (X-HALN-User, or the chat body's `user`).",
     )
+    key_rate_limit_per_minute: int = Field(
+        1200,
+        ge=1,
+        description="Answer requests per minute one API key may make over all the end users it forwards "
+        "(X-HALN-User): forwarded ids split a key's budget, they do not multiply it.",
+    )
     read_rate_limit_per_minute: int = Field(
         600, ge=1, description="Source and model list requests per minute, counted as answers are."
     )
