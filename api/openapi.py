@@ -49,6 +49,16 @@ REQUEST_ID = {
 }
 
 
+END_USER_HEADER = {
+    "name": "X-HALN-User",
+    "in": "header",
+    "required": False,
+    "description": "The portal's id for the end user this request is for: each end user has rate-limit "
+    "buckets of their own (a chat request's `user` does the same).",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:@+=/-]{1,128}$"},
+}
+
+
 def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
     response: dict[str, Any] = {
         "description": description,
@@ -104,6 +114,7 @@ def document(routers: Iterable[APIRouter], schema: dict[str, Any]) -> None:
             elif calls & client_deps:
                 # `{}`: a server without HALN_API_KEYS takes requests with no key.
                 operation["security"] = [{"ClientKey": []}, {}]
+                operation.setdefault("parameters", []).append(dict(END_USER_HEADER))
                 extra = dict(CLIENT_ERRORS)
                 for status, response in responses.items():
                     if status.startswith("2"):

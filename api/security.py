@@ -145,11 +145,12 @@ def _hashed(client: str, end_user: str | None) -> str:
 
 
 def end_user(request: Request, given: str | None = None) -> str | None:
-    """The end user a portal forwards: the `X-HALN-User` header, else `given` (the chat body's `user`)."""
-    value = request.headers.get("x-haln-user") or given
+    """The end user a portal forwards: the `X-HALN-User` header, else `given` (the chat body's `user`,
+    any text of up to 128 characters, as OpenAI takes it). Only ever used hashed."""
+    value = request.headers.get("x-haln-user")
     if value is None:
-        return None
-    if not END_USER.fullmatch(value):
+        return given or None
+    if not END_USER.fullmatch(value):  # sent empty or malformed, it is refused, not ignored
         raise ApiError(
             422,
             "X-HALN-User: must be 1 to 128 letters, digits or ._:@+=/- characters",

@@ -52,6 +52,7 @@ def test_security_schemes_and_statuses_per_endpoint(schema: dict[str, Any]) -> N
     ):
         operation = paths[path][method]
         assert {"ClientKey": []} in operation["security"], path
+        assert any(p["name"] == "X-HALN-User" and p["in"] == "header" for p in operation["parameters"]), path
         assert {"401", "403", "429", "422"} <= set(operation["responses"]), path
         assert "Retry-After" in operation["responses"]["429"]["headers"]
         assert (
