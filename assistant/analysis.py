@@ -237,6 +237,19 @@ def read_asker(text: str, given: Asker | None, wants_start: bool) -> AskerProfil
     )
 
 
+def asker_from_description(text: str) -> Asker | None:
+    """The asker as a description of them says ("housing association in Wales", "The user is a procurement
+    lead at an NHS trust"): a chat client's system message. All of it is about the asker, so it is read
+    as if they said it of themselves."""
+    profile = read_asker(text, None, wants_start=True)
+    if not profile.org_types or not profile.role:
+        said = read_asker(f"I work at {text}", None, wants_start=True)
+        profile = AskerProfile(
+            profile.org_types or said.org_types, profile.themes, profile.nations or said.nations, profile.role
+        )
+    return profile.as_asker()
+
+
 # -- what is asked -------------------------------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     insert,
     select,
     text,
@@ -170,8 +171,10 @@ class Database:
         except Exception as exc:
             raise StoreUnavailableError(f"database at {self._safe_url()} is unreachable: {exc}") from exc
 
-    def log_answer(self, question: str, answer: Answer, latency_ms: float) -> str:
-        answer_id = str(uuid.uuid4())
+    def log_answer(
+        self, question: str, answer: Answer, latency_ms: float, answer_id: str | None = None
+    ) -> str:
+        answer_id = answer_id or str(uuid.uuid4())
         row = {
             "id": answer_id,
             "created_at": utcnow(),
@@ -197,21 +200,36 @@ class Database:
     def add_feedback(
         self, answer_id: str, rating: str, reason: str | None, comment: str | None, question: str | None
     ) -> int:
+        return self.vote(answer_id, rating, reason, comment, question)[0]
+
+    def vote(
+        self, answer_id: str, rating: str, reason: str | None, comment: str | None, question: str | None
+    ) -> tuple[int, bool]:
+        """One vote per answer (an answer id is one asker's): a later vote replaces the earlier one.
+        Returns the feedback id and whether a vote was replaced."""
         with Session(self.engine) as session, session.begin():
             known = session.get(AnswerLog, answer_id)
             if known is None:
                 raise KeyError(answer_id)
-            row = Feedback(
-                created_at=utcnow(),
-                answer_id=answer_id,
-                rating=rating,
-                reason=reason,
-                comment=comment,
-                question=(question or known.question) if self.log_questions else None,
-            )
-            session.add(row)
+            row = session.scalars(
+                select(Feedback).where(Feedback.answer_id == answer_id).order_by(Feedback.id).limit(1)
+            ).first()
+            replaced = row is not None
+            if row is None:
+                row = Feedback(answer_id=answer_id)
+                session.add(row)
+            row.created_at = utcnow()
+            row.rating, row.reason, row.comment = rating, reason, comment
+            row.question = (question or known.question) if self.log_questions else None
             session.flush()
-            return int(row.id)
+            return int(row.id), replaced
+
+    def count_feedback(self, rating: str | None = None) -> int:
+        query = select(func.count()).select_from(Feedback)
+        if rating:
+            query = query.where(Feedback.rating == rating)
+        with Session(self.engine) as session:
+            return int(session.scalar(query) or 0)
 
     def list_answers(self, since: dt.datetime | None = None, limit: int = 100_000) -> list[AnswerRecord]:
         """Logged answers, newest first (questions are None when HALN_LOG_QUESTIONS is off)."""

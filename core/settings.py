@@ -158,7 +158,31 @@ class Settings(BaseSettings):
         None,
         description="Bearer token for admin endpoints (ingest, delete, feedback list). Unset: admin off.",
     )
-    rate_limit_per_minute: int = Field(120, ge=1, description="Answer requests per minute per API key or IP.")
+    rate_limit_per_minute: int = Field(
+        120,
+        ge=1,
+        description="Answer requests (/v1/answer, /v1/chat/completions) per minute per API key or IP, and "
+        "per end user when the portal forwards one (X-HALN-User, or the chat body's `user`).",
+    )
+    key_rate_limit_per_minute: int = Field(
+        1200,
+        ge=1,
+        description="Answer requests per minute one API key may make over all the end users it forwards "
+        "(X-HALN-User): forwarded ids split a key's budget, they do not multiply it.",
+    )
+    read_rate_limit_per_minute: int = Field(
+        600, ge=1, description="Source and model list requests per minute, counted as answers are."
+    )
+    feedback_rate_limit_per_minute: int = Field(
+        120,
+        ge=1,
+        description="Feedback posts per minute, counted apart from answers so none is lost to them.",
+    )
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where rate limits are counted, as a `limits` storage URI: `memory://` per worker "
+        "process; a shared one (e.g. `redis://host:6379`) for all workers together.",
+    )
     max_body_bytes: int = Field(2_000_000, ge=1024, description="Largest accepted request body (413 above).")
     body_timeout_s: float = Field(
         30.0,

@@ -127,7 +127,9 @@ def test_thumbs_down_with_reason_is_stored(page: AppTest, ui_api: RunningApi) ->
     page.button(key="send-1").click().run()
     assert any("feedback was saved" in s.value for s in page.success)
     answer_id = page.session_state.messages[1]["answer"]["answer_id"]
-    stored = httpx.get(f"{ui_api.url}/v1/feedback", headers={"Authorization": f"Bearer {ADMIN}"}).json()
+    stored = httpx.get(f"{ui_api.url}/v1/feedback", headers={"Authorization": f"Bearer {ADMIN}"}).json()[
+        "items"
+    ]
     assert any(
         f["answer_id"] == answer_id
         and f["reason"] == "Too vague"
