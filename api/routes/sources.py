@@ -87,7 +87,12 @@ def get_source(doc_id: str, request: Request, state: StateDep, _client: ReadClie
 @router.delete(
     "/{doc_id}",
     response_model=DeletedSource,
-    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}},
+    responses={
+        401: {"model": ErrorBody},
+        403: {"model": ErrorBody},
+        404: {"model": ErrorBody},
+        409: {"model": ErrorBody, "description": "Another ingest holds the index; nothing was removed."},
+    },
 )
 def delete_source(doc_id: str, state: StateDep, _admin: AdminDep) -> DeletedSource:
     """Remove a document's chunks from the index (admin).
