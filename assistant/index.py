@@ -272,6 +272,7 @@ class IndexHolder:
                     fresh = SearchIndex.from_store(self.store)
                     self.built += 1
                     self.snapshots.save(fresh)
+                    log.info("index built from the store (version %s, %d chunks)", fresh.version, fresh.size)
                     return fresh
         self.restored += 1
         log.info("index restored from its snapshot (version %s, %d chunks)", version, restored.size)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 
 from api.deps import StateDep
@@ -55,5 +55,5 @@ def readyz(state: StateDep) -> JSONResponse:
 
 @router.get("/metrics", response_class=PlainTextResponse)
 def metrics(state: StateDep) -> Response:
-    """Prometheus metrics of this worker process."""
-    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus metrics, added up over all the workers of `haln serve --workers N`."""
+    return Response(state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
