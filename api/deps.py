@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -10,7 +11,7 @@ from fastapi import Depends, Request
 
 from api.jobs import JobManager
 from api.observability import Metrics
-from api.security import RateLimiter, check_admin, check_client_key
+from api.security import RateLimits, Scope_, check_admin, check_client_key, end_user
 from assistant.service import Assistant
 from core.db import Database
 from core.settings import Settings
@@ -22,7 +23,7 @@ class AppState:
     assistant: Assistant
     db: Database
     jobs: JobManager
-    limiter: RateLimiter
+    limits: RateLimits
     metrics: Metrics
     answer_slots: CapacityLimiter
 
@@ -45,16 +46,37 @@ async def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-async def client_identity(request: Request, state: StateDep) -> str:
-    """API key check, then the per-client rate limit."""
-    client = check_client_key(request, state.settings.api_key_set)
-    state.limiter.check(client)
-    return client
+def client_keys(state: AppState) -> set[str]:
+    """Keys the client endpoints take: the client keys and, when keys are required, the admin token."""
+    keys = state.settings.api_key_set
+    admin = state.settings.admin_api_key
+    return keys | {admin} if keys and admin else keys
+
+
+def _limited(scope: Scope_) -> Callable[[Request, AppState], Awaitable[str]]:
+    async def identity(request: Request, state: StateDep) -> str:
+        """API key check, then the client's (and its end user's) rate limit for this kind of request."""
+        client = check_client_key(request, client_keys(state))
+        quota = state.limits.hit(scope, client, end_user(request))
+        request.state.rate_limit_headers = quota.headers()
+        return client
+
+    return identity
+
+
+async def authenticated(request: Request, state: StateDep) -> str:
+    """API key check only: the route counts the request itself (the chat body may name the end user)."""
+    return check_client_key(request, client_keys(state))
 
 
 async def require_admin(request: Request, state: StateDep) -> None:
     check_admin(request, state.settings.admin_api_key)
 
 
-ClientDep = Annotated[str, Depends(client_identity)]
+_answers, _reads, _feedback = _limited("answers"), _limited("reads"), _limited("feedback")
+LIMITED_CALLS = {_answers, _reads, _feedback}
+AnswerClientDep = Annotated[str, Depends(_answers)]
+ReadClientDep = Annotated[str, Depends(_reads)]
+FeedbackClientDep = Annotated[str, Depends(_feedback)]
+AuthenticatedDep = Annotated[str, Depends(authenticated)]
 AdminDep = Annotated[None, Depends(require_admin)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 import uuid
 from contextvars import ContextVar
@@ -92,17 +93,16 @@ def configure_logging(level: int = logging.INFO) -> None:
     logger.propagate = False
 
 
-INTERNAL_ERROR_BODY = json.dumps(
-    {"detail": "internal error; see the server log for this request id"}
-).encode()
-INTERNAL_ERROR_START: Message = {
-    "type": "http.response.start",
-    "status": 500,
-    "headers": [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(INTERNAL_ERROR_BODY)).encode()),
-    ],
-}
+INTERNAL_ERROR_MESSAGE = "internal error; see the server log for this request id"
+
+
+# A client's own request id is kept when it is short and plain (a UUID, a ULID, a trace id); anything
+# else (too long, spaces, control characters) is replaced by a new one rather than echoed.
+REQUEST_ID = re.compile(rb"[A-Za-z0-9._:/+=-]{1,128}")
+
+
+def client_request_id(raw: bytes) -> str | None:
+    return raw.decode("ascii") if REQUEST_ID.fullmatch(raw) else None
 
 
 class RequestContext:
@@ -121,7 +121,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        rid = headers.get(b"x-request-id", b"").decode("latin-1") or uuid.uuid4().hex
+        rid = client_request_id(headers.get(b"x-request-id", b"")) or uuid.uuid4().hex
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
@@ -132,8 +132,16 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
+                # RateLimit-* headers the route's rate-limit check left in the request state.
+                quota = (scope.get("state") or {}).get("rate_limit_headers") or {}
+                have = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = [
                     *message.get("headers", []),
+                    *(
+                        (k.lower().encode(), v.encode())
+                        for k, v in quota.items()
+                        if k.lower().encode() not in have
+                    ),
                     (b"x-request-id", rid.encode("latin-1")),
                 ]
             await send(message)
@@ -146,8 +154,15 @@ class RequestContext:
             self.log.exception("unhandled error")
             if response_started:
                 raise
-            await send_with_id(dict(INTERNAL_ERROR_START))
-            await send_with_id({"type": "http.response.body", "body": INTERNAL_ERROR_BODY})
+            from api.errors import error_bytes  # api.errors reads this module's request id
+
+            body = error_bytes(500, INTERNAL_ERROR_MESSAGE, "internal_error")
+            response_headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ]
+            await send_with_id({"type": "http.response.start", "status": 500, "headers": response_headers})
+            await send_with_id({"type": "http.response.body", "body": body})
         finally:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import math
+import re
 import secrets
-import threading
 import time
-from collections import deque
+from dataclasses import dataclass
+from typing import Literal
 
 import anyio
-from fastapi import HTTPException, Request
+from fastapi import Request
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import ApiError, error_bytes
 
 
 def bearer_token(request: Request) -> str | None:
@@ -24,54 +32,132 @@ def check_client_key(request: Request, keys: set[str]) -> str:
     token = bearer_token(request)
     if keys:
         if token is None:
-            raise HTTPException(
+            raise ApiError(
                 401,
                 "missing API key: send `Authorization: Bearer <key>`",
+                "missing_api_key",
                 headers={"WWW-Authenticate": "Bearer"},
             )
         if not any(secrets.compare_digest(token, k) for k in keys):
-            raise HTTPException(403, "invalid API key")
+            raise ApiError(403, "invalid API key", "invalid_api_key")
         return f"key:{token}"
     return f"ip:{request.client.host if request.client else 'unknown'}"
 
 
+def is_admin(request: Request, admin_key: str | None) -> bool:
+    token = bearer_token(request)
+    return bool(admin_key) and token is not None and secrets.compare_digest(token, admin_key or "")
+
+
 def check_admin(request: Request, admin_key: str | None) -> None:
     if not admin_key:
-        raise HTTPException(403, "admin endpoints are disabled: set HALN_ADMIN_API_KEY")
+        raise ApiError(403, "admin endpoints are disabled: set HALN_ADMIN_API_KEY", "admin_disabled")
     token = bearer_token(request)
     if token is None:
-        raise HTTPException(
+        raise ApiError(
             401,
             "missing admin token: send `Authorization: Bearer <HALN_ADMIN_API_KEY>`",
+            "missing_admin_token",
             headers={"WWW-Authenticate": "Bearer"},
         )
     if not secrets.compare_digest(token, admin_key):
-        raise HTTPException(403, "invalid admin token")
+        raise ApiError(403, "invalid admin token", "invalid_admin_token")
 
 
-class RateLimiter:
-    """Sliding one-minute window per client, in this process (each worker counts its own)."""
+Scope_ = Literal["answers", "reads", "feedback"]
+# A forwarded end-user id: what a portal's user ids look like (a UUID, an email, a number), bounded.
+END_USER = re.compile(r"[A-Za-z0-9._:@+=/-]{1,128}")
 
-    def __init__(self, per_minute: int, window_s: float = 60.0) -> None:
-        self.per_minute = per_minute
-        self.window_s = window_s
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def check(self, client: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.setdefault(client, deque())
-            while hits and now - hits[0] >= self.window_s:
-                hits.popleft()
-            if len(hits) >= self.per_minute:
-                retry = max(1, int(self.window_s - (now - hits[0])) + 1)
-                raise HTTPException(
+@dataclass(frozen=True)
+class Quota:
+    """Where a request stands in its bucket, for the RateLimit-* and Retry-After headers."""
+
+    limit: int
+    remaining: int
+    reset_s: int
+
+    def headers(self, window_s: int = 60) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_s),
+            "RateLimit-Policy": f"{self.limit};w={window_s}",
+        }
+
+
+class RateLimits:
+    """Requests per minute per client, with a bucket per kind of request (`answers`, `reads` for sources
+    and models, `feedback`), so a portal's users never lose feedback or source lists to a limit meant
+    for answers. A client is an API key (or an IP when keys are off), split further by the end user the
+    portal forwards (`X-HALN-User`, or the chat body's `user`).
+
+    The counting is the `limits` library's moving window on one storage, named by a URI
+    (HALN_RATE_LIMIT_STORAGE): `memory://` counts per worker process; a shared storage such as
+    `redis://host:6379` makes every worker count together."""
+
+    def __init__(
+        self,
+        per_minute: dict[Scope_, int],
+        storage_uri: str = "memory://",
+        key_answers_per_minute: int | None = None,
+    ) -> None:
+        self.items = {scope: RateLimitItemPerMinute(n) for scope, n in per_minute.items()}
+        # A key's answers over all the end users it names: forwarded ids split a key's budget, they must
+        # not multiply it.
+        self.key_item = RateLimitItemPerMinute(key_answers_per_minute) if key_answers_per_minute else None
+        self.storage = storage_from_string(storage_uri)
+        self.strategy = MovingWindowRateLimiter(self.storage)
+
+    def hit(self, scope: Scope_, client: str, end_user: str | None = None) -> Quota:
+        """Count one request; 429 `rate_limit_exceeded` (with Retry-After) when the bucket is full, or,
+        for answers on behalf of an end user, when the key's own ceiling is."""
+        whose = "this user's" if end_user else "this key's"
+        buckets: list[tuple[RateLimitItem, str, str, str]] = [
+            (self.items[scope], scope, _hashed(client, end_user), whose)
+        ]
+        if scope == "answers" and end_user and self.key_item is not None:
+            buckets.append((self.key_item, "answers-key", _hashed(client, None), "this key's overall"))
+        quotas = []
+        for item, namespace, who, bucket in buckets:
+            if not self.strategy.test(item, namespace, who):
+                quota = self._quota(item, namespace, who)
+                raise ApiError(
                     429,
-                    f"rate limit of {self.per_minute} requests per minute reached",
-                    headers={"Retry-After": str(retry)},
+                    f"rate limit of {item.amount} {scope} requests per minute reached for {bucket} bucket; "
+                    f"retry in {quota.reset_s} s",
+                    "rate_limit_exceeded",
+                    headers={**quota.headers(), "Retry-After": str(quota.reset_s)},
                 )
-            hits.append(now)
+        for item, namespace, who, _ in buckets:
+            self.strategy.hit(item, namespace, who)
+            quotas.append(self._quota(item, namespace, who))
+        return min(quotas, key=lambda q: q.remaining)
+
+    def _quota(self, item: RateLimitItem, namespace: str, who: str) -> Quota:
+        stats = self.strategy.get_window_stats(item, namespace, who)
+        return Quota(item.amount, stats.remaining, max(1, math.ceil(stats.reset_time - time.time())))
+
+
+def _hashed(client: str, end_user: str | None) -> str:
+    """Keys are hashed: an API key never reaches the storage (or a shared Redis) in the clear."""
+    return hashlib.sha256(f"{client}\0{end_user or ''}".encode()).hexdigest()[:32]
+
+
+def end_user(request: Request, given: str | None = None) -> str | None:
+    """The end user a portal forwards: the `X-HALN-User` header, else `given` (the chat body's `user`,
+    any text of up to 128 characters, as OpenAI takes it). Only ever used hashed."""
+    value = request.headers.get("x-haln-user")
+    if value is None:
+        return given or None
+    if not END_USER.fullmatch(value):  # sent empty or malformed, it is refused, not ignored
+        raise ApiError(
+            422,
+            "X-HALN-User: must be 1 to 128 letters, digits or ._:@+=/- characters",
+            "validation_error",
+            param="X-HALN-User",
+        )
+    return value
 
 
 class BodySizeLimit:
@@ -110,9 +196,10 @@ class BodySizeLimit:
                         raise _TooLarge
                     whole = not message.get("more_body", False)
                 return message
-            raise HTTPException(
+            raise ApiError(
                 408,
                 f"request body not received within {self.timeout_s:g} s (HALN_BODY_TIMEOUT_S)",
+                "request_timeout",
                 headers={"Connection": "close"},
             )
 
@@ -122,7 +209,7 @@ class BodySizeLimit:
             await self._reject(send)
 
     async def _reject(self, send: Send) -> None:
-        body = f'{{"detail":"request body over the {self.max_bytes} byte limit"}}'.encode()
+        body = error_bytes(413, f"request body over the {self.max_bytes} byte limit", "request_too_large")
         await send(
             {
                 "type": "http.response.start",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.errors import DocumentOwnedError
+from core.errors import DocumentOwnedError, IndexMissingError, SourceUrlOwnedError
 from core.settings import Settings
 from core.store import ChunkStore
 from ingest.loaders import SIDECAR_SUFFIX, read_metadata, slugify
@@ -19,7 +19,7 @@ UPLOADS = "uploads"
 
 
 def uploads_dir(settings: Settings) -> Path:
-    return settings.data_dir / UPLOADS
+    return settings.uploads_dir
 
 
 def store_upload(settings: Settings, name: str, data: bytes, sidecar_text: str | None) -> Path:
@@ -59,6 +59,27 @@ class Owner:
         return DocumentOwnedError(
             self.doc_id, self.title, origin(settings, self.file), public_path(settings, self.file)
         )
+
+    def url_conflict(self, settings: Settings, url: str) -> SourceUrlOwnedError:
+        return SourceUrlOwnedError(
+            url, self.doc_id, self.title, origin(settings, self.file), public_path(settings, self.file)
+        )
+
+
+def find_url_owner(store: ChunkStore, url: str, doc_id: str, target: Path) -> Owner | None:
+    """The other document whose source_url the upload has (under another id), if any."""
+    try:
+        collection = store.collection()
+    except IndexMissingError:
+        return None
+    metas = collection.get(where={"source_url": url}, include=["metadatas"])["metadatas"] or []
+    others = [m for m in metas if m.get("doc_id") != doc_id and m.get("source_path") != str(target.resolve())]
+    if not others:
+        return None
+    newest = max(others, key=lambda m: float(m.get("ingested_at", 0)))
+    return Owner(
+        str(newest["doc_id"]), str(newest.get("title", "")), Path(str(newest.get("source_path", "")))
+    )
 
 
 def find_owner(store: ChunkStore, doc_id: str, target: Path) -> Owner | None:

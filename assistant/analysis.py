@@ -15,7 +15,7 @@ from assistant.text import QUESTION_NOISE, STOPWORDS, content_terms, stem, token
 from core.schemas import Asker, ChatTurn, SearchFilters
 
 Intent = Literal["start", "definition", "list", "figure", "who_when", "examples", "general"]
-FactKind = Literal["figure", "rule", "who", "when", "outcome"]
+FactKind = Literal["figure", "rule", "who", "when", "outcome", "which"]
 FigureKind = Literal["money", "share", "count", "number"]
 
 # Names that are not subjects: acronyms of sector terms, and words capitalised at a sentence start.
@@ -237,6 +237,19 @@ def read_asker(text: str, given: Asker | None, wants_start: bool) -> AskerProfil
     )
 
 
+def asker_from_description(text: str) -> Asker | None:
+    """The asker as a description of them says ("housing association in Wales", "The user is a procurement
+    lead at an NHS trust"): a chat client's system message. All of it is about the asker, so it is read
+    as if they said it of themselves."""
+    profile = read_asker(text, None, wants_start=True)
+    if not profile.org_types or not profile.role:
+        said = read_asker(f"I work at {text}", None, wants_start=True)
+        profile = AskerProfile(
+            profile.org_types or said.org_types, profile.themes, profile.nations or said.nations, profile.role
+        )
+    return profile.as_asker()
+
+
 # -- what is asked -------------------------------------------------------------------------------------
 
 
@@ -278,6 +291,8 @@ def fact_kind(text: str, intent: Intent) -> FactKind | None:
         return "rule"
     if cues.OUTCOME_QUESTION.search(text):
         return "outcome"
+    if cues.WHICH_ONES.search(text):
+        return "which"
     return None
 
 

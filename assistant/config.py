@@ -111,6 +111,19 @@ class ComposeConfig:
     opening often cut a definition or a finding in half (graders, prac-018 'fair work')."""
     opening_max_words: int = 70
     """Cap on that carried-on opening, so the answer still opens with one passage, not a page."""
+    start_floor_relevance: float = 0.05
+    """A start answer's passages (steps, examples, the opening fact) must hold at least this share of the
+    question, unless none does: below it a step is generic advice about something else."""
+    section_share: float = 0.5
+    """How much of what a passage's section heading adds to its share of the question counts
+    ("Commitments: fleet" over "all new vehicles … by 2027"). Measured 2026-11-30: 1.0 lost must-mention on
+    the practitioner and check sets (headings shared by every passage of a section drown the one that
+    answers); 0.5 and 0.25 scored as 0.0 on all three sets, and 0.5 lets a passage whose subject is only
+    in its heading count for it."""
+    leadless_list_penalty: float = 0.15
+    """A list whose lead-in was dropped (it leaned on text before it, or framed the document): graders
+    read these as "a list with no lead-in"; used when nothing better holds what was asked. Measured
+    2026-11-30: 0.15 leaves must-mention unchanged on all three sets; 0.3 costs 0.02 (practitioner)."""
     digest_penalty: float = 0.15
     """A list introduced only by its section heading ("Key facts at a glance:"): graders called these
     "dumps" that bury the answer and repeat what other passages say; used when nothing better holds it."""

@@ -111,6 +111,13 @@ WHO_CUES = re.compile(
     r"started|founded|chairs|authored)|which organisations? (wrote|published|led|funds|runs|delivers))\b",
     re.IGNORECASE,
 )
+# "Which of the trusts in Northern Ireland are accredited…?": the answer is named organisations that
+# have the property asked about.
+WHICH_ONES = re.compile(
+    r"\bwhich (of )?(the )?([\w'’-]+ ){0,5}(trusts|councils|boards|organisations|universities|employers|companies|"
+    r"bodies|hospitals|housing associations|charities|churches)\b(?! (have|has) (done|tried))",
+    re.IGNORECASE,
+)
 # "…and when?" after another question: a date is asked too.
 WHEN_TOO = re.compile(r"\b(and|or) when\b|\bwhen\s*\?", re.IGNORECASE)
 # "Who wrote it / who's leading it / whose views": the answer is the people or body behind a piece of work.
@@ -183,8 +190,8 @@ FIGURE_QUESTION = re.compile(
     r"\b(how (much|many)|how long|(by )?(what|which) (" + FIGURE_NOUNS + r")"
     # "What hourly rate does…": the noun must be followed by what a question about it needs, so
     # "Which trusts share their land" is not one.
-    r"|(what(['’]s)?|which)( [\w'’-]+){1,4}? (" + FIGURE_NOUNS + r")"
-    r"( (of|does|do|did|is|are|was|were|has|have|had|will|would|can|could|should|for|per|in)\b|\s*\?))",
+    r"|(what(['’]s)?|which)( [\w'’-]+){1,6}? (" + FIGURE_NOUNS + r")"
+    r"( (of|does|do|did|is|are|was|were|has|have|had|will|would|can|could|should|for|per|in|and)\b|\s*[?,]))",
     re.IGNORECASE,
 )
 # What kind of number a figure question wants: a sum of money, a share, or a count of something.
@@ -247,6 +254,13 @@ ACTION_START = re.compile(
     r"focus|choose|pick|write|track|share|offer|open|run|test|publish|name|gather|collect|invite|"
     r"analyse|analyze|understand|think|keep|define|prioritise|secure|apply|register|contact|learn|meet|get|"
     r"compare|embed|establish|train|support|recruit|put|take|align|encourage|connect|audit|walk|listen)\b",
+    re.IGNORECASE,
+)
+# What an organisation did ("brought together 600 attendees", "ran four sessions"): an example or a
+# result, not a step for the asker.
+REPORTED_ACTIVITY = re.compile(
+    r"^(\w+ed|brought|ran|began|built|made|took|gave|won|grew|set up|held|met|led|paid|spent|sent|saw|"
+    r"became|found|kept|got)\b",
     re.IGNORECASE,
 )
 ACTION_CUES = re.compile(
@@ -332,6 +346,8 @@ PERSON_OR_BODY = re.compile(
     r"\b(written|authored|led|published|delivered|funded|chaired) by\b"
 )
 # "The trust…", "The Act…": a sentence leaning on a name given somewhere else.
+# "According to Ms Russell…": a person named by title and surname alone was introduced elsewhere.
+UNINTRODUCED_PERSON = re.compile(r"\b(Mr|Ms|Mrs|Miss|Dr)\.? [A-Z][a-z'’-]+\b(?! [A-Z])")
 DEFINITE_REFERENCE = re.compile(
     r"^the (trust|council|board|act|programme|scheme|project|network|academy|partnership|organisation|"
     r"company|university|association|charity|group|fund|strategy|plan|report|team|hospital|service)\b",

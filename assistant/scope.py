@@ -42,6 +42,7 @@ KIND_WORDS = {
     "who": "who that was",
     "when": "when that was",
     "outcome": "that result",
+    "which": "which organisations those are",
 }
 
 
@@ -93,6 +94,12 @@ def _counts(sentence: str, asked: set[str]) -> bool:
     return False
 
 
+def has_figure(text: str) -> bool:
+    """A number that is not a date or a duration: "£9.1bn", "50%", "27 homes", not "20 October 2021"."""
+    # A digit inside a name ("COVID-19", "M62") is not a figure either.
+    return bool(re.search(r"(?<![A-Za-z]-)(?<![A-Za-z\d])\d", _DURATION.sub(" ", _DATE.sub(" ", text))))
+
+
 def _gives_fact(sentence: str, kind: str, figure: str | None, asked: set[str]) -> bool:
     if kind == "figure":
         plain = _DURATION.sub(" ", _DATE.sub(" ", sentence))
@@ -105,7 +112,7 @@ def _gives_fact(sentence: str, kind: str, figure: str | None, asked: set[str]) -
         return bool(_NUMBER.search(plain))
     if kind == "when":
         return bool(_YEAR.search(sentence))
-    if kind == "who":
+    if kind in ("who", "which"):
         return bool(_NAME.search(sentence))
     if kind == "rule":
         return bool(cues.RULE_WORDS.search(sentence))
@@ -164,6 +171,9 @@ def check_fact(
         found += [r for r in index.rows_of(doc) if r not in top and has_fact(r)]
     if found:
         return FactCheck(found, None)
+    if kind == "which":
+        where = " and ".join(analysis.subject_nations) or _subject_phrase(analysis)
+        return FactCheck([], f"The sources I have don't name which organisations in {where} those are.")
     return FactCheck([], f"The sources I have don't give {KIND_WORDS[kind]} for {_subject_phrase(analysis)}.")
 
 

@@ -147,7 +147,9 @@ class Assistant:
         index = self.index.get()
         gate = self._gate(analysis, index)
         if gate is not None:
-            yield from self._emit(self._refusal(analysis, backend, gate, timings, started), stream)
+            refusal = self._refusal(analysis, backend, gate, timings, started)
+            refusal.refusal_reason = "clinical" if analysis.clinical else "index_empty"
+            yield from self._emit(refusal, stream)
             return
 
         result, fact = self._retrieve(index, analysis, top_k or self.settings.top_k)
@@ -169,6 +171,7 @@ class Assistant:
                 analysis, "llm", f"The sources I found do not answer this. {COVERAGE_NOTE}", timings, started
             )
             refusal.confidence = confidence
+            refusal.refusal_reason = "not_covered"
             yield from self._emit(refusal, stream)
             return
         timings["compose_ms"] = (time.perf_counter() - compose_started) * 1000
@@ -203,6 +206,7 @@ class Assistant:
             analysis, backend, f"{reason} {COVERAGE_NOTE} {WHERE_TO_ASK}", timings, started
         )
         refusal.confidence = confidence
+        refusal.refusal_reason = "not_covered" if sources else "no_match_for_filters"
         refusal.retrieved = [s.citation(i + 1) for i, s in enumerate(sources)]
         return refusal
 
@@ -412,6 +416,7 @@ class Assistant:
         if not draft.claims():
             answer.citations = []
         answer.refused, answer.gaps, answer.backend = True, [gap], backend
+        answer.refusal_reason = "fact_missing"
         answer.followups = []
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}

@@ -36,6 +36,9 @@ class Unit:
     terms: frozenset[str] = frozenset()
     headed: bool = False
     """A list introduced only by its section heading ("Key facts at a glance:"): a digest, not an answer."""
+    section_terms: frozenset[str] = frozenset()
+    """Terms of the section heading the unit sits under ("Commitments: fleet"): what the passage is
+    about even when its own words do not say it ("all new vehicles … by 2027")."""
     paragraph: int = -1
     """Which line of the chunk the unit comes from: sentences of one paragraph share it."""
     about_document: bool = False
@@ -88,6 +91,7 @@ def units_of(text: str, section: str = "") -> list[Unit]:
         return []
     lines = [cleaned for line in text.splitlines() if (cleaned := clean_markup(line))]
     units: list[Unit] = []
+    heading_terms = frozenset(content_terms(section))
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -129,7 +133,7 @@ def units_of(text: str, section: str = "") -> list[Unit]:
             continue
         units.extend(replace(u, paragraph=i) for u in _sentence_units(split_line_sentences(line), len(units)))
         i += 1
-    return units
+    return [replace(unit, section_terms=heading_terms) for unit in units]
 
 
 def _item_run(lines: list[str], start: int) -> list[str]:

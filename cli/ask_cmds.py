@@ -110,7 +110,7 @@ def ask(
         str | None, typer.Option("--as-nation", help="Who is asking: your nation, e.g. Wales.")
     ] = None,
 ) -> None:
-    """Ask where to start (or anything else the corpus covers); the answer cites its sources as [n]."""
+    """Ask where to start (or anything else the corpus covers); the answer cites its sources as \\[n]."""
     from assistant.service import Assistant
 
     if batch is None and not question:

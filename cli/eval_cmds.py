@@ -15,7 +15,10 @@ from core.settings import Settings
 
 def eval_command(
     questions: Annotated[
-        list[Path] | None, typer.Argument(help="Question sets (JSONL). Default: evals/questions/dev.jsonl.")
+        list[Path] | None,
+        typer.Argument(
+            help="Question sets (JSONL). Default: dev.jsonl in HALN_QUESTIONS_DIR (evals/questions)."
+        ),
     ] = None,
     backend: Annotated[Literal["extractive", "llm"] | None, typer.Option(help="Answer backend.")] = None,
     baselines: Annotated[
@@ -45,14 +48,26 @@ def eval_command(
     from assistant.config import DEFAULT_CONFIG
     from assistant.service import Assistant
     from evals.baselines import all_systems, ours
-    from evals.questions import DEFAULT_QUESTIONS, load_questions
+    from evals.questions import DEFAULT_SET, load_questions, missing_sources
     from evals.report import compare as compare_reports
     from evals.report import table, write_report
     from evals.runner import run_questions
 
     settings = Settings()
     with user_errors():
-        items = [q for path in (questions or [DEFAULT_QUESTIONS]) for q in load_questions(path)]
+        loaded = [
+            q for path in (questions or [settings.questions_dir / DEFAULT_SET]) for q in load_questions(path)
+        ]
+        items = [q for q in loaded if not q.draft]
+        if len(items) < len(loaded):
+            err_console.print(
+                f"[yellow]Skipped {len(loaded) - len(items)} draft question(s)[/] (complete them: fill "
+                "kind, expected_sources and must_mention, then remove `draft`).",
+                soft_wrap=True,
+            )
+        if not items:
+            err_console.print("[red]No question to evaluate.[/]")
+            raise typer.Exit(2)
         overrides = dict(_split_param(p) for p in param or [])
         try:
             config = DEFAULT_CONFIG.with_overrides(overrides)
@@ -66,9 +81,17 @@ def eval_command(
         runs = [run_questions(name, items, fn) for name, fn in systems.items()]
     main = runs[-1]
     summary = main.summary()
+    metas = assistant.index.get().metadatas
+    doc_ids = {str(m["source_url"]): str(m["doc_id"]) for m in metas}
+    missing = missing_sources(items, set(doc_ids))
+    for question_id, urls in missing.items():
+        err_console.print(
+            f"[yellow]{question_id}[/] expects documents that are not in the index: " + ", ".join(urls),
+            soft_wrap=True,
+        )
     if report is not None:
-        written = write_report(runs, report, _thumbs_down(settings))
-        err_console.print(f"Report written to {written}")
+        written = write_report(runs, report, _thumbs_down(settings), doc_ids)
+        err_console.print(f"Report written to {written.absolute()}", soft_wrap=True)
     if as_json:
         sys.stdout.write(
             json.dumps({"summary": summary, "systems": {r.system: r.summary() for r in runs}}, indent=2)
@@ -78,6 +101,10 @@ def eval_command(
         console.print(table(runs))
     if compare is not None:
         regressions = compare_reports(summary, compare, max_regression)
+        if missing:
+            regressions.append(
+                f"{len(missing)} question(s) expect documents that left the index: " + ", ".join(missing)
+            )
         if regressions:
             err_console.print(
                 "[bold red]Regression[/] against " + str(compare) + ":\n  " + "\n  ".join(regressions)

@@ -1,4 +1,4 @@
-"""`haln ingest`, `haln sources`, `haln stats`."""
+"""`haln ingest`, `haln stats`."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from rich.text import Text
 
 from cli.common import EXIT_PARTIAL, console, err_console, fail, print_json, user_errors
 from core.settings import Settings
-
-sources_app = typer.Typer(help="List and inspect the documents in the index.", no_args_is_help=True)
 
 
 def ingest(
@@ -31,11 +29,22 @@ def ingest(
         bool,
         typer.Option("--eval", help="After a change, run the dev question set and report any regression."),
     ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Let these files take over a document id or source_url that another file owns in the index.",
+        ),
+    ] = False,
 ) -> None:
     """Sync documents (Markdown, HTML, PDF) into the vector index.
 
     Unchanged files are skipped, changed files replace their old chunks and files that were
-    removed leave the index. Exit code 0 when every file was indexed, 1 when some failed (the
+    removed leave the index. With no paths, the corpus folder and the uploads folder are synced.
+    A file whose document id or source_url belongs to another file in the index fails, naming it,
+    unless --replace is given. --rebuild keeps every indexed document whose file still exists.
+
+    Exit code 0 when every file was indexed, 1 when some failed (the
     rest are still indexed), 2 on usage errors, 3 when the data folder's disk has less free space
     than HALN_MIN_FREE_MB (nothing written; the previous index keeps answering), 4 when another
     ingest of the same index is running (nothing written; the message names it; set
@@ -45,10 +54,10 @@ def ingest(
     from ingest.sync import build_ingestor
 
     settings = Settings()
-    targets = paths or [settings.corpus_dir]
+    targets = paths or settings.managed_folders()
     for target in targets:
         if not target.exists():
-            fail(f"{target}: no such file or directory")
+            fail(f"{target.absolute()}: no such file or directory")
 
     def waiting(holder: LockHolder | None) -> None:
         who = holder.describe() if holder else "another process"
@@ -57,12 +66,14 @@ def ingest(
     with user_errors():
         ingestor = build_ingestor(settings, on_wait=waiting)
         if as_json:
-            report = ingestor.sync(targets, rebuild=rebuild, dry_run=dry_run)
+            report = ingestor.sync(targets, rebuild=rebuild, dry_run=dry_run, replace=replace)
         else:
             from cli.progress import RichSyncProgress
 
             with RichSyncProgress(err_console) as progress:
-                report = ingestor.sync(targets, rebuild=rebuild, dry_run=dry_run, progress=progress)
+                report = ingestor.sync(
+                    targets, rebuild=rebuild, dry_run=dry_run, progress=progress, replace=replace
+                )
     if as_json:
         print_json(report.as_dict())
     else:
@@ -70,7 +81,7 @@ def ingest(
     if run_eval and report.changed and not report.dry_run:
         from cli.eval_cmds import eval_command
 
-        eval_command(compare=Path("evals/baseline.json"), as_json=as_json)
+        eval_command(compare=settings.project_root / "evals" / "baseline.json", as_json=as_json)
     if report.failed:
         raise typer.Exit(EXIT_PARTIAL)
 
@@ -94,6 +105,13 @@ def _print_report(report: object) -> None:
         f"[red]{len(report.failed)}[/]" if report.failed else "0",
     )
     console.print(table)
+    if report.dry_run:
+        for label, ids in (("add", report.added), ("update", report.updated), ("remove", report.removed)):
+            for doc_id in ids:
+                console.print(f"would {label} {doc_id}")
+    else:
+        for doc_id in report.removed:  # what left the index is never only a count
+            console.print(f"removed {doc_id}")
     for problem in report.failed:
         console.print(f"[red]failed[/] {problem.path}: {problem.reason}")
     for problem in report.warnings:
@@ -111,64 +129,20 @@ def _print_report(report: object) -> None:
         console.print('Ask a question: [bold]haln ask "Where do I start with local recruitment?"[/]')
 
 
-def _load_stored() -> tuple[Settings, object]:
-    from core.store import ChunkStore
-
-    settings = Settings()
-    store = ChunkStore.from_settings(settings)
-    return settings, store
-
-
-@sources_app.command("list")
-def sources_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """List every document in the index."""
-    from core.sources import summarise_sources
-    from core.store import ChunkStore
-
-    with user_errors():
-        sources = summarise_sources(ChunkStore.from_settings(Settings()).load().metadatas)
-    if as_json:
-        print_json([s.model_dump() for s in sources])
-        return
-    table = Table(title=f"{len(sources)} documents")
-    for column in ("id", "type", "nation", "org type", "chunks", "title"):
-        table.add_column(column)
-    for s in sources:
-        table.add_row(s.id, s.doc_type, s.nation, s.org_type, str(s.chunk_count), s.title[:70])
-    console.print(table)
-
-
-@sources_app.command("show")
-def sources_show(
-    doc_id: Annotated[str, typer.Argument(help="Document id, as shown by `haln sources list`.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Show one document's metadata, sections and chunk count."""
-    from core.sources import summarise_sources
-    from core.store import ChunkStore
-
-    with user_errors():
-        sources = {s.id: s for s in summarise_sources(ChunkStore.from_settings(Settings()).load().metadatas)}
-    if doc_id not in sources:
-        fail(f"no document with id {doc_id!r}; see `haln sources list`")
-    source = sources[doc_id]
-    if as_json:
-        print_json(source.model_dump())
-        return
-    for key, value in source.model_dump(exclude={"warnings"}).items():
-        console.print(f"[bold]{key}[/]: {value}")
-    for warning in source.warnings:
-        console.print(Text.assemble(("warning ", "yellow"), warning))
-
-
 def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Counts of documents and chunks by type, theme and organisation type, and the index fingerprint."""
+    from core.errors import IndexMismatchError
     from core.sources import index_stats
     from core.store import ChunkStore
 
     with user_errors():
         store = ChunkStore.from_settings(Settings())
-        result = index_stats(store.load(), {"collection": store.name, **store.shape.as_metadata()})
+        try:
+            stored = store.load()
+        except IndexMismatchError as exc:
+            _print_mismatch(store, exc, as_json)
+            return
+        result = index_stats(stored, {"collection": store.name, **store.shape.as_metadata()})
     if as_json:
         print_json(result.model_dump())
         return
@@ -181,3 +155,21 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
     ):
         console.print(f"[bold]by {label}[/]: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     console.print("[bold]fingerprint[/]: " + ", ".join(f"{k}={v}" for k, v in result.fingerprint.items()))
+
+
+def _print_mismatch(store: object, exc: Exception, as_json: bool) -> None:
+    """`haln stats` on an index built with other settings: both fingerprints, so the difference shows."""
+    from core.store import ChunkStore
+
+    assert isinstance(store, ChunkStore)
+    on_disk = store.on_disk()
+    wanted = {"collection": store.name, **store.shape.as_metadata()}
+    if as_json:
+        print_json({"mismatch": True, "settings": wanted, "on_disk": on_disk, "message": str(exc)})
+        return
+    console.print(Text.assemble(("index built with other settings ", "yellow"), str(exc)), soft_wrap=True)
+    console.print(
+        "[bold]current settings[/]: " + ", ".join(f"{k}={v}" for k, v in wanted.items()), soft_wrap=True
+    )
+    for found in on_disk:
+        console.print("[bold]on disk[/]: " + ", ".join(f"{k}={v}" for k, v in found.items()), soft_wrap=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import ask_cmds, eval_cmds, ingest_cmds, serve_cmds
+from cli import ask_cmds, check_cmds, eval_cmds, gaps_cmds, ingest_cmds, serve_cmds, sources_cmds
 
 app = typer.Typer(
     name="haln",
@@ -15,7 +15,8 @@ app = typer.Typer(
 )
 app.command("ingest")(ingest_cmds.ingest)
 app.command("stats")(ingest_cmds.stats)
-app.add_typer(ingest_cmds.sources_app, name="sources")
+app.command("check")(check_cmds.check)
+app.add_typer(sources_cmds.sources_app, name="sources")
 app.command("ask")(ask_cmds.ask)
 app.command("chat")(ask_cmds.chat)
 app.command("serve")(serve_cmds.serve)
@@ -23,6 +24,7 @@ app.command("ui")(serve_cmds.ui)
 app.command("run")(serve_cmds.run)
 app.add_typer(serve_cmds.feedback_app, name="feedback")
 app.command("eval")(eval_cmds.eval_command)
+app.command("gaps")(gaps_cmds.gaps)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -214,42 +213,39 @@ def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None
 
 @feedback_app.command("export")
 def feedback_export(
-    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL file to write.")] = Path(
-        "evals/questions/feedback-candidates.jsonl"
-    ),
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="JSONL file to append to. Default: feedback-candidates.jsonl in HALN_QUESTIONS_DIR.",
+        ),
+    ] = None,
 ) -> None:
-    """Write thumbs-down answers as candidate eval questions (question-set JSONL) to complete by hand."""
+    """Append thumbs-down answers to a question-set file as draft questions to complete by hand.
+
+    Each draft carries the question, the answer users got and the sources it cited; `haln eval` skips
+    drafts (with a warning) until `kind`, `expected_sources` and `must_mention` are filled in and `draft`
+    is removed. A question already in the file (or exported before) is not added again.
+    """
     from core.db import Database
+    from evals.feedback import export_candidates
 
     settings = Settings()
+    output = output or settings.questions_dir / "feedback-candidates.jsonl"
     with user_errors():
         db = Database(settings.sqlalchemy_url, settings.log_questions, settings.log_retention_days)
         db.migrate()
         items = db.list_feedback("down", limit=100_000)
-    written = skipped = 0
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", encoding="utf-8") as handle:
-        for item in items:
-            if not item.question:
-                skipped += 1
-                continue
-            notes = f"from thumbs-down feedback {item.id}: reason: {item.reason or '-'}"
-            notes += f"; comment: {item.comment or '-'}"
-            notes += f"; cited: {', '.join(item.cited_sources) or 'nothing'}; fill expected_sources and kind"
-            record = {
-                "id": f"feedback-{item.id}",
-                "question": item.question,
-                "kind": "answerable",
-                "history": [],
-                "filters": {},
-                "expected_sources": [],
-                "must_mention": [],
-                "notes": notes,
-            }
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-            written += 1
-    console.print(f"Wrote {written} candidate questions to {output}.")
-    if skipped:
-        err_console.print(f"{skipped} thumbs-down items had no stored question (HALN_LOG_QUESTIONS off).")
+        result = export_candidates(items, output)
+    console.print(
+        f"Appended {result.written} draft question(s) to {output.absolute()} "
+        f"({result.duplicates} already there or repeated).",
+        soft_wrap=True,
+    )
+    if result.no_question:
+        err_console.print(
+            f"{result.no_question} thumbs-down items had no stored question (HALN_LOG_QUESTIONS off)."
+        )
     if not items:
         fail("no thumbs-down feedback stored yet", code=0)

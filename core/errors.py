@@ -56,3 +56,18 @@ class DocumentOwnedError(HalnError):
             f"document id {doc_id!r} already belongs to {owner_title!r} ({origin} document {doc_id}); "
             "send replace=true to replace it, or give the upload another `id`"
         )
+
+
+class SourceUrlOwnedError(DocumentOwnedError):
+    """A new document's `source_url` is already the source of another document (another id)."""
+
+    def __init__(self, url: str, owner_id: str, owner_title: str, origin: str, path: str = "") -> None:
+        super().__init__(owner_id, owner_title, origin, path)
+        self.url = url
+        self.args = (
+            f"source_url {url} is already the source of {owner_title!r} ({origin} document {owner_id}); "
+            "send replace=true to replace that document with the upload, or check the URL",
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])

@@ -120,31 +120,48 @@ class ChatTurn(BaseModel):
     content: str = Field(max_length=8000)
 
 
+RefusalReason = Literal["clinical", "not_covered", "no_match_for_filters", "fact_missing", "index_empty"]
+
+
 class Citation(BaseModel):
     """A retrieved source that the answer cites as [n]."""
 
-    n: int
-    chunk_id: str
-    doc_id: str
+    n: int = Field(description="The number the answer's `[n]` markers use for this source's document.")
+    chunk_id: str = Field(description="The passage's id: its document, page and position.")
+    doc_id: str = Field(description="The document's id, as in /v1/sources.")
     title: str
-    source_url: str
+    source_url: str = Field(description="Where the document is published: link the citation here.")
     publisher: str
-    doc_type: str
-    org_type: str
+    doc_type: str = Field(description="case_study, blog, toolkit, guide, report or news.")
+    org_type: str = Field(description="The kind of organisation the document is about or from.")
     nation: str
-    date: str | None = None
-    page: int | None = None
-    section: str | None = None
-    snippet: str
-    score: float
+    date: str | None = Field(None, description='Publication date: "YYYY", "YYYY-MM" or "YYYY-MM-DD".')
+    page: int | None = Field(None, description="The PDF page the passage is on (PDFs only).")
+    section: str | None = Field(None, description="The section heading the passage is under.")
+    snippet: str = Field(description="The passage's text that supports the answer (to show on a card).")
+    score: float = Field(
+        description="Retrieval score (reciprocal-rank fusion of keyword and semantic ranks, with boosts): "
+        "only comparable between sources of one answer; higher ranked first."
+    )
 
 
 class Answer(BaseModel):
     """What every surface (CLI, API, UI, evals) gets from `assistant.answer()`."""
 
-    answer: str
+    answer: str = Field(
+        description="The answer as Markdown: every sentence ends with `[n]` markers naming its sources."
+    )
     citations: list[Citation]
-    refused: bool
+    refused: bool = Field(
+        description="True when the corpus does not answer the question (see `refusal_reason`)."
+    )
+    refusal_reason: RefusalReason | None = Field(
+        None,
+        description="Why the answer was refused, when it was: `clinical` (a clinical question, not the "
+        "corpus's business), `not_covered` (the sources found do not answer it), `no_match_for_filters` "
+        "(no document matches the filters), `fact_missing` (the sources lack the specific fact asked for; "
+        "the answer gives the nearest facts), `index_empty` (nothing ingested yet).",
+    )
     gaps: list[str] = Field(
         default_factory=list,
         description="What the question asked that no retrieved source gives, said plainly (the answer opens "
@@ -160,19 +177,46 @@ class Answer(BaseModel):
         description="What the question was read as asking for: start, definition, list, figure, who_when, "
         "examples or general.",
     )
-    backend: Literal["extractive", "llm"]
-    fallback_reason: str | None = None
-    followups: list[str] = Field(default_factory=list)
-    evidence_label: str = ""
-    confidence: float = 0.0
-    standalone_query: str = ""
+    backend: Literal["extractive", "llm"] = Field(
+        description="What composed the answer: quoted sentences (extractive) or the language model (llm)."
+    )
+    fallback_reason: str | None = Field(
+        None, description="Why an LLM answer fell back to the extractive one, when it did."
+    )
+    followups: list[str] = Field(
+        default_factory=list,
+        description="Questions the asker could ask next (the answer's text ends with them).",
+    )
+    evidence_label: str = Field(
+        "",
+        description="What kind of evidence the answer rests on, e.g. "
+        '"2 case studies (NHS trusts, 2022–2024)" (the answer ends with it, in italics).',
+    )
+    confidence: float = Field(
+        0.0,
+        description="How well the retrieved sources match the question, 0 to 1: half the best source's "
+        "semantic closeness, half the share of the question's terms the sources hold. Below "
+        "HALN_REFUSAL_THRESHOLD (0.45) the answer is refused as not covered.",
+    )
+    standalone_query: str = Field(
+        "",
+        description="The question as retrieval read it: a follow-up rewritten to stand alone with the "
+        'history ("Who buys it?" after a question about the co-op: "Who buys the Lambeth GP Food Co-op\'s '
+        'produce?").',
+    )
     supported_sentences: int = Field(0, description="Cited sentences that passed the support check.")
     unsupported_sentences: int = Field(0, description="Sentences dropped for lacking a supported citation.")
-    staleness_warnings: list[str] = Field(default_factory=list)
+    staleness_warnings: list[str] = Field(
+        default_factory=list, description="Cited sources whose figures may be out of date, said plainly."
+    )
     retrieved: list[Citation] = Field(
         default_factory=list, description="Every source retrieved, cited or not."
     )
-    timings_ms: dict[str, float] = Field(default_factory=dict)
+    timings_ms: dict[str, float] = Field(
+        default_factory=dict,
+        description="Milliseconds per stage, for diagnosis: embed_ms, search_ms, fuse_ms (retrieval), "
+        "compose_ms, total_ms; the keys can change between versions.",
+    )
 
     def has_valid_citations(self) -> bool:
         """Every [n] in the text refers to a returned citation, and every citation was retrieved."""

@@ -2,22 +2,71 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 MAX_THREADS = 64
+SOURCE_TREE = Path(__file__).resolve().parent.parent  # the checkout this code runs from
+
+
+def _is_project(folder: Path) -> bool:
+    return (folder / "corpus").is_dir() or (folder / ".env").is_file()
+
+
+def find_project_root(start: Path | None = None) -> Path:
+    """Where relative paths (data, corpus, question sets, `.env`) are read from, so `haln` works the same
+    from any folder: HALN_PROJECT_ROOT when set; else the nearest folder, from the working one up, holding
+    a `corpus` folder or a `.env` file; else the source checkout this code runs from, when it has a
+    corpus; else the working folder."""
+    given = os.environ.get("HALN_PROJECT_ROOT")
+    if given:
+        return Path(given).expanduser().resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if _is_project(folder):
+            return folder
+    return SOURCE_TREE if _is_project(SOURCE_TREE) else here
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HALN_", env_file=".env", extra="ignore")
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The `.env` file is the project root's, whatever the working folder."""
+        dotenv = DotEnvSettingsSource(settings_cls, env_file=find_project_root() / ".env")
+        return init_settings, env_settings, dotenv, file_secret_settings
+
+    project_root: Path = Field(
+        default_factory=find_project_root,
+        description="Folder that relative paths (data_dir, corpus_dir, questions_dir) are read from. Unset: "
+        "the nearest folder from the working one up with a `corpus` folder or a `.env` file, else the "
+        "source checkout — so `haln` works the same from any folder.",
+    )
+
     data_dir: Path = Field(
         Path("./data"), description="Where the embedded Chroma index and the SQLite database live."
     )
     corpus_dir: Path = Field(Path("./corpus"), description="Default folder that `haln ingest` reads.")
+    questions_dir: Path = Field(
+        Path("./evals/questions"), description="Eval question sets (`haln eval`, `haln check`)."
+    )
     chroma_url: str | None = Field(
         None,
         description="URL of a Chroma server (`chroma run`), e.g. http://127.0.0.1:8001. "
@@ -128,7 +177,31 @@ class Settings(BaseSettings):
         None,
         description="Bearer token for admin endpoints (ingest, delete, feedback list). Unset: admin off.",
     )
-    rate_limit_per_minute: int = Field(120, ge=1, description="Answer requests per minute per API key or IP.")
+    rate_limit_per_minute: int = Field(
+        120,
+        ge=1,
+        description="Answer requests (/v1/answer, /v1/chat/completions) per minute per API key or IP, and "
+        "per end user when the portal forwards one (X-HALN-User, or the chat body's `user`).",
+    )
+    key_rate_limit_per_minute: int = Field(
+        1200,
+        ge=1,
+        description="Answer requests per minute one API key may make over all the end users it forwards "
+        "(X-HALN-User): forwarded ids split a key's budget, they do not multiply it.",
+    )
+    read_rate_limit_per_minute: int = Field(
+        600, ge=1, description="Source and model list requests per minute, counted as answers are."
+    )
+    feedback_rate_limit_per_minute: int = Field(
+        120,
+        ge=1,
+        description="Feedback posts per minute, counted apart from answers so none is lost to them.",
+    )
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where rate limits are counted, as a `limits` storage URI: `memory://` per worker "
+        "process; a shared one (e.g. `redis://host:6379`) for all workers together.",
+    )
     max_body_bytes: int = Field(2_000_000, ge=1024, description="Largest accepted request body (413 above).")
     body_timeout_s: float = Field(
         30.0,
@@ -142,6 +215,24 @@ class Settings(BaseSettings):
     cors_origins: str = Field("", description="Comma-separated origins allowed by CORS (the portal's URL).")
     api_url: str = Field("http://127.0.0.1:8000", description="Where the chat UI finds the answer API.")
     ui_api_key: str | None = Field(None, description="API key the chat UI sends, when the API requires keys.")
+
+    @model_validator(mode="after")
+    def _absolute_paths(self) -> Settings:
+        """Relative paths are read from the project root, never from the working folder."""
+        root = self.project_root.expanduser().resolve()
+        self.project_root = root
+        for name in ("data_dir", "corpus_dir", "questions_dir"):
+            path = getattr(self, name).expanduser()
+            setattr(self, name, path if path.is_absolute() else root / path)
+        return self
+
+    def shown(self, path: Path | str) -> str:
+        """A path for a message: relative to the project root when inside it, else absolute."""
+        absolute = Path(path).absolute()
+        try:
+            return str(absolute.relative_to(self.project_root))
+        except ValueError:
+            return str(absolute)
 
     @property
     def api_key_set(self) -> set[str]:
@@ -162,6 +253,15 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Documents uploaded through the admin API, one folder each: part of the managed corpus."""
+        return self.data_dir / "uploads"
+
+    def managed_folders(self) -> list[Path]:
+        """What a plain `haln ingest` syncs: the corpus folder and the uploads folder (when present)."""
+        return [self.corpus_dir] + ([self.uploads_dir] if self.uploads_dir.is_dir() else [])
 
     @property
     def max_file_bytes(self) -> int:

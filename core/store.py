@@ -32,7 +32,8 @@ from core.settings import Settings
 # 3: HTML stripped from bodies and metadata, planted instructions quarantined (ingest/quarantine.py).
 # 4: a short PDF line before an upper-case line is a heading, not joined into the next sentence.
 # 5: the corpus's provenance line ("This is a summary, in our own words, of …") is out of chunk text.
-PARSER_VERSION = "5"
+# 6: PDF running headers, footers and page labels removed; a wrapped line starting "2022." is not a list item.
+PARSER_VERSION = "6"
 STAGING_SUFFIX = "_staging"
 PAGE_SIZE = 2000
 log = logging.getLogger("haln.store")
@@ -164,19 +165,52 @@ class ChunkStore:
         self.prefix = prefix
         self.where = where
         self.name = f"{prefix}_{shape.fingerprint}"
+        self.embedded_path: Path | None = None  # the embedded index's folder (None for a Chroma server)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChunkStore:
         """Connects on first use, not here: a service can start while a Chroma server is down and use it
         once it is back (each use retries the connection until one succeeds)."""
         where = settings.chroma_url or str(settings.chroma_path)
-        return cls(
+        store = cls(
             None,
             IndexShape.from_settings(settings),
             settings.collection_prefix,
             where,
             connect=lambda: make_client(settings),
         )
+        store.embedded_path = None if settings.chroma_url else settings.chroma_path
+        return store
+
+    def previous_versions(self) -> dict[str, list[DocVersion]]:
+        """The documents of the index in use now, whatever settings built it (a rebuild after a settings
+        change keeps what that index held); empty when there is none. Creates nothing."""
+        if self.embedded_path is not None and not (self.embedded_path / "chroma.sqlite3").is_file():
+            return {}
+        names = [n for n in self._ours() if not n.endswith(STAGING_SUFFIX)]
+        name = self.name if self.name in names else (names[0] if names else None)
+        if name is None:
+            return {}
+        return self.doc_versions(self.client.get_collection(name, embedding_function=None))
+
+    def on_disk(self) -> list[dict[str, Any]]:
+        """Each index of ours in the store (name, what built it, chunk count), whatever its settings."""
+        found = []
+        for name in self._ours():
+            collection = self.client.get_collection(name, embedding_function=None)
+            found.append({"collection": name, **(collection.metadata or {}), "chunks": collection.count()})
+        return found
+
+    def peek_versions(self) -> dict[str, list[DocVersion]] | None:
+        """Every document version, for a run that must write nothing (`--dry-run`, `haln check`): None
+        when there is no index yet, and nothing is created looking for one. Raises `IndexMismatchError`
+        for an index built with other settings, as a real run would."""
+        if self.embedded_path is not None and not (self.embedded_path / "chroma.sqlite3").is_file():
+            return None
+        try:
+            return self.doc_versions(self.collection())
+        except IndexMissingError:
+            return None
 
     @property
     def client(self) -> Any:

@@ -51,12 +51,38 @@ def citation_recall(cited: set[str], expected: set[str]) -> float:
     return len(cited & expected) / len(expected) if expected else 0.0
 
 
+_SAME_WRITING = (
+    (re.compile(r"(\d)\s*(?:million|mn)\b"), r"\1m"),
+    (re.compile(r"(\d)\s*(?:billion|bn)\b"), r"\1bn"),
+    (re.compile(r"(\d)\s*(?:per ?cent)\b"), r"\1%"),
+    (re.compile(r"[’‘]"), "'"),
+    (re.compile(r"[–—]"), "-"),
+    (re.compile(r"\s+"), " "),
+)
+
+
+def _as_written(text: str) -> str:
+    """One way of writing what can be written several ways: "£32 million" and "£32m", "55 per cent" and
+    "55%", curly and straight apostrophes, so a fact is found however the source spelled it."""
+    text = text.lower()
+    for pattern, replacement in _SAME_WRITING:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def mention_coverage(answer: str, must_mention: Sequence[str]) -> float:
-    """Share of must-mention facts found in the answer (case-insensitive substring)."""
+    """Share of must-mention facts found in the answer (case-insensitive substring, with amounts and
+    punctuation written one way)."""
     if not must_mention:
         return 1.0
+    text = _as_written(answer)
+    return sum(_as_written(m) in text for m in must_mention) / len(must_mention)
+
+
+def missed_mentions(answer: str, must_mention: Sequence[str]) -> list[str]:
+    """The must-mention terms the answer lacks (case-insensitive substring), for the report."""
     text = answer.lower()
-    return sum(m.lower() in text for m in must_mention) / len(must_mention)
+    return [m for m in must_mention if m.lower() not in text]
 
 
 def refusal_scores(refused: Sequence[bool], should_refuse: Sequence[bool]) -> dict[str, float]:

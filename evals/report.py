@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from evals.runner import EvalRun, QuestionResult
+from evals.runner import EvalRun, QuestionResult, Summary
 
 HEADLINE = [
     "hit_at_1",
@@ -39,6 +39,18 @@ GATED = [
     "followup_hit_at_5",
 ]
 LOW_CONFIDENCE = 0.6
+COUNTS = {"questions", "answer_defects"}  # shown as whole numbers
+
+
+def fmt(metric: str, value: float | None) -> str:
+    """A metric as the report shows it: n/a when no question measures it, counts as integers."""
+    if value is None:
+        return "n/a"
+    return f"{int(value)}" if metric in COUNTS else f"{value:.3f}"
+
+
+def _num(value: float | None) -> float:
+    return 0.0 if value is None else value
 
 
 def table(runs: Sequence[EvalRun], metrics: Sequence[str] = HEADLINE) -> str:
@@ -46,7 +58,7 @@ def table(runs: Sequence[EvalRun], metrics: Sequence[str] = HEADLINE) -> str:
     lines = [header, "|---" * (len(runs) + 1) + "|"]
     summaries = [r.summary() for r in runs]
     for metric in metrics:
-        lines.append(f"| {metric} | " + " | ".join(f"{s.get(metric, 0):.3f}" for s in summaries) + " |")
+        lines.append(f"| {metric} | " + " | ".join(fmt(metric, s.get(metric)) for s in summaries) + " |")
     return "\n".join(lines)
 
 
@@ -59,9 +71,12 @@ def worst(run: EvalRun, n: int = 10) -> list[QuestionResult]:
 
 
 def gaps(run: EvalRun, feedback: Sequence[dict[str, Any]] = ()) -> dict[str, list[str]]:
-    """Questions refused or answered with low confidence, and thumbs-down feedback, grouped by theme."""
+    """Answerable questions refused or answered with low confidence, and thumbs-down feedback, grouped by
+    theme. A question that should be refused (clinical, off-topic) is no gap when it is refused."""
     grouped: dict[str, list[str]] = {}
     for r in run.results:
+        if r.kind == "unanswerable":
+            continue
         if r.refused or r.confidence < LOW_CONFIDENCE:
             why = "refused" if r.refused else f"low confidence {r.confidence:.2f}"
             grouped.setdefault(r.theme, []).append(f"{r.question} ({why})")
@@ -72,18 +87,31 @@ def gaps(run: EvalRun, feedback: Sequence[dict[str, Any]] = ()) -> dict[str, lis
     return grouped
 
 
-def compare(current: dict[str, float], previous_path: Path, tolerance: float) -> list[str]:
-    """Headline metrics that dropped by more than `tolerance` against a previous report.json."""
+def compare(current: Summary, previous_path: Path, tolerance: float) -> list[str]:
+    """Headline metrics that dropped by more than `tolerance` against a previous report.json (a metric
+    that is n/a on either side is not compared)."""
     previous = json.loads(previous_path.read_text(encoding="utf-8"))
     before = previous.get("ours", previous).get("summary", previous.get("summary", {}))
-    return [
-        f"{metric}: {before[metric]:.3f} -> {current.get(metric, 0.0):.3f}"
-        for metric in GATED
-        if metric in before and before[metric] - current.get(metric, 0.0) > tolerance
-    ]
+    dropped = []
+    for metric in GATED:
+        old, new = before.get(metric), current.get(metric)
+        if old is not None and new is not None and old - new > tolerance:
+            dropped.append(f"{metric}: {old:.3f} -> {new:.3f}")
+    return dropped
 
 
-def write_report(runs: Sequence[EvalRun], out_dir: Path, feedback: Sequence[dict[str, Any]] = ()) -> Path:
+def write_report(
+    runs: Sequence[EvalRun],
+    out_dir: Path,
+    feedback: Sequence[dict[str, Any]] = (),
+    doc_ids: dict[str, str] | None = None,
+) -> Path:
+    """`doc_ids` maps source_urls to document ids, so the worst questions name documents by id."""
+    named = doc_ids or {}
+
+    def ids(urls: Sequence[str]) -> str:
+        return ", ".join(named.get(url, url) for url in urls)
+
     out_dir.mkdir(parents=True, exist_ok=True)
     ours = runs[-1]
     payload = {"ours": ours.as_dict(), "systems": {r.system: r.summary() for r in runs}}
@@ -108,8 +136,10 @@ def write_report(runs: Sequence[EvalRun], out_dir: Path, feedback: Sequence[dict
         lines.append(
             f"- **{r.id}** ({r.kind}, refused={r.refused}, RR={r.reciprocal_rank:.2f}): {r.question}"
         )
-        lines.append(f"  - expected: {', '.join(r.expected_sources) or '(nothing: should refuse)'}")
-        lines.append(f"  - retrieved: {', '.join(r.ranked_sources[:5]) or '(nothing)'}")
+        lines.append(f"  - expected: {ids(r.expected_sources) or '(nothing: should refuse)'}")
+        lines.append(f"  - retrieved: {ids(r.ranked_sources[:5]) or '(nothing)'}")
+        if r.missed_mentions:
+            lines.append(f"  - missed must-mention: {', '.join(r.missed_mentions)}")
     lines += ["", "## Content gaps", ""]
     for theme, items in sorted(payload["gaps"].items()):
         lines.append(f"### {theme}")
@@ -121,7 +151,7 @@ def write_report(runs: Sequence[EvalRun], out_dir: Path, feedback: Sequence[dict
     return report
 
 
-def _breakdown_table(groups: dict[str, dict[str, float]]) -> str:
+def _breakdown_table(groups: dict[str, Summary]) -> str:
     metrics = [
         "questions",
         "hit_at_5",
@@ -132,7 +162,7 @@ def _breakdown_table(groups: dict[str, dict[str, float]]) -> str:
     ]
     lines = ["| group | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 1) + "|"]
     for name, summary in groups.items():
-        lines.append(f"| {name} | " + " | ".join(f"{summary.get(m, 0):.3f}" for m in metrics) + " |")
+        lines.append(f"| {name} | " + " | ".join(fmt(m, summary.get(m)) for m in metrics) + " |")
     return "\n".join(lines)
 
 
@@ -149,7 +179,7 @@ def _charts(runs: Sequence[EvalRun], out_dir: Path) -> list[Path]:
         s = run.summary()
         ax.bar(
             [k + i * width for k in range(3)],
-            [s["hit_at_1"], s["hit_at_3"], s["hit_at_5"]],
+            [_num(s["hit_at_1"]), _num(s["hit_at_3"]), _num(s["hit_at_5"])],
             width,
             label=run.system,
         )
@@ -162,10 +192,10 @@ def _charts(runs: Sequence[EvalRun], out_dir: Path) -> list[Path]:
     by_theme = runs[-1].breakdown("theme")
     fig, ax = plt.subplots(figsize=(8, 4))
     names = list(by_theme)
-    ax.bar(names, [by_theme[n]["hit_at_5"] for n in names], label="hit@5")
+    ax.bar(names, [_num(by_theme[n]["hit_at_5"]) for n in names], label="hit@5")
     ax.plot(
         names,
-        [by_theme[n]["must_mention_coverage"] for n in names],
+        [_num(by_theme[n]["must_mention_coverage"]) for n in names],
         "o-",
         color="black",
         label="must-mention",

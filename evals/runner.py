@@ -12,6 +12,8 @@ from evals import metrics
 from evals.questions import EvalQuestion
 
 AnswerFn = Callable[[EvalQuestion], Answer]
+Summary = dict[str, float | None]
+"""Named metrics; None ("n/a") for a metric no question of the set measures (no follow-ups, say)."""
 
 
 @dataclass
@@ -44,6 +46,7 @@ class QuestionResult:
     defects: list[str] = field(default_factory=list)
     start_question: bool = False
     start_shape: float = 0.0
+    missed_mentions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -51,10 +54,10 @@ class EvalRun:
     system: str
     results: list[QuestionResult] = field(default_factory=list)
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> Summary:
         return summarise(self.results)
 
-    def breakdown(self, key: str) -> dict[str, dict[str, float]]:
+    def breakdown(self, key: str) -> dict[str, Summary]:
         groups: dict[str, list[QuestionResult]] = {}
         for r in self.results:
             groups.setdefault(str(getattr(r, key)), []).append(r)
@@ -112,10 +115,15 @@ def score_question(q: EvalQuestion, answer: Answer, latency_ms: float) -> Questi
         defects=[] if answer.refused and not answer.citations else metrics.answer_defects(answer.answer),
         start_question=is_start,
         start_shape=1.0 if is_start and metrics.has_start_shape(answer.answer) else 0.0,
+        missed_mentions=[] if answer.refused else metrics.missed_mentions(answer.answer, q.must_mention),
     )
 
 
-def summarise(results: Sequence[QuestionResult]) -> dict[str, float]:
+def _mean(values: Sequence[float]) -> float | None:
+    return metrics.mean(values) if values else None
+
+
+def summarise(results: Sequence[QuestionResult]) -> Summary:
     answerable = [r for r in results if r.kind != "unanswerable"]
     answered = [r for r in answerable if not r.refused]
     followups = [r for r in results if r.kind == "followup"]
@@ -123,31 +131,29 @@ def summarise(results: Sequence[QuestionResult]) -> dict[str, float]:
     supported = sum(r.supported for r in results)
     checked = supported + sum(r.unsupported for r in results)
     latencies = [r.latency_ms for r in results]
-    out = {
+    out: Summary = {
         "questions": float(len(results)),
-        "hit_at_1": metrics.mean([r.hit_at_1 for r in answerable]),
-        "hit_at_3": metrics.mean([r.hit_at_3 for r in answerable]),
-        "hit_at_5": metrics.mean([r.hit_at_5 for r in answerable]),
-        "mrr": metrics.mean([r.reciprocal_rank for r in answerable]),
-        "ndcg_at_5": metrics.mean([r.ndcg_at_5 for r in answerable]),
+        "hit_at_1": _mean([r.hit_at_1 for r in answerable]),
+        "hit_at_3": _mean([r.hit_at_3 for r in answerable]),
+        "hit_at_5": _mean([r.hit_at_5 for r in answerable]),
+        "mrr": _mean([r.reciprocal_rank for r in answerable]),
+        "ndcg_at_5": _mean([r.ndcg_at_5 for r in answerable]),
         "citation_validity": metrics.mean([1.0 if r.citations_valid else 0.0 for r in results]),
-        "citation_precision": metrics.mean([r.citation_precision for r in answered]),
-        "citation_recall": metrics.mean([r.citation_recall for r in answered]),
+        "citation_precision": _mean([r.citation_precision for r in answered]),
+        "citation_recall": _mean([r.citation_recall for r in answered]),
         "claim_support_rate": supported / checked if checked else 1.0,
-        "must_mention_coverage": metrics.mean([r.mention_coverage for r in answered]),
-        "followup_hit_at_5": metrics.mean([r.hit_at_5 for r in followups]),
+        "must_mention_coverage": _mean([r.mention_coverage for r in answered]),
+        "followup_hit_at_5": _mean([r.hit_at_5 for r in followups]),
         "answer_defects": float(sum(len(r.defects) for r in results)),
-        "answers_with_defects": metrics.mean([1.0 if r.defects else 0.0 for r in answered]),
-        "start_shape": metrics.mean([r.start_shape for r in results if r.start_question])
-        if any(r.start_question for r in results)
-        else 1.0,
+        "answers_with_defects": _mean([1.0 if r.defects else 0.0 for r in answered]),
+        "start_shape": _mean([r.start_shape for r in results if r.start_question]),
         "latency_p50_ms": metrics.percentile(latencies, 50),
         "latency_p95_ms": metrics.percentile(latencies, 95),
     }
     out.update(
         metrics.refusal_scores([r.refused for r in decided], [r.kind == "unanswerable" for r in decided])
     )
-    return {k: round(v, 4) for k, v in out.items()}
+    return {k: None if v is None else round(v, 4) for k, v in out.items()}
 
 
 def run_questions(system: str, questions: Sequence[EvalQuestion], answer_fn: AnswerFn) -> EvalRun:

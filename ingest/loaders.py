@@ -92,22 +92,39 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+def metadata_problems(exc: ValidationError) -> list[tuple[str | None, str]]:
+    """Every problem of a metadata validation as (field, message), without pydantic's "Value error,"."""
+    problems: list[tuple[str | None, str]] = []
+    for error in exc.errors():
+        name = ".".join(str(p) for p in error["loc"]) or None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "literal_error" and "expected" in error.get("ctx", {}):
+            message = f"{error['input']!r} is not allowed; expected {error['ctx']['expected']}"
+        elif error["type"] == "extra_forbidden":
+            message = "is not a metadata field (see corpus/README.md for the fields)"
+        problems.append((name, message))
+    return problems
+
+
 def validate_metadata(path: Path, raw: Any) -> DocumentMetadata:
+    """Raises a `DocumentError` naming the first bad field, with every other problem in its message."""
     if not isinstance(raw, dict):
         raise DocumentError(path, "metadata must be a YAML mapping of fields (title, source_url, ...)")
     try:
         meta = DocumentMetadata.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = ".".join(str(p) for p in first["loc"]) or None
-        problems = "; ".join(
-            f"`{'.'.join(str(p) for p in e['loc'])}` {e['msg'].lower()}" for e in exc.errors()[1:]
-        )
-        message = first["msg"] + (f" (also: {problems})" if problems else "")
-        if first["type"] == "literal_error" and "expected" in first.get("ctx", {}):
-            message = f"{first['input']!r} is not allowed; expected {first['ctx']['expected']}"
-        raise DocumentError(path, message, field=name) from exc
+        raise MetadataError(path, metadata_problems(exc)) from exc
     return _plain_metadata(path, meta)
+
+
+class MetadataError(DocumentError):
+    """Invalid metadata: names the first bad field, and holds every problem as (field, message)."""
+
+    def __init__(self, path: Path | str, problems: list[tuple[str | None, str]]) -> None:
+        (field, first), *others = problems
+        also = "; ".join(f"`{name}` {text}" for name, text in others)
+        super().__init__(path, first + (f" (also: {also})" if also else ""), field)
+        self.problems = problems
 
 
 def _plain_metadata(path: Path, meta: DocumentMetadata) -> DocumentMetadata:
@@ -280,10 +297,9 @@ def load_pdf(path: Path) -> Loaded:
         raise ImageOnlyPdfWarning(path, "PDF has no extractable text (scanned images?); not indexed")
     sections: list[Section] = []
     heading = meta.title
-    for number, page_text in enumerate(pages, start=1):
-        # Fonts without a glyph (e.g. a bullet) come out as control characters.
-        page_text = _CONTROL.sub("", page_text)
-        lines = [ln.strip() for ln in page_text.splitlines() if ln.strip()]
+    # Fonts without a glyph (e.g. a bullet) come out as control characters.
+    page_lines = [[ln.strip() for ln in _CONTROL.sub("", text).splitlines() if ln.strip()] for text in pages]
+    for number, lines in enumerate(_without_page_furniture(page_lines), start=1):
         if not lines:
             continue
         if len(lines[0]) <= 90 and not lines[0].endswith("."):
@@ -298,6 +314,61 @@ def load_pdf(path: Path) -> Loaded:
 PDF_HEADING_MAX_WORDS = 10
 """A one-line paragraph this short, unpunctuated, before a line starting in upper case is a heading."""
 
+PDF_FURNITURE_LINES = 2
+PDF_FURNITURE_MIN_PAGES = 3
+"""Running headers and footers are looked for among this many lines at the top and bottom of each page."""
+
+_PAGE_LABEL = re.compile(
+    r"^(page\s+)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$|^[-–—]\s*\d{1,4}\s*[-–—]$", re.IGNORECASE
+)
+_ITEM = re.compile(r"^([-•*]|\d{1,2}[.)])\s")
+_SENTENCE_END = (".", ":", "?", "!", ";")
+
+
+def _furniture_key(line: str) -> str:
+    """A header or footer line with its page number blanked, so "Report 2023 | 4" matches "… | 5"."""
+    return re.sub(r"\d+", "#", line.lower())
+
+
+def _without_page_furniture(pages: list[list[str]]) -> list[list[str]]:
+    """Pages without running headers and footers (the same line at the top or bottom of most pages: read
+    as every section's title before) and without page labels ("Page 3", "3 of 12", "- 3 -")."""
+    tops: dict[str, int] = {}
+    bottoms: dict[str, int] = {}
+    for lines in pages:
+        for key in {_furniture_key(ln) for ln in lines[:PDF_FURNITURE_LINES]}:
+            tops[key] = tops.get(key, 0) + 1
+        for key in {_furniture_key(ln) for ln in lines[-PDF_FURNITURE_LINES:]}:
+            bottoms[key] = bottoms.get(key, 0) + 1
+    # On three pages or more, and on at least half of them, in the same place: a sentence that happens to
+    # end two pages (the toolkit's "the needs of the service have changed.") is not a footer.
+    needed = max(PDF_FURNITURE_MIN_PAGES, (sum(1 for lines in pages if lines) + 1) // 2)
+    running = {k for counts in (tops, bottoms) for k, n in counts.items() if n >= needed}
+
+    def furniture(line: str) -> bool:
+        return _furniture_key(line) in running or bool(_PAGE_LABEL.match(line))
+
+    cleaned: list[list[str]] = []
+    for lines in pages:
+        head = 0
+        while head < min(PDF_FURNITURE_LINES, len(lines)) and furniture(lines[head]):
+            head += 1
+        tail = len(lines)
+        while tail > max(head, len(lines) - PDF_FURNITURE_LINES) and furniture(lines[tail - 1]):
+            tail -= 1
+        cleaned.append(lines[head:tail])
+    return cleaned
+
+
+def _starts_item(line: str, previous: str) -> bool:
+    """A bullet, or a number of one or two digits after a finished sentence, a heading or another item: a
+    wrapped line that begins "2022." or "12." in mid-sentence continues that sentence."""
+    if not _ITEM.match(line):
+        return False
+    if line[0] in "-•*" or not previous:
+        return True
+    return previous.endswith(_SENTENCE_END) or bool(_ITEM.match(previous)) or not previous[-1:].islower()
+
 
 def _join_pdf_lines(lines: list[str]) -> str:
     """PDF text comes as visual lines; rejoin wrapped lines but keep list items and headings apart (a
@@ -305,13 +376,13 @@ def _join_pdf_lines(lines: list[str]) -> str:
     paragraphs: list[str] = []
     single_line = False
     for line in lines:
-        starts_item = bool(re.match(r"^([-•*]|\d+[.)])\s", line))
         previous = paragraphs[-1] if paragraphs else ""
+        starts_item = _starts_item(line, previous)
         # A short heading or list item ("5. Outcomes") ends before a line starting in upper case.
         heading_before = (
             single_line
             and len(previous.split()) <= PDF_HEADING_MAX_WORDS
-            and (previous[:1].isupper() or bool(re.match(r"^([-•*]|\d+[.)])\s", previous)))
+            and (previous[:1].isupper() or bool(_ITEM.match(previous)))
             and line[:1].isupper()
         )
         if (

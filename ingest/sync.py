@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -18,7 +19,7 @@ from typing import Any, Literal, Protocol
 
 from core.embedding import Embedder
 from core.errors import DiskSpaceError, DocumentError
-from core.settings import Settings
+from core.settings import Settings, find_project_root
 from core.store import ChunkStore, DocVersion
 from ingest.chunking import Chunk, chunk_document, chunk_metadata, make_splitter
 from ingest.discover import discover
@@ -117,13 +118,19 @@ class _Pending:
     action: Action
 
 
-def _display(path: Path, follow: bool = True) -> str:
-    """The path relative to the working folder when it is under it; `follow=False` for links that may
-    loop or dangle (resolving a symlink loop raises)."""
+@functools.lru_cache(maxsize=8)
+def _root_for(cwd: str) -> Path:
+    return find_project_root(Path(cwd))
+
+
+def display_path(path: Path, follow: bool = True) -> str:
+    """The path relative to the project root when it is under it, else absolute, whatever the working
+    folder; `follow=False` for links that may loop or dangle (resolving a symlink loop raises)."""
+    absolute = path.resolve() if follow else path.absolute()
     try:
-        return str((path.resolve() if follow else path.absolute()).relative_to(Path.cwd()))
+        return str(absolute.relative_to(_root_for(str(Path.cwd()))))
     except ValueError:
-        return str(path)
+        return str(absolute)
 
 
 def _within(source_path: str, roots: Sequence[Path]) -> bool:
@@ -161,11 +168,14 @@ class Ingestor:
         rebuild: bool = False,
         dry_run: bool = False,
         progress: SyncProgress | None = None,
+        replace: bool = False,
     ) -> SyncReport:
+        """With `replace`, a file may take over a document id or source_url that another (still present)
+        file owns in the index; without it such a file fails naming the owner."""
         holding = self.lock.held() if self.lock and not dry_run else contextlib.nullcontext()
         with holding:
             try:
-                return self._sync(paths, rebuild, dry_run, progress)
+                return self._sync(paths, rebuild, dry_run, progress, replace)
             except Exception as exc:
                 if not disk_full(exc):
                     raise
@@ -177,30 +187,45 @@ class Ingestor:
                 ) from exc
 
     def _sync(
-        self, paths: Sequence[Path], rebuild: bool, dry_run: bool, progress: SyncProgress | None
+        self,
+        paths: Sequence[Path],
+        rebuild: bool,
+        dry_run: bool,
+        progress: SyncProgress | None,
+        replace: bool,
     ) -> SyncReport:
         started = time.perf_counter()
         progress = progress or NoProgress()
         report = SyncReport(dry_run=dry_run, rebuild=rebuild)
         found = discover(list(paths))
-        report.unsupported = [_display(p) for p in found.unsupported]
-        report.skipped = [FileProblem(_display(p, follow=False), why) for p, why in found.skipped]
+        report.unsupported = [display_path(p) for p in found.unsupported]
+        report.skipped = [FileProblem(display_path(p, follow=False), why) for p, why in found.skipped]
         if not dry_run:
             self.check_free_space()
 
+        previous = self.store.previous_versions() if rebuild else {}
         if rebuild and not dry_run:
             collection = self.store.collection(rebuilding=True)
             existing: dict[str, list[DocVersion]] = {}
+        elif dry_run:
+            # Creates nothing, and fails on an index built with other settings as the real run would
+            # (a rebuild replaces such an index, so its dry run reports every document as added).
+            collection, existing = None, (self.store.peek_versions() or {}) if not rebuild else {}
         else:
-            try:
-                collection = self.store.collection(create=not dry_run)
-                existing = self.store.doc_versions(collection)
-            except Exception:
-                if not dry_run:
-                    raise
-                collection, existing = None, {}
+            collection = self.store.collection(create=True)
+            existing = self.store.doc_versions(collection)
+        # Identity is checked against the whole index: the one being replaced, on a rebuild.
+        indexed = previous if rebuild else existing
+        if rebuild:
+            # A rebuild keeps every indexed document whose file is still there (uploads, files ingested
+            # from other folders), not only those under the folders scanned now.
+            carried = self._carried_files(previous, found.roots)
+            found.files.extend(carried)
+            found.roots.extend(p.resolve() for p in carried)
 
-        pending, seen_ids, failed_paths = self._load_changed(found.files, existing, report, progress)
+        pending, seen_ids, failed_paths, displaced = self._load_changed(
+            found.files, existing, indexed, report, progress, replace
+        )
         self._embed_and_write(collection, pending, existing, report, progress, dry_run)
 
         # Documents whose file is gone (under the scanned folders) leave the index; a file that failed
@@ -213,11 +238,16 @@ class Ingestor:
                     collection.delete(ids=[cid for v in stale for cid in v.chunk_ids])
                 continue
             source_path = versions[0].source_path
-            if source_path in failed_paths or not _within(source_path, found.roots):
+            if doc_id not in displaced and (
+                source_path in failed_paths or not _within(source_path, found.roots)
+            ):
                 continue
             report.removed.append(doc_id)
             if not dry_run:
                 collection.delete(ids=[cid for v in versions for cid in v.chunk_ids])
+        if rebuild and not dry_run:
+            # The fresh index holds only what was read now: everything else has left it.
+            report.removed = sorted(set(previous) - seen_ids)
 
         if not dry_run and collection is not None:
             if rebuild:
@@ -227,6 +257,15 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
+    def _carried_files(self, previous: dict[str, list[DocVersion]], roots: Sequence[Path]) -> list[Path]:
+        carried: list[Path] = []
+        for versions in previous.values():
+            live = self.store.live_version(versions) or versions[0]
+            path = Path(live.source_path)
+            if live.source_path and not _within(live.source_path, roots) and path.is_file():
+                carried.append(path)
+        return sorted(set(carried))
+
     def check_free_space(self) -> None:
         if self.data_dir is not None:
             check_free_space(self.data_dir, self.min_free_mb)
@@ -235,10 +274,15 @@ class Ingestor:
         self,
         files: list[Path],
         existing: dict[str, list[DocVersion]],
+        indexed: dict[str, list[DocVersion]],
         report: SyncReport,
         progress: SyncProgress,
-    ) -> tuple[list[_Pending], set[str], set[str]]:
+        replace: bool,
+    ) -> tuple[list[_Pending], set[str], set[str], set[str]]:
+        """Files to write, the ids read now, the paths that failed and, with `replace`, the documents
+        whose source_url a file in this run took over."""
         progress.start("files", len(files))
+        displaced: set[str] = set()
         pending: list[_Pending] = []
         seen_ids: set[str] = set()
         failed_paths: set[str] = set()
@@ -256,17 +300,25 @@ class Ingestor:
                 meta = read_metadata(path)
                 claims.append((path, meta.id or slugify(path.stem), str(meta.source_url)))
             except DocumentError as error:
-                fail(path, FileProblem(_display(path), error.problem, error.field))
+                fail(path, FileProblem(display_path(path), error.problem, error.field))
         owners = self._claim_owners(claims, existing)
+        in_run = {str(path.resolve()) for path, _, _ in claims}
+        held = identity_owners(indexed)
 
         for path, doc_id, url in claims:
-            shown = _display(path)
+            shown = display_path(path)
+            if taken := held.conflict(path, doc_id, url, in_run):
+                if not replace:
+                    fail(path, FileProblem(shown, taken[1], taken[0]))
+                    continue
+                if taken[0] == "source_url":  # the document that had this source_url leaves the index
+                    displaced.add(held.by_url[url][0])
             owner = owners[("url", url)]
             if owner != path:
                 fail(
                     path,
                     FileProblem(
-                        shown, f"source_url {url} is already claimed by {_display(owner)}", "source_url"
+                        shown, f"source_url {url} is already claimed by {display_path(owner)}", "source_url"
                     ),
                 )
                 continue
@@ -275,14 +327,15 @@ class Ingestor:
                     path,
                     FileProblem(
                         shown,
-                        f"document id {doc_id!r} is already used by {_display(owners[('id', doc_id)])}",
+                        f"document id {doc_id!r} is already used by {display_path(owners[('id', doc_id)])}",
                         "id",
                     ),
                 )
                 continue
             try:
                 live = self.store.live_version(existing.get(doc_id, []))
-                if live is not None and live.doc_hash == content_hash(path):
+                moved = live is not None and live.source_path != str(path.resolve())
+                if live is not None and live.doc_hash == content_hash(path) and not moved:
                     report.unchanged.append(doc_id)
                     seen_ids.add(doc_id)
                     progress.advance("files")
@@ -311,7 +364,7 @@ class Ingestor:
             seen_ids.add(doc_id)
             pending.append(_Pending(doc, chunks, "updated" if doc_id in existing else "added"))
             progress.advance("files")
-        return pending, seen_ids, failed_paths
+        return pending, seen_ids, failed_paths, displaced - seen_ids
 
     @staticmethod
     def _claim_owners(
@@ -353,7 +406,7 @@ class Ingestor:
         for item in pending:
             n = len(item.chunks)
             ingested_at = time.time()
-            display = _display(item.doc.path)
+            display = display_path(item.doc.path)
             collection.upsert(
                 ids=[c.chunk_id for c in item.chunks],
                 embeddings=vectors[offset : offset + n],
@@ -369,6 +422,55 @@ class Ingestor:
             ]
             if old:
                 collection.delete(ids=old)
+
+
+@dataclass
+class IdentityOwners:
+    """Which file holds each document id and source_url in the index."""
+
+    by_id: dict[str, tuple[str, str]]  # doc id -> (source_path, source_url)
+    by_url: dict[str, tuple[str, str]]  # source_url -> (doc id, source_path)
+
+    def conflict(self, path: Path, doc_id: str, url: str, in_run: set[str]) -> tuple[str, str] | None:
+        """(field, reason) when `path` would take an id or source_url another file still owns.
+
+        The owner counts while its file exists and is not part of this run (a file that moved, or whose
+        old copy was deleted, takes its document over; one read now is settled between the files)."""
+        mine = str(path.resolve())
+
+        def other(source_path: str) -> bool:
+            return (
+                bool(source_path)
+                and source_path != mine
+                and source_path not in in_run
+                and (Path(source_path).is_file())
+            )
+
+        if doc_id in self.by_id and other(owner := self.by_id[doc_id][0]):
+            return "id", (
+                f"document id {doc_id!r} is already used by {display_path(Path(owner))}; give this file "
+                "another `id`, or pass --replace to replace that document with it"
+            )
+        if url in self.by_url:
+            owner_id, owner_path = self.by_url[url]
+            if owner_id != doc_id and other(owner_path):
+                return "source_url", (
+                    f"source_url {url} is already the source of document {owner_id!r} "
+                    f"({display_path(Path(owner_path))}); pass --replace to replace that document with "
+                    "this file"
+                )
+        return None
+
+
+def identity_owners(indexed: dict[str, list[DocVersion]]) -> IdentityOwners:
+    by_id: dict[str, tuple[str, str]] = {}
+    by_url: dict[str, tuple[str, str]] = {}
+    for doc_id, versions in indexed.items():
+        live = ChunkStore.live_version(versions) or max(versions, key=lambda v: v.ingested_at)
+        by_id[doc_id] = (live.source_path, live.source_url)
+        if live.source_url:
+            by_url.setdefault(live.source_url, (doc_id, live.source_path))
+    return IdentityOwners(by_id, by_url)
 
 
 # How a full disk shows through Chroma (SQLite, its Rust log compaction) and the OS.

@@ -104,6 +104,6 @@ class ApiClient:
             response = self._http.post("/v1/feedback", json=payload)
         except httpx.HTTPError as exc:
             raise self._unavailable(exc) from exc
-        if response.status_code != 201:
+        if response.status_code not in (200, 201):  # 200: it replaced an earlier vote on this answer
             raise ApiUnavailable(f"Feedback was not saved ({response.status_code}): {response.text[:200]}")
         return int(response.json()["id"])

@@ -13,10 +13,19 @@ from pydantic import ValidationError
 
 from api.deps import AdminDep, AppState, StateDep
 from api.models import ConflictBody, ErrorBody, IngestJobView
-from api.uploads import discard_upload, find_owner, scrub_all, store_upload, upload_doc_id
+from api.uploads import (
+    discard_upload,
+    find_owner,
+    find_url_owner,
+    public_path,
+    scrub_all,
+    store_upload,
+    upload_doc_id,
+)
+from core.db import JobRecord
 from core.errors import DocumentError
 from core.schemas import DocumentMetadata
-from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.loaders import SUPPORTED_SUFFIXES, metadata_problems, read_metadata
 from ingest.sync import Ingestor, SyncReport, check_free_space, ingest_lock
 
 router = APIRouter(prefix="/v1/ingest", tags=["admin"])
@@ -30,8 +39,13 @@ def sanitise_filename(name: str) -> str:
     return f"{stem}.{suffix.lower()}" if dot else stem
 
 
+JOB_LOCK_WAIT_S = 600.0
+"""A job waits this long for another ingest (another worker's job, a `haln ingest`) to finish."""
+
+
 def _ingestor(state: AppState) -> Ingestor:
     s = state.settings
+    waiting = s.model_copy(update={"ingest_lock_wait_s": max(s.ingest_lock_wait_s, JOB_LOCK_WAIT_S)})
     return Ingestor(
         state.assistant.index.store,
         state.assistant.embedder,
@@ -40,13 +54,17 @@ def _ingestor(state: AppState) -> Ingestor:
         s.max_file_bytes,
         data_dir=s.data_dir,
         min_free_mb=s.min_free_mb,
-        lock=ingest_lock(s, state.assistant.index.store),
+        lock=ingest_lock(waiting, state.assistant.index.store),
     )
 
 
-def _view(state: AppState, job: object) -> IngestJobView:
+ADMIN_KEY_NAME = "admin"  # the one admin key, HALN_ADMIN_API_KEY; jobs record the key's name, never the key
+
+
+def _view(state: AppState, job: JobRecord) -> IngestJobView:
     """A job as clients see it: paths relative to the corpus or uploads folder, never the server's own."""
-    return IngestJobView.model_validate(scrub_all(state.settings, vars(job)))
+    fields = {k: v for k, v in vars(job).items() if k != "worker"}
+    return IngestJobView.model_validate(scrub_all(state.settings, fields))
 
 
 @router.post(
@@ -56,7 +74,10 @@ def _view(state: AppState, job: object) -> IngestJobView:
     responses={
         401: {"model": ErrorBody},
         403: {"model": ErrorBody},
-        409: {"model": ConflictBody, "description": "The upload's document id belongs to another source"},
+        409: {
+            "model": ConflictBody,
+            "description": "The upload's document id or source_url belongs to another source",
+        },
         413: {"model": ErrorBody},
         422: {"model": ErrorBody},
         507: {"model": ErrorBody, "description": "Too little free disk space to ingest (HALN_MIN_FREE_MB)"},
@@ -78,25 +99,26 @@ def start_ingest(
         ),
     ] = False,
 ) -> IngestJobView:
-    """Upload one document (with metadata), or send no file to sync the whole corpus folder.
+    """Upload one document (with metadata), or send no file to sync the corpus and uploads folders.
 
     An upload never replaces a source it does not own: when its document id (`id` in the metadata or
-    front matter, else its file name) is already used by a corpus document or an earlier upload, the answer
-    is 409 naming that document, unless the form field `replace=true` asks for the replacement. Each
-    upload is stored under a folder of its own, so uploads with the same file name never overwrite each
-    other's files. Runs in the background; poll `GET /v1/ingest/{job_id}` for progress and the summary.
+    front matter, else its file name) or its source_url is already used by a corpus document or an earlier
+    upload, the answer is 409 naming that document, unless the form field `replace=true` asks for the
+    replacement. Each upload is stored under a folder of its own, so uploads with the same file name never
+    overwrite each other's files. Runs in the background; poll `GET /v1/ingest/{job_id}` for progress and
+    the summary.
     """
     settings = state.settings
     check_free_space(settings.data_dir, settings.min_free_mb)  # 507 before anything is written
     if file is None:
-        corpus = settings.corpus_dir
+        folders = settings.managed_folders()
 
         def sync_corpus(job: object) -> SyncReport:
-            report = _ingestor(state).sync([corpus], progress=job)  # type: ignore[arg-type]
+            report = _ingestor(state).sync(folders, progress=job)  # type: ignore[arg-type]
             state.assistant.index.reload()
             return report
 
-        return _view(state, state.jobs.submit("sync", sync_corpus))
+        return _view(state, state.jobs.submit("sync", sync_corpus, requested_by=ADMIN_KEY_NAME))
 
     name = sanitise_filename(file.filename or "upload")
     suffix = Path(name).suffix.lower()
@@ -109,9 +131,8 @@ def start_ingest(
         except json.JSONDecodeError as exc:
             raise HTTPException(422, f"metadata: not valid JSON ({exc.msg})") from exc
         except ValidationError as exc:
-            error = exc.errors()[0]
-            field = ".".join(str(p) for p in error["loc"])
-            raise HTTPException(422, f"metadata.{field}: {error['msg']}") from exc
+            problems = "; ".join(f"metadata.{field}: {text}" for field, text in metadata_problems(exc))
+            raise HTTPException(422, problems) from exc
         sidecar_text = yaml.safe_dump(meta.model_dump(mode="json", exclude_none=True), sort_keys=False)
     elif suffix not in {".md", ".markdown"}:
         raise HTTPException(
@@ -125,7 +146,9 @@ def start_ingest(
     store = state.assistant.index.store
     try:
         doc_id = upload_doc_id(target)
+        url = str(read_metadata(target).source_url)
         owner = find_owner(store, doc_id, target)
+        url_owner = find_url_owner(store, url, doc_id, target)
     except DocumentError as exc:
         discard_upload(settings, target)
         where = f"file: field `{exc.field}`" if exc.field else "file"
@@ -136,6 +159,9 @@ def start_ingest(
     if owner is not None and not replace:
         discard_upload(settings, target)
         raise owner.conflict(settings)
+    if url_owner is not None and not replace:
+        discard_upload(settings, target)
+        raise url_owner.url_conflict(settings, url)
 
     def ingest_upload(job: object) -> SyncReport:
         indexed = False
@@ -144,17 +170,25 @@ def start_ingest(
             now = find_owner(store, doc_id, target)
             if now is not None and not replace:
                 raise now.conflict(settings)
-            report = _ingestor(state).sync([target], progress=job)  # type: ignore[arg-type]
+            report = _ingestor(state).sync([target], progress=job, replace=replace)  # type: ignore[arg-type]
             indexed = doc_id in report.added + report.updated + report.unchanged
         finally:
             if not indexed:
                 discard_upload(settings, target)
-        if now is not None:  # replaced: an earlier upload's own file goes with its document
-            discard_upload(settings, now.file)
+        for replaced in (now, url_owner if replace else None):
+            if replaced is not None:  # replaced: an earlier upload's own file goes with its document
+                discard_upload(settings, replaced.file)
         state.assistant.index.reload()
         return report
 
-    return _view(state, state.jobs.submit("upload", ingest_upload))
+    job = state.jobs.submit(
+        "upload",
+        ingest_upload,
+        files=[public_path(settings, target)],
+        doc_ids=[doc_id],
+        requested_by=ADMIN_KEY_NAME,
+    )
+    return _view(state, job)
 
 
 @router.get(

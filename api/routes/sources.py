@@ -1,81 +1,116 @@
-"""GET /v1/sources, GET /v1/sources/{id}, DELETE /v1/sources/{id} (admin)."""
+"""GET /v1/sources, GET /v1/sources/{doc_id}, DELETE /v1/sources/{doc_id} (admin)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query, Request
 
-from api.deps import AdminDep, AppState, ClientDep, StateDep
-from api.models import DeletedSource, ErrorBody, SourcePage
+from api import examples
+from api.deps import AdminDep, AppState, ReadClientDep, StateDep
+from api.errors import ApiError
+from api.models import READ_ERRORS, DeletedSource, ErrorBody, SourcePage, SourceView
+from api.security import is_admin
 from api.uploads import public_path
-from core.schemas import DocType, Nation, OrgType, Theme
-from core.sources import SourceSummary, summarise_sources
+from core.schemas import DocType, Nation, OrgType, SearchFilters, Theme
+from core.sources import summarise_sources
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 
 
-def public_sources(state: AppState) -> list[SourceSummary]:
-    """The index's documents, each file shown relative to the corpus or uploads folder, never as a server
-    path."""
+def public_sources(state: AppState, request: Request) -> list[SourceView]:
+    """The index's documents; each file (shown only to the admin) relative to the corpus or uploads folder,
+    never as a server path."""
     metadatas = state.assistant.index.get().metadatas
     files = {str(m["doc_id"]): str(m.get("source_path") or m["path"]) for m in metadatas}
+    admin = is_admin(request, state.settings.admin_api_key)
     return [
-        s.model_copy(update={"path": public_path(state.settings, files[s.id])})
+        SourceView.of(s.model_copy(update={"path": public_path(state.settings, files[s.id])}), admin)
         for s in summarise_sources(metadatas)
     ]
 
 
-@router.get("", response_model=SourcePage, responses={503: {"model": ErrorBody}})
+FILTERS_NOTE = "Any of these values (repeat the parameter for more), as in the answer's `filters`."
+
+
+@router.get(
+    "",
+    response_model=SourcePage,
+    responses={**READ_ERRORS, 200: examples.json_example(examples.SOURCES), 503: {"model": ErrorBody}},
+)
 def list_sources(
+    request: Request,
     state: StateDep,
-    _client: ClientDep,
+    _client: ReadClientDep,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    doc_type: Annotated[DocType | None, Query()] = None,
-    theme: Annotated[Theme | None, Query()] = None,
-    org_type: Annotated[OrgType | None, Query()] = None,
-    nation: Annotated[Nation | None, Query()] = None,
+    doc_type: Annotated[list[DocType] | None, Query(description=FILTERS_NOTE)] = None,
+    themes: Annotated[list[Theme] | None, Query(description=FILTERS_NOTE)] = None,
+    org_type: Annotated[list[OrgType] | None, Query(description=FILTERS_NOTE)] = None,
+    nation: Annotated[list[Nation] | None, Query(description=FILTERS_NOTE)] = None,
+    theme: Annotated[
+        list[Theme] | None, Query(deprecated=True, description="Deprecated: the same as `themes`.")
+    ] = None,
 ) -> SourcePage:
-    """Documents in the index, filterable by metadata, in pages."""
-    items = public_sources(state)
+    """Documents in the index, in pages, filtered as answers are: each filter is a list meaning "any of
+    these" (`?themes=workforce&themes=procurement`), and filters combine with "and"."""
+    filters = SearchFilters(
+        doc_type=doc_type or [],
+        themes=[*(themes or []), *(theme or [])],
+        org_type=org_type or [],
+        nation=nation or [],
+    )
     items = [
         s
-        for s in items
-        if (doc_type is None or s.doc_type == doc_type)
-        and (theme is None or theme in s.themes)
-        and (org_type is None or s.org_type == org_type)
-        and (nation is None or s.nation == nation)
+        for s in public_sources(state, request)
+        if (not filters.doc_type or s.doc_type in filters.doc_type)
+        and (not filters.themes or set(filters.themes) & set(s.themes))
+        and (not filters.org_type or s.org_type in filters.org_type)
+        and (not filters.nation or s.nation in filters.nation)
     ]
     return SourcePage(total=len(items), offset=offset, limit=limit, items=items[offset : offset + limit])
 
 
-@router.get("/{source_id}", response_model=SourceSummary, responses={404: {"model": ErrorBody}})
-def get_source(source_id: str, state: StateDep, _client: ClientDep) -> SourceSummary:
+@router.get(
+    "/{doc_id}",
+    response_model=SourceView,
+    responses={**READ_ERRORS, 200: examples.json_example(examples.SOURCE), 404: {"model": ErrorBody}},
+)
+def get_source(doc_id: str, request: Request, state: StateDep, _client: ReadClientDep) -> SourceView:
     """One document's metadata, sections and chunk count."""
-    for source in public_sources(state):
-        if source.id == source_id:
+    for source in public_sources(state, request):
+        if source.doc_id == doc_id:
             return source
-    raise HTTPException(404, f"no source with id {source_id!r}")
+    raise ApiError(404, f"doc_id: no source with id {doc_id!r}", "not_found", param="doc_id")
 
 
 @router.delete(
-    "/{source_id}",
+    "/{doc_id}",
     response_model=DeletedSource,
     responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}},
 )
-def delete_source(source_id: str, state: StateDep, _admin: AdminDep) -> DeletedSource:
+def delete_source(doc_id: str, state: StateDep, _admin: AdminDep) -> DeletedSource:
     """Remove a document's chunks from the index (admin).
 
-    A later corpus sync adds it again if its file is still in the corpus folder.
+    An uploaded document's file is removed with it; a later corpus sync adds a corpus document again if
+    its file is still in the corpus folder.
     """
+    from ingest.manage import UnknownDocumentError, delete_documents
+    from ingest.sync import Ingestor, ingest_lock
+
     store = state.assistant.index.store
-    collection = store.collection()
-    versions = store.doc_versions(collection).get(source_id)
-    if not versions:
-        raise HTTPException(404, f"no source with id {source_id!r}")
-    ids = [cid for v in versions for cid in v.chunk_ids]
-    collection.delete(ids=ids)
-    store.bump_generation(collection)
+    settings = state.settings
+    ingestor = Ingestor(
+        store,
+        state.assistant.embedder,
+        settings.chunk_size,
+        settings.chunk_overlap,
+        settings.max_file_bytes,
+        lock=ingest_lock(settings, store),
+    )
+    try:
+        [removed] = delete_documents(ingestor, settings, [doc_id])
+    except UnknownDocumentError as exc:
+        raise ApiError(404, f"doc_id: no source with id {doc_id!r}", "not_found", param="doc_id") from exc
     state.assistant.index.reload()
-    return DeletedSource(id=source_id, chunks_deleted=len(ids))
+    return DeletedSource(id=doc_id, doc_id=doc_id, chunks_deleted=removed.chunks_deleted)

@@ -129,3 +129,47 @@ def llm_api(  # an API whose LLM backend is the fake server: one per test module
     )
     yield running
     stop_api(running)
+
+
+PORTAL_KEY = "portal-key"  # the contract API's client key: one portal serving many users
+PAGE_ORIGIN_HOST = "127.0.0.1"
+CONTRACT_ANSWERS_PER_MINUTE = 5
+CONTRACT_READS_PER_MINUTE = 10
+
+
+@dataclass
+class ContractApi:
+    api: RunningApi
+    page_origin: str  # the one origin CORS allows (a page served on another port)
+    page_port: int
+
+
+@pytest.fixture(scope="session")
+def contract_api(api_index: tuple[Path, Path]) -> Iterator[ContractApi]:
+    """An API configured as a browser portal uses it: CORS for the portal's origin, tight limits."""
+    data_dir, corpus = api_index
+    page_port = free_port()
+    origin = f"http://{PAGE_ORIGIN_HOST}:{page_port}"
+    running = start_api(
+        data_dir,
+        corpus,
+        HALN_API_KEYS=PORTAL_KEY,
+        HALN_ADMIN_API_KEY=ADMIN_KEY,
+        HALN_CORS_ORIGINS=origin,
+        # Tight limits, so the tests reach them: each test names its own end user (X-HALN-User).
+        HALN_RATE_LIMIT_PER_MINUTE=str(CONTRACT_ANSWERS_PER_MINUTE),
+        HALN_READ_RATE_LIMIT_PER_MINUTE=str(CONTRACT_READS_PER_MINUTE),
+        HALN_MAX_BODY_BYTES="20000",
+    )
+    yield ContractApi(running, origin, page_port)
+    stop_api(running)
+
+
+@pytest.fixture(scope="session")
+def empty_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApi]:
+    """An API over a data folder nothing has been ingested into."""
+    root = tmp_path_factory.mktemp("empty-api")
+    (root / "corpus").mkdir()
+    running = start_api(root / "data", root / "corpus", HALN_RATE_LIMIT_PER_MINUTE="1000")
+    yield running
+    stop_api(running)

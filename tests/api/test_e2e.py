@@ -116,10 +116,10 @@ def test_feedback_is_stored_and_listed_for_admins(client: httpx.Client, admin: h
     assert created.status_code == 201
     unknown = client.post("/v1/feedback", json={"answer_id": "nope", "rating": "up"})
     assert unknown.status_code == 404 and "answer_id" in unknown.json()["detail"]
-    listed = admin.get("/v1/feedback", params={"rating": "down"}).json()
-    mine = [f for f in listed if f["answer_id"] == answer_id]
+    listed = admin.get("/v1/feedback", params={"rating": "down"}).json()  # a page, as /v1/sources
+    mine = [f for f in listed["items"] if f["answer_id"] == answer_id]
     assert mine and mine[0]["reason"] == "not specific" and mine[0]["question"] == QUESTION
-    assert mine[0]["cited_sources"]
+    assert mine[0]["cited_sources"] and mine[0]["cited_doc_ids"]
     assert client.get("/v1/feedback").status_code == 403  # a client key is not an admin token
 
 
@@ -161,6 +161,7 @@ def test_admin_upload_ingest_and_delete(api: RunningApi, admin: httpx.Client, cl
     deleted = admin.delete("/v1/sources/uploaded-guide")
     assert deleted.status_code == 200 and deleted.json()["chunks_deleted"] > 0
     assert client.get("/v1/sources/uploaded-guide").status_code == 404
+    assert not list((api.data_dir / "uploads").glob("*/*.md"))  # its file went with it (issue 19)
 
     bad = admin.post("/v1/ingest", files={"file": ("page.html", b"<html></html>", "text/html")})
     assert bad.status_code == 422 and "metadata" in bad.json()["detail"]
@@ -210,11 +211,14 @@ def test_oversized_body_gets_413(client: httpx.Client) -> None:
 
 
 def test_rate_limit_gives_429_with_retry_after(api: RunningApi) -> None:
+    # The limit counts answers (a refusal is one); source and model lists have a bucket of their own.
     headers = {"Authorization": f"Bearer {SPARE_KEY}"}
-    statuses = [httpx.get(f"{api.url}/v1/models", headers=headers).status_code for _ in range(31)]
+    ask = {"question": "What dose of amoxicillin for a child?"}
+    statuses = [httpx.post(f"{api.url}/v1/answer", headers=headers, json=ask).status_code for _ in range(31)]
     assert statuses[:30] == [200] * 30 and statuses[30] == 429
-    limited = httpx.get(f"{api.url}/v1/models", headers=headers)
+    limited = httpx.post(f"{api.url}/v1/answer", headers=headers, json=ask)
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+    assert httpx.get(f"{api.url}/v1/models", headers=headers).status_code == 200
 
 
 def test_health_readiness_metrics_and_docs(api: RunningApi, client: httpx.Client) -> None:

@@ -155,7 +155,9 @@ def test_no_server_paths_in_responses(upload_api: RunningApi, admin: httpx.Clien
     assert bad_front_matter.status_code == 422 and "`title`" in bad_front_matter.json()["detail"]
     empty_body = report("Empty", "empty", "x").split(b"\n# ")[0]
     broken = finish(admin, upload(admin, "broken.md", empty_body))
-    assert broken["status"] == "done" and broken["report"]["failed"], broken
+    # Its only file failed: the job is `failed` (issue 19), with the reason and the report.
+    assert broken["status"] == "failed" and broken["report"]["failed"], broken
+    assert "body text" in broken["error"] and broken["error"].startswith("uploads/"), broken
     assert broken["report"]["failed"][0]["path"].startswith("uploads/")
     sync = finish(admin, admin.post("/v1/ingest"))
     assert sync["status"] == "done", sync

@@ -276,3 +276,16 @@ def test_a_question_about_a_named_report_is_answered_from_that_report(assistant:
     answer = assistant.answer("What share of spend did the Riverside partners find went to local suppliers?")
     assert "41%" in answer.answer
     assert {c.doc_id for c in answer.citations} == {"riverside-anchor-report"}
+
+
+def test_which_ones_in_a_nation_the_sources_do_not_name_is_said_plainly(assistant: Assistant) -> None:
+    answer = assistant.answer("Which of the councils in Wales are accredited Living Wage employers?")
+    assert answer.refused and answer.gaps
+    assert answer.answer.startswith("The sources I have don't name which organisations in Wales")
+
+
+def test_each_kind_of_fact_asked_is_given(assistant: Assistant) -> None:
+    answer = assistant.answer(
+        "Who wrote the Riverside anchor report and when? And what share of spend went to local suppliers?"
+    )
+    assert "Amara Okafor" in answer.answer and "2022" in answer.answer and "41%" in answer.answer

@@ -214,3 +214,20 @@ def test_a_figure_question_keeps_what_the_figure_is_and_drops_its_own_words() ->
 def test_a_lead_in_keeps_its_content_but_not_its_framing() -> None:
     units = units_of("The Charter has three tiers. The page describes the first two:\n- Supporter\n- Member")
     assert [(u.text, u.items) for u in units] == [("The Charter has three tiers.", ("Supporter", "Member"))]
+
+
+def test_a_figure_is_a_number_not_a_date_or_a_name() -> None:
+    from assistant.scope import has_figure
+
+    assert has_figure("about £9.1bn") and has_figure("50% of the budget") and has_figure("27 homes")
+    assert not has_figure("after the COVID-19 pandemic, on 20 October 2021")
+
+
+def test_a_long_title_is_shortened_to_its_main_part_never_cut() -> None:
+    from assistant.compose import short_title
+
+    long = (
+        "Sandwell and West Birmingham Hospitals NHS Trust (CLES community wealth building in practice, 2024)"
+    )
+    assert short_title(long) == "Sandwell and West Birmingham Hospitals NHS Trust"
+    assert short_title("x" * 200) == ""

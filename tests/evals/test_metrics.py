@@ -69,3 +69,9 @@ def test_answer_config_overrides_are_typed_and_named() -> None:
     assert DEFAULT_CONFIG.compose.semantic_pool == 0  # the default is untouched
     with pytest.raises(ValueError, match="unknown parameter"):
         DEFAULT_CONFIG.with_overrides({"compose.no_such_weight": "1"})
+
+
+def test_mention_coverage_finds_a_fact_however_it_is_written() -> None:
+    answer = "The academy cost £32 million; 55 per cent stayed local; Hywel Dda’s spend is £1.4 billion."
+    assert metrics.mention_coverage(answer, ["£32m", "55%", "Hywel Dda's", "£1.4bn"]) == 1.0
+    assert metrics.mention_coverage(answer, ["£33m"]) == 0.0

@@ -65,3 +65,35 @@ def test_scores_and_report(assistant: Assistant, tmp_path: Path) -> None:
     )
     assert compare(ours, better, tolerance=0.02) == [f"mrr: {ours['mrr'] + 0.05:.3f} -> {ours['mrr']:.3f}"]
     assert compare(ours, tmp_path / "out" / "report.json", tolerance=0.02) == []
+
+
+def test_report_shows_n_a_integers_ids_and_missed_terms(assistant: Assistant, tmp_path: Path) -> None:
+    """Issue 19, case 7: no follow-ups means n/a (not 0.000); counts are integers; the worst questions
+    name documents by id and say which must-mention terms the answer missed."""
+    from evals.baselines import ours
+    from evals.report import table
+
+    missing_term = EvalQuestion(
+        id="q4",
+        question="What is the Lambeth GP Food Co-op?",
+        kind="answerable",
+        expected_sources=["https://haln.org.uk/case-studies/lambeth-gp-food-coop"],
+        must_mention=["Lambeth", "zeppelin"],
+    )
+    run = run_questions("ours", [*QUESTIONS, missing_term], ours(assistant))
+    summary = run.summary()
+    assert summary["followup_hit_at_5"] is None
+    shown = table([run])
+    assert "| followup_hit_at_5 | n/a |" in shown
+    doc_ids = {
+        "https://haln.org.uk/case-studies/lambeth-gp-food-coop": "haln-lambeth-gp-food-coop-case-study"
+    }
+    text = write_report([run], tmp_path / "out", doc_ids=doc_ids).read_text(encoding="utf-8")
+    assert "expected: haln-lambeth-gp-food-coop-case-study" in text
+    assert "missed must-mention: zeppelin" in text
+    assert "| unanswerable | 1 | n/a | n/a |" in text  # a count, and no retrieval metric to show
+    assert (
+        json.loads((tmp_path / "out" / "report.json").read_text())["ours"]["summary"]["followup_hit_at_5"]
+        is None
+    )
+    assert compare(summary, tmp_path / "out" / "report.json", tolerance=0.02) == []

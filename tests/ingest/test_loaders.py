@@ -157,3 +157,85 @@ def test_image_only_pdf_is_a_warning(tmp_path: Path) -> None:
     _sidecar(path)
     with pytest.raises(ImageOnlyPdfWarning, match=r"scan\.pdf.*no extractable text"):
         load_document(path, LIMIT)
+
+
+def _pdf_with_furniture(path: Path) -> None:
+    """Three pages, each with a running header, a "Page n of 3" footer, and body lines; page 2 has a line
+    wrapped before a year."""
+    from reportlab.pdfgen import canvas
+
+    bodies = [
+        [
+            "Growing together",
+            "The trust's staff started volunteering with local groups.",
+            "1. Volunteering days for every team.",
+            "2. A seed swap each spring.",
+        ],
+        [
+            "Results",
+            "By the end of the second year staff had joined community growing groups in",
+            "2022. The allotments supplied the staff canteen.",
+            "Volunteers logged their hours.",
+        ],
+        [
+            "Next steps",
+            "The trust will extend the scheme to its two community hospitals.",
+            "Each site will name a volunteering lead.",
+        ],
+    ]
+    pdf = canvas.Canvas(str(path))
+    for number, lines in enumerate(bodies, start=1):
+        pdf.drawString(72, 800, "Anchor Annual Report 2023")
+        y = 740
+        for line in lines:
+            pdf.drawString(72, y, line)
+            y -= 20
+        pdf.drawString(72, 40, f"Page {number} of 3")
+        pdf.showPage()
+    pdf.save()
+
+
+def test_pdf_running_headers_footers_and_page_labels_are_removed(tmp_path: Path) -> None:
+    path = tmp_path / "annual.pdf"
+    _pdf_with_furniture(path)
+    _sidecar(path)
+    doc = load_document(path, LIMIT)
+    text = "\n".join(s.text for s in doc.sections)
+    assert "Anchor Annual Report" not in text and "Page " not in text
+    assert [s.heading for s in doc.sections] == ["Growing together", "Results", "Next steps"]
+
+
+def test_a_wrapped_line_starting_with_a_year_is_not_a_list_item(tmp_path: Path) -> None:
+    path = tmp_path / "annual.pdf"
+    _pdf_with_furniture(path)
+    _sidecar(path)
+    results = next(s.text for s in load_document(path, LIMIT).sections if s.heading == "Results")
+    assert "community growing groups in 2022. The allotments supplied the staff canteen." in results
+    steps = next(s.text for s in load_document(path, LIMIT).sections if s.heading == "Growing together")
+    assert steps.splitlines()[1:] == ["1. Volunteering days for every team.", "2. A seed swap each spring."]
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["The groups began in", "2022. They grew."], "The groups began in 2022. They grew."),
+        (["The target rose to", "12. Then it fell."], "The target rose to 12. Then it fell."),
+        (["Our steps:", "1. Buy local", "2. Hire local"], "Our steps:\n1. Buy local\n2. Hire local"),
+    ],
+)
+def test_pdf_line_joining(lines: list[str], expected: str) -> None:
+    from ingest.loaders import _join_pdf_lines
+
+    assert _join_pdf_lines(lines) == expected
+
+
+def test_a_sentence_that_happens_to_end_two_pages_is_not_a_footer() -> None:
+    from ingest.loaders import _without_page_furniture
+
+    pages = [
+        ["Intro", "Text one.", "every step."],
+        ["Stages", "Text two.", "system."],
+        ["Job creation", "Text three.", "the needs of the service have changed."],
+        ["Key points", "the needs of the service have changed.", "- Getting it right saves time."],
+    ]
+    assert _without_page_furniture(pages) == pages

@@ -337,7 +337,9 @@ def test_desktop_answer_in_view_clean_cards_no_dev_controls(
         time.sleep(1)
         click(driver, wait_for(driver, by_css(".st-key-send-1 button")))
         wait_for(driver, has_text("feedback was saved"))
-        stored = httpx.get(f"{ui_api.url}/v1/feedback", headers={"Authorization": f"Bearer {ADMIN}"}).json()
+        stored = httpx.get(f"{ui_api.url}/v1/feedback", headers={"Authorization": f"Bearer {ADMIN}"}).json()[
+            "items"
+        ]
         assert any(
             f["reason"] == "Missing sources"
             and f["rating"] == "down"
