@@ -1,10 +1,13 @@
-"""The whole flow in server mode: a real `chroma run`, a real PostgreSQL and `haln serve --workers 2`, all on
-loopback. Readiness before and after an ingest through the admin API, both answer endpoints, feedback stored
-in PostgreSQL, and a document update that both workers serve within 10 s of the ingest finishing."""
+"""The whole flow in server mode: a real `chroma run`, a real PostgreSQL, a real Redis and
+`haln serve --workers 2`, all on loopback. Readiness before and after an ingest through the admin API, both
+answer endpoints, feedback stored in PostgreSQL, a document update that both workers serve within 10 s of
+the ingest finishing, and a rate limit counted once across both workers (in Redis)."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +18,10 @@ from tests.api.workers import Workers, requests_by_worker, spread, start_workers
 from tests.conftest import copy_docs, free_port
 from tests.ingest.test_server_and_crash import start_chroma, stop_chroma
 from tests.pg_server import pg_available, postgres_server
+from tests.redis_server import redis_available, redis_server
 
 ADMIN = "server-mode-admin"
+READS_PER_MINUTE = 12
 QUESTION = "What share of its spending did the Kestrel Valley trust keep with local suppliers?"
 KESTREL = """---
 id: kestrel-valley-local-spend
@@ -42,13 +47,15 @@ The trust's procurement team publishes the local spend share every spring for it
 def server_mode(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workers, Path]]:
     if not pg_available():
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql); .ci/run installs it")
+    if not redis_available():
+        pytest.skip("redis-server is not installed (make install-redis); .ci/run installs it")
     root = tmp_path_factory.mktemp("server-mode")
     corpus = copy_docs(root / "corpus", ["markdown/haln-vibrant-network-qa.md"])
     (corpus / "markdown" / "kestrel.md").write_text(KESTREL.format(share="37%"), encoding="utf-8")
     port = free_port()
     chroma = start_chroma(root / "chroma-server", port)
     try:
-        with postgres_server() as pg_url:
+        with postgres_server() as pg_url, redis_server() as redis_url:
             workers = start_workers(
                 root / "data",
                 root / "metrics",
@@ -58,6 +65,8 @@ def server_mode(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Work
                 HALN_ADMIN_API_KEY=ADMIN,
                 HALN_INDEX_CHECK_S="1",
                 HALN_RATE_LIMIT_PER_MINUTE="100000",
+                HALN_RATE_LIMIT_STORAGE=redis_url,
+                HALN_READ_RATE_LIMIT_PER_MINUTE=str(READS_PER_MINUTE),
             )
             try:
                 yield workers, corpus
@@ -156,3 +165,16 @@ def test_the_whole_flow_on_chroma_server_postgresql_and_two_workers(
 
     spread(url, updated, metrics, "/v1/answer")
     assert len(requests_by_worker(metrics, "/v1/answer")) == 2
+
+    # The source-list limit is counted in Redis: both workers answer, and together they allow it once.
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def list_sources(client: httpx.Client) -> None:
+        status = client.get("/v1/sources").status_code
+        with lock:
+            statuses[status] += 1
+
+    sent = spread(url, list_sources, metrics, "/v1/sources")
+    assert len(requests_by_worker(metrics, "/v1/sources")) == 2
+    assert statuses == Counter({200: READS_PER_MINUTE, 429: sent - READS_PER_MINUTE}), statuses
