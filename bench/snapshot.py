@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 import numpy as np
-from common import ROOT, corpus_index, machine, p, save, timed
+from common import OUT, ROOT, corpus_index, machine, p, save, timed
 
 from assistant.index import SearchIndex
 from core.embedding import embedder_from_settings
@@ -254,13 +254,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--chunks", type=int, default=100_000, help="Synthetic store size (default 100k).")
     parser.add_argument("--million", action="store_true", help="Add the 1M-chunk point (several minutes).")
+    parser.add_argument("--million-chunks", type=int, default=1_000_000, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--reuse-store-point",
+        action="store_true",
+        help="Keep the store point of the last run (bench/out/snapshot.json) and measure only --million.",
+    )
     args = parser.parse_args()
     settings = Settings()
     embedder = embedder_from_settings(settings)
     base = SearchIndex.from_store(ChunkStore.from_settings(Settings(data_dir=corpus_index(embedder))))
-    results: dict[str, Any] = {"machine": machine(), "store": store_point(base, args.chunks)}
+    previous = OUT / "snapshot.json"
+    if args.reuse_store_point and previous.exists():
+        store = json.loads(previous.read_text(encoding="utf-8"))["store"]
+    else:
+        store = store_point(base, args.chunks)
+    results: dict[str, Any] = {"machine": machine(), "store": store}
     if args.million:
-        results["million"] = million_point(base, 1_000_000)
+        results["million"] = million_point(base, args.million_chunks)
         print("1M", results["million"], flush=True)
     save("snapshot", results)
 
