@@ -94,7 +94,8 @@ class Traffic:
             elif kind == "feedback":
                 if not self.answer_ids:
                     return kind, True, 0.0
-                body = {"answer_id": self.random.choice(self.answer_ids), "rating": "up"}
+                # One vote per answer (the API refuses a second with 409): each answer id is used once.
+                body = {"answer_id": self.answer_ids.pop(), "rating": "up"}
                 ok = self.client.post("/v1/feedback", json=body).status_code == 201
             elif kind == "readyz":
                 ok = self.client.get("/readyz").status_code == 200
@@ -119,7 +120,11 @@ def main() -> None:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("HALN_")},
         "HALN_DATA_DIR": str(data),
+        # Every bucket raised: the soak measures errors and memory, not the limits.
         "HALN_RATE_LIMIT_PER_MINUTE": "1000000",
+        "HALN_KEY_RATE_LIMIT_PER_MINUTE": "1000000",
+        "HALN_READ_RATE_LIMIT_PER_MINUTE": "1000000",
+        "HALN_FEEDBACK_RATE_LIMIT_PER_MINUTE": "1000000",
         "PYTHONPATH": str(ROOT),
         "HF_HUB_OFFLINE": "1",
     }
