@@ -105,7 +105,7 @@ def units_of(text: str, section: str = "") -> list[Unit]:
             while j < len(lines) and _ITEM.match(lines[j]):
                 items.append(_ITEM.sub("", lines[j]).strip())
                 j += 1
-            units.extend(_list_unit(line, items, len(units)))
+            units.extend(_list_unit(line, items, len(units), section))
             i = j
             continue
         run = _item_run(lines, i)
@@ -153,7 +153,7 @@ def _unit(
     return Unit(kind, text, items, lead, order, frozenset(content_terms(joined)))
 
 
-def _list_unit(lead_in: str, items: list[str], order: int) -> list[Unit]:
+def _list_unit(lead_in: str, items: list[str], order: int, section: str = "") -> list[Unit]:
     if (
         lead_in.rstrip().endswith("?")
         or cues.BYLINE.match(lead_in)
@@ -178,6 +178,10 @@ def _list_unit(lead_in: str, items: list[str], order: int) -> list[Unit]:
         lead_in = " ".join(kept_lead)
         if cues.BACK_REFERENCE.match(lead_in):
             lead_in = ""
+        if not lead_in and section and not cues.WRITERS_SECTIONS.match(section):
+            # "It focuses on three areas:" leaned on the text before it; the section heading says what
+            # the items are, so the list is not quoted bare (graders: "a list with no lead-in").
+            lead_in = f"{section.rstrip(':')}:"
     return [replace(_unit("list", lead_in, order, items=kept), about_document=about_document)]
 
 

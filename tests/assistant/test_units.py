@@ -231,3 +231,10 @@ def test_a_long_title_is_shortened_to_its_main_part_never_cut() -> None:
     )
     assert short_title(long) == "Sandwell and West Birmingham Hospitals NHS Trust"
     assert short_title("x" * 200) == ""
+
+
+def test_a_list_whose_lead_in_leans_back_is_introduced_by_its_section() -> None:
+    units = units_of("It focuses on three areas:\n- learning\n- support\n- projects", "What the Academy does")
+    assert [(u.text, u.items) for u in units] == [
+        ("What the Academy does:", ("learning", "support", "projects"))
+    ]
