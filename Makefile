@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install install-llm install-browser install-postgres install-node run ingest test lint bench eval pdfs clean help
+.PHONY: install install-llm install-browser install-postgres install-redis install-node run ingest test lint bench eval pdfs clean help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -76,6 +76,10 @@ install-browser:  ## Debian Chromium + ChromeDriver for the browser test (needs 
 install-postgres:  ## Debian PostgreSQL server binaries for the PostgreSQL tests (the tests start their own server)
 	@if [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null; then echo "postgresql present"; else \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql; fi
+
+install-redis:  ## Debian redis-server for the shared rate-limit tests (the tests start their own server)
+	@if command -v redis-server >/dev/null; then echo "redis-server present"; else \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server; fi
 
 install-node:  ## Node.js and the pinned openai npm package for the Node SDK contract test (apt needs root or sudo)
 	@if command -v node >/dev/null && command -v npm >/dev/null; then echo "node present"; else \

@@ -1,23 +1,34 @@
-"""Prometheus metrics and structured JSON logs with a request id."""
+"""Prometheus metrics and structured JSON logs with a request id.
+
+Under `haln serve --workers N` the serve command sets PROMETHEUS_MULTIPROC_DIR before the workers start, so
+prometheus-client writes every worker's values to files there and `/metrics`, whichever worker answers it,
+adds them up (its multiprocess mode). A single process without that variable keeps its values in memory.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 import uuid
 from contextvars import ContextVar
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
 class Metrics:
     def __init__(self) -> None:
+        self.multiprocess_dir = os.environ.get(MULTIPROC_ENV) or None
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "haln_requests_total", "HTTP requests", ["route", "method", "status"], registry=self.registry
@@ -47,6 +58,15 @@ class Metrics:
         self.fallbacks = Counter(
             "haln_fallbacks_total", "LLM answers that fell back to extractive", registry=self.registry
         )
+
+    def exposition(self) -> bytes:
+        """The Prometheus text format: of all the workers of `haln serve` in multiprocess mode, else of
+        this process."""
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=self.multiprocess_dir)
+        return generate_latest(registry)
 
 
 class JsonFormatter(logging.Formatter):

@@ -44,18 +44,19 @@ class DenseSearch:
     vectors: np.ndarray
     ann_min_rows: int = ANN_MIN_ROWS
     exact_subset_rows: int = EXACT_SUBSET_ROWS
-    _ivf: Any = field(default=None, init=False, repr=False)
-    _nprobe: int = field(default=0, init=False)
+    # Given when restored from an index snapshot (assistant/snapshot.py), else built here when needed.
+    ivf: Any = field(default=None, repr=False)
+    nprobe: int = 0
 
     def __post_init__(self) -> None:
         single_threaded_blas()
         self.vectors = np.ascontiguousarray(self.vectors, dtype=np.float32)
-        if self.vectors.shape[0] >= self.ann_min_rows:
+        if self.ivf is None and self.vectors.shape[0] >= self.ann_min_rows:
             self._build_ivf()
 
     @property
     def approximate(self) -> bool:
-        return self._ivf is not None
+        return self.ivf is not None
 
     def _build_ivf(self) -> None:
         import faiss
@@ -66,7 +67,7 @@ class DenseSearch:
         rows, dim = self.vectors.shape
         nlist = int(2 * math.sqrt(rows))
         # Probing a tenth of the clusters keeps recall@40 near 0.99 on the 100k benchmark index.
-        self._nprobe = max(8, nlist // 10)
+        self.nprobe = max(8, nlist // 10)
         quantizer = faiss.IndexFlatIP(dim)
         ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
         sample = self.vectors
@@ -75,7 +76,7 @@ class DenseSearch:
             sample = self.vectors[np.sort(picked)]
         ivf.train(sample)
         ivf.add(self.vectors)
-        self._ivf = ivf
+        self.ivf = ivf
 
     def search(self, query: np.ndarray, mask: np.ndarray | None, k: int) -> list[int]:
         """Rows of the k closest vectors (inner product), best first, among rows where mask is True."""
@@ -84,7 +85,7 @@ class DenseSearch:
             return []
         query = np.asarray(query, dtype=np.float32)
         few_rows_kept = mask is not None and selected <= self.exact_subset_rows
-        if self._ivf is not None and not few_rows_kept:
+        if self.ivf is not None and not few_rows_kept:
             rows = self._approximate(query, mask, k)
             if len(rows) >= min(k, selected):
                 return rows
@@ -110,8 +111,8 @@ class DenseSearch:
             bitmap = np.packbits(mask, bitorder="little")
             selector = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))
         params = faiss.SearchParametersIVF()
-        params.nprobe = self._nprobe
+        params.nprobe = self.nprobe
         if selector is not None:
             params.sel = selector
-        _, found = self._ivf.search(query[None, :], k, params=params)
+        _, found = self.ivf.search(query[None, :], k, params=params)
         return [int(r) for r in found[0] if r >= 0]

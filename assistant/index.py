@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bm25s
 import numpy as np
@@ -25,7 +25,10 @@ from core.errors import IndexMissingError
 from core.schemas import THEMES, SearchFilters
 from core.store import ChunkStore, StoredChunks
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from assistant.snapshot import SnapshotStore
+
+log = logging.getLogger("haln.index")
 
 
 @dataclass
@@ -50,6 +53,25 @@ class TermWeights:
         return sum(w for t, w in self.weights.items() if t in terms) / self.total if self.total else 0.0
 
 
+@dataclass(frozen=True)
+class Prebuilt:
+    """What building an index computes (the slow part at scale), given back whole when an index is
+    restored from a snapshot (assistant/snapshot.py) instead of rebuilt."""
+
+    dense: DenseSearch
+    columns: dict[str, tuple[list[str], np.ndarray]]
+    theme_matrix: np.ndarray
+    tokenizer: Any
+    bm25: Any
+    idf: dict[str, float]
+
+
+def new_tokenizer() -> Any:
+    import Stemmer
+
+    return bm25s.tokenization.Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en")
+
+
 @dataclass
 class SearchIndex:
     ids: list[str]
@@ -57,19 +79,38 @@ class SearchIndex:
     metadatas: list[dict[str, Any]]
     embeddings: np.ndarray
     generation: int = 0
+    version: str = ""  # the store's content version this index was built from (ChunkStore.version)
+    prebuilt: Prebuilt | None = field(default=None, repr=False)
     _sentences: dict[int, ChunkSentences] = field(default_factory=dict, repr=False)
     _units: dict[int, list[Unit]] = field(default_factory=dict, repr=False)
     doc_tokens: dict[str, set[str]] = field(default_factory=dict, repr=False)
     _doc_rows: dict[str, list[int]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        import Stemmer
-
         self.size = len(self.ids)
-        self.dense = DenseSearch(self.embeddings)
         self.doc_ids = np.array([str(m["doc_id"]) for m in self.metadatas], dtype=object)
+        self.columns: dict[str, tuple[list[str], np.ndarray]]
+        self.idf: dict[str, float]
+        if self.prebuilt is not None:
+            self.dense = self.prebuilt.dense
+            self.columns = self.prebuilt.columns
+            self.theme_matrix = self.prebuilt.theme_matrix
+            self.tokenizer = self.prebuilt.tokenizer
+            self.bm25 = self.prebuilt.bm25
+            self.idf = self.prebuilt.idf
+        else:
+            self._build()
+        self._max_idf = max(self.idf.values(), default=1.0)
+
+    @property
+    def origin(self) -> str:
+        """ "snapshot" when restored from a saved index, "built" when computed from the chunks here."""
+        return "snapshot" if self.prebuilt is not None else "built"
+
+    def _build(self) -> None:
+        self.dense = DenseSearch(self.embeddings)
         # Filter columns as category codes: a filter becomes a table lookup, not string comparisons.
-        self.columns: dict[str, tuple[list[str], np.ndarray]] = {}
+        self.columns = {}
         for name in ("doc_type", "nation", "org_type"):
             values = [str(m[name]) for m in self.metadatas]
             categories = sorted(set(values))
@@ -81,9 +122,9 @@ class SearchIndex:
             for theme in meta["themes"]:
                 if theme in THEMES:
                     self.theme_matrix[row, THEMES.index(theme)] = True
-        self.tokenizer = bm25s.tokenization.Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en")
+        self.tokenizer = new_tokenizer()
         self.bm25 = bm25s.BM25()
-        self.idf: dict[str, float] = {}
+        self.idf = {}
         if self.size:
             corpus = [
                 context_text(str(m["title"]), str(m["section"]), t)
@@ -94,7 +135,6 @@ class SearchIndex:
             )
             self.bm25.index(token_ids, show_progress=False)
             self.idf = self._idf(token_ids)
-        self._max_idf = max(self.idf.values(), default=1.0)
 
     def _idf(self, token_ids: Any) -> dict[str, float]:
         vocab = self.tokenizer.get_vocab_dict()
@@ -108,9 +148,10 @@ class SearchIndex:
 
     @classmethod
     def from_store(cls, store: ChunkStore) -> SearchIndex:
-        generation = store.generation()
+        version = store.version()
         stored: StoredChunks = store.load()
-        return cls(stored.ids, stored.texts, stored.metadatas, stored.embeddings, generation)
+        generation = int(version.partition("-")[0]) if version else -1
+        return cls(stored.ids, stored.texts, stored.metadatas, stored.embeddings, generation, version)
 
     def mask(self, filters: SearchFilters | None) -> np.ndarray | None:
         """Rows passing the filters, or None when there is no filter."""
@@ -172,38 +213,70 @@ class SearchIndex:
 
 
 class IndexHolder:
-    """Keeps the current index; rebuilds it when an ingest run bumps the store's generation.
+    """Keeps the current index; swaps in a new one when the store's content version changes.
 
-    The rebuild runs in a background thread while questions keep being answered from the index in hand
-    (building takes a second at corpus size, ~30 s at 100k chunks); the new index is swapped in whole.
+    Every `check_every_s` a question's `get()` compares the store's version marker (in the Chroma
+    collection's metadata, so every worker and replica sees the same one) with the index in hand. A new
+    version is restored from its snapshot when one was saved (about a second at 100k chunks), else built
+    from the store (about 30 s at 100k) and saved, one process per machine at a time: the others wait and
+    restore it. Either way it happens in a background thread while questions are answered from the index
+    in hand, and the new index is swapped in whole.
     """
 
     def __init__(
-        self, store: ChunkStore | None, check_every_s: float = 5.0, index: SearchIndex | None = None
+        self,
+        store: ChunkStore | None,
+        check_every_s: float = 5.0,
+        index: SearchIndex | None = None,
+        snapshots: SnapshotStore | None = None,
     ) -> None:
-        """With no store, the given index is served as it is (benchmarks, fixed snapshots)."""
+        """With no store, the given index is served as it is (benchmarks, fixed snapshots). With
+        `snapshots`, indexes are restored from and saved to it."""
         self._store = store
         self.check_every_s = check_every_s
+        self.snapshots = snapshots
         self._lock = threading.Lock()
         self._index: SearchIndex | None = index
         self._checked_at = time.monotonic() if index is not None else 0.0
         self._refreshing: threading.Thread | None = None
         self._builds_started = self._installed_build = 0
+        self.built = self.restored = 0  # indexes built from the store / restored from a snapshot
 
     def get(self) -> SearchIndex:
         now = time.monotonic()
         with self._lock:
             if self._index is None:  # nothing to serve yet, so the first load is waited for
-                self._index = SearchIndex.from_store(self.store)
+                self._index = self._fresh()
                 self._checked_at = now
                 return self._index
             index = self._index
             due = self._store is not None and now - self._checked_at > self.check_every_s
             if due:
                 self._checked_at = now
-        if due and self.store.generation() != index.generation:
+        if due and self.store.version() != index.version:
             self._refresh_in_background()
         return index
+
+    def _fresh(self) -> SearchIndex:
+        """The index of the store's current version: restored from its snapshot, else built (and saved)."""
+        if self.snapshots is None:
+            self.built += 1
+            return SearchIndex.from_store(self.store)
+        version = self.store.version()
+        restored = self.snapshots.load(version)
+        if restored is None:
+            with self.snapshots.building():
+                # Another worker may have built and saved it while this one waited for the lock.
+                restored = self.snapshots.load(version)
+                if restored is None:
+                    fresh = SearchIndex.from_store(self.store)
+                    self.built += 1
+                    self.snapshots.save(fresh)
+                    log.info("index built from the store (version %s, %d chunks)", fresh.version, fresh.size)
+                    return fresh
+        self.restored += 1
+        log.info("index restored from its snapshot (version %s, %d chunks)", version, restored.size)
+        return restored
 
     @property
     def store(self) -> ChunkStore:
@@ -217,14 +290,14 @@ class IndexHolder:
         return thread is not None and thread.is_alive()
 
     def reload(self) -> SearchIndex:
-        """Rebuild now and wait for it (after an ingest this process ran itself)."""
+        """Load the store's current version now and wait for it (after an ingest this process ran)."""
         return self._build_and_swap()
 
     def _build_and_swap(self) -> SearchIndex:
         with self._lock:
             self._builds_started += 1
             build = self._builds_started
-        fresh = SearchIndex.from_store(self.store)
+        fresh = self._fresh()
         with self._lock:
             # A build that started earlier but finished later read older data: it must not win.
             if build > self._installed_build:

@@ -46,6 +46,16 @@ CLINICAL_REFUSAL = (
 )
 
 
+def index_holder(settings: Settings) -> IndexHolder:
+    """The index holder for the settings: polls the store's version, with snapshots unless turned off."""
+    from assistant.snapshot import SnapshotStore
+    from core.store import ChunkStore
+
+    store = ChunkStore.from_settings(settings)
+    snapshots = SnapshotStore(settings.snapshot_path / store.name) if settings.index_snapshots else None
+    return IndexHolder(store, settings.index_check_s, snapshots=snapshots)
+
+
 @dataclass
 class StreamEvent:
     kind: Literal["delta", "answer"]
@@ -76,7 +86,6 @@ class Assistant:
         cls, settings: Settings, embedder: Embedder | None = None, config: AnswerConfig | None = None
     ) -> Assistant:
         from core.embedding import embedder_from_settings
-        from core.store import ChunkStore
 
         llm = None
         if settings.llm_base_url:
@@ -89,7 +98,7 @@ class Assistant:
                 max_tokens=settings.llm_max_tokens,
             )
         embedder = embedder or embedder_from_settings(settings)
-        return cls(settings, IndexHolder(ChunkStore.from_settings(settings)), embedder, llm, config)
+        return cls(settings, index_holder(settings), embedder, llm, config)
 
     # -- public entry points ---------------------------------------------------------------------
 

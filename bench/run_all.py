@@ -11,12 +11,12 @@ from pathlib import Path
 
 from common import OUT, ROOT, machine
 
-SCRIPTS = ["ingest.py", "query.py", "api_load.py", "embedder.py"]
+SCRIPTS = ["ingest.py", "query.py", "api_load.py", "embedder.py", "snapshot.py", "soak.py"]
 
 
-def run(script: str) -> dict:
+def run(script: str, args: list[str] | None = None) -> dict:
     started = time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "bench" / script)], check=True, cwd=ROOT)
+    subprocess.run([sys.executable, str(ROOT / "bench" / script), *(args or [])], check=True, cwd=ROOT)
     data = json.loads((OUT / script.replace(".py", ".json")).read_text(encoding="utf-8"))
     data["bench_seconds"] = round(time.perf_counter() - started, 1)
     return data
@@ -60,7 +60,62 @@ def chart(ingest: dict, query: dict) -> Path:
     return path
 
 
-def results_md(ingest: dict, query: dict, api: dict, emb: dict) -> str:
+def snapshot_md(snap: dict, soak: dict) -> list[str]:
+    st = snap["store"]
+    full, first, restored = st["full_build"], st["first_worker"], st["snapshot"]
+    lines = [
+        "",
+        "## Index snapshots (`bench/snapshot.py`)",
+        "",
+        f"A synthetic store of {st['chunks']} chunks in embedded Chroma (like the 100k query point). Each row is "
+        "a fresh process loading the index as an API worker does, timed from process start to the index in "
+        "hand; `haln serve` is timed from process start to `/readyz` 200.",
+        "",
+        "| how the index is loaded | ready s | RSS MB (anonymous) | ratio to full build |",
+        "|---|---|---|---|",
+        f"| full build from the store (snapshots off, the old way) | {full['ready_s']} | {full['rss_mb']} "
+        f"({full['rss_anon_mb']}) | 1 |",
+        f"| first worker: build and save the snapshot | {first['ready_s']} | {first['rss_mb']} "
+        f"({first['rss_anon_mb']}) | {round(first['ready_s'] / full['ready_s'], 3)} |",
+        f"| restore the snapshot (memory-mapped) | {restored['ready_s']} | {restored['rss_mb']} "
+        f"({restored['rss_anon_mb']}) | **{st['ready_ratio']}** |",
+        f"| `haln serve` to `/readyz` 200, full build | {st['api_ready_full_build_s']} | — | 1 |",
+        f"| `haln serve` to `/readyz` 200, snapshot | {st['api_ready_snapshot_s']} | — | **{st['api_ready_ratio']}** |",
+        "",
+        f"Snapshot on disk: {st['snapshot_mb']} MB; writing the store took {st['store_write_s']} s. Targets "
+        "(issue 17): worker ready ≤ 5 s from process start and API RSS ≤ 1 GB at 100k chunks. The anonymous "
+        "part of RSS is private to a worker; the rest is file pages the kernel shares between workers.",
+    ]
+    million = snap.get("million")
+    if million:
+        r = million["restore"]
+        lines += [
+            "",
+            f"1M chunks (`python bench/snapshot.py --million`, no Chroma at this size): building the index "
+            f"{million['build_s']} s, saving it {million['save_s']} s, restoring it in a fresh process "
+            f"{r['ready_s']} s (**{round(r['ready_s'] / million['build_s'], 3)}** of the build), RSS "
+            f"{r['rss_mb']} MB ({r['rss_anon_mb']} anonymous); hybrid retrieval p95 "
+            f"{million['hybrid_unfiltered_p95_ms']} ms unfiltered, {million['hybrid_filtered_p95_ms']} ms "
+            f"filtered, beside a floor of query embedding {million['floor_embed_p95_ms']} ms + BM25 top-20 "
+            f"{million['floor_bm25_p95_ms']} ms.",
+        ]
+    else:
+        lines += ["", "1M chunks: opt-in (`python bench/run_all.py --million`), not in this run."]
+    lines += [
+        "",
+        "## Soak (`bench/soak.py`)",
+        "",
+        f"{soak['minutes']} min of mixed traffic ({soak['clients']} clients: answers, streamed answers, chat, "
+        f"sources, feedback, readiness, metrics) against `haln serve --workers {soak['workers']}` on 127.0.0.1 "
+        f"with the rate limit raised: {soak['requests']} requests ({soak['requests_per_s']}/s, p95 "
+        f"{soak['p95_ms']} ms), **{soak['errors']} errors**, RSS {soak['rss_after_warm_up_mb']} MB after "
+        f"warm-up → {soak['rss_final_mb']} MB at the end (**{round(100 * soak['rss_growth'], 1)}%** growth; "
+        "target 0 errors and < 10%). `python bench/soak.py --minutes 5` is the long run.",
+    ]
+    return lines
+
+
+def results_md(ingest: dict, query: dict, api: dict, emb: dict, snap: dict, soak: dict) -> str:
     m = machine()
     lines = [
         "# Benchmark results",
@@ -150,10 +205,9 @@ def results_md(ingest: dict, query: dict, api: dict, emb: dict) -> str:
     lines += [
         "",
         "Targets: ≥ 30 answers/s at 8 concurrent, p95 < 500 ms at 32, 0 errors.",
-        "",
-        "![scale curves](scale.png)",
-        "",
     ]
+    lines += snapshot_md(snap, soak)
+    lines += ["", "![scale curves](scale.png)", ""]
     return "\n".join(lines)
 
 
@@ -172,11 +226,18 @@ def main() -> None:
         choices=SCRIPTS,
         help="Run only these benchmarks; the others' last saved results (bench/out/*.json) are reused.",
     )
+    parser.add_argument("--million", action="store_true", help="Add the 1M-chunk snapshot point (slow).")
+    parser.add_argument("--soak-minutes", type=float, default=1.0, help="Soak length (default 1 minute).")
     args = parser.parse_args()
     chosen = args.only or SCRIPTS
-    ingest, query, api, emb = (run(s) if s in chosen else saved(s) for s in SCRIPTS)
+    extra = {
+        "snapshot.py": ["--million"] if args.million else [],
+        "soak.py": ["--minutes", str(args.soak_minutes)],
+    }
+    ingest, query, api, emb, snap, soak = (run(s, extra.get(s)) if s in chosen else saved(s) for s in SCRIPTS)
     chart(ingest, query)
-    (ROOT / "bench" / "RESULTS.md").write_text(results_md(ingest, query, api, emb), encoding="utf-8")
+    text = results_md(ingest, query, api, emb, snap, soak)
+    (ROOT / "bench" / "RESULTS.md").write_text(text, encoding="utf-8")
     print("wrote bench/RESULTS.md")
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -42,15 +44,41 @@ def serve(
         threads = default_threads(workers * settings.answer_threads)
         os.environ["HALN_QUERY_THREADS"] = str(min(MAX_THREADS, threads))
     console.print(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        timeout_keep_alive=settings.keep_alive_s,
-    )
+    with shared_metrics(workers):
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            timeout_keep_alive=settings.keep_alive_s,
+        )
+
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@contextmanager
+def shared_metrics(workers: int) -> Iterator[None]:
+    """With several workers, prometheus-client's multiprocess mode: each worker writes its values to files
+    in PROMETHEUS_MULTIPROC_DIR and `/metrics` adds them up. The folder is ours (a temporary one, removed
+    at exit) unless the variable is already set, in which case its files from an earlier run are cleared,
+    as prometheus-client requires. One worker keeps its metrics in memory."""
+    if workers == 1:
+        yield
+        return
+    given = os.environ.get(MULTIPROC_ENV)
+    folder = Path(given) if given else Path(tempfile.mkdtemp(prefix="haln-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = str(folder)  # inherited by the worker processes uvicorn starts
+    try:
+        yield
+    finally:
+        if not given:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def ui_command(port: int, api_url: str) -> list[str]:

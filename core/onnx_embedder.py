@@ -15,6 +15,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +28,19 @@ DEFAULT_FP32_PATH = MODELS_DIR / "all-MiniLM-L6-v2-fp32.onnx"
 MAX_TOKENS = 256
 
 
+def fast_tokenizer() -> Any:
+    """The model's own tokenizer (its tokenizer.json) through the `tokenizers` library, truncating at
+    MAX_TOKENS and padding a batch to its longest text: the ids transformers' AutoTokenizer gives, without
+    importing transformers, which pulls in torch (2-3 s of an API worker's start-up)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(Path(model_dir()) / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    pad_id = tokenizer.token_to_id("[PAD]")
+    tokenizer.enable_padding(pad_id=pad_id, pad_token="[PAD]")
+    return tokenizer
+
+
 class OnnxEmbedder:
     """Mean-pooled, normalised sentence vectors from an ONNX export of the model."""
 
@@ -36,7 +50,6 @@ class OnnxEmbedder:
         self, path: Path = DEFAULT_ONNX_PATH, batch_size: int = 64, threads: int = 2, name: str = ONNX_NAME
     ) -> None:
         import onnxruntime as ort
-        from transformers import AutoTokenizer
 
         if not path.exists():
             from core.errors import HalnError
@@ -45,15 +58,17 @@ class OnnxEmbedder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = max(1, threads)
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self._tokenizer = AutoTokenizer.from_pretrained(model_dir())
+        self._tokenizer = fast_tokenizer()
         self.batch_size = batch_size
         self.name = name
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        enc = self._tokenizer(
-            list(texts), return_tensors="np", padding=True, truncation=True, max_length=MAX_TOKENS
-        )
-        feeds = {n: enc[n].astype(np.int64) for n in ("input_ids", "attention_mask", "token_type_ids")}
+        encodings = self._tokenizer.encode_batch(list(texts))
+        feeds = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
         hidden = self._session.run(None, feeds)[0]
         mask = feeds["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)

@@ -16,6 +16,7 @@ import stat
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -291,11 +292,14 @@ class ChunkStore:
         staging.modify(name=self.name)
 
     def bump_generation(self, collection: Any) -> int:
-        """Readers compare this counter to notice that an ingest run changed the index."""
+        """Readers compare this counter (and the content version beside it) to notice that an ingest run
+        changed the index. The version is new on every bump, so it also tells apart two collections that
+        reached the same counter (a rebuild starts again from 0)."""
         meta = dict(collection.metadata or {})
         generation = int(meta.get("generation", 0)) + 1
         meta["generation"] = generation
         meta["updated_at"] = time.time()
+        meta["content_version"] = uuid.uuid4().hex[:16]
         collection.modify(metadata=meta)
         return generation
 
@@ -305,6 +309,15 @@ class ChunkStore:
         except Exception:
             return -1
         return int(meta.get("generation", 0))
+
+    def version(self) -> str:
+        """The store's content version, the marker every worker and replica polls: `<generation>-<token>`,
+        new after every ingest, delete or rebuild. An empty string while the store cannot be read."""
+        try:
+            meta = self.client.get_collection(self.name, embedding_function=None).metadata or {}
+        except Exception:
+            return ""
+        return f"{int(meta.get('generation', 0))}-{meta.get('content_version', 'initial')}"
 
     # -- reading -------------------------------------------------------------------------------
 

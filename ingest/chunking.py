@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from llama_index.core.node_parser import SentenceSplitter
+from typing import TYPE_CHECKING, Any
 
 from core.context import context_text
 from core.sources import QUARANTINE_NOTE_SEPARATOR
 from ingest.loaders import LoadedDocument
+
+if TYPE_CHECKING:  # llama_index takes about 2 s to import: an API worker loads it on its first ingest
+    from llama_index.core.node_parser import SentenceSplitter
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Chunk:
 
 
 def make_splitter(chunk_size: int, chunk_overlap: int) -> SentenceSplitter:
+    from llama_index.core.node_parser import SentenceSplitter
+
     return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap, paragraph_separator="\n\n")
 
 

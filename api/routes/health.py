@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field
 
 from api.deps import StateDep
@@ -63,5 +63,5 @@ def _not_ready(reason: str, code: str) -> JSONResponse:
 
 @router.get("/metrics", response_class=PlainTextResponse)
 def metrics(state: StateDep) -> Response:
-    """Prometheus metrics of this worker process."""
-    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus metrics, added up over all the workers of `haln serve --workers N`."""
+    return Response(state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

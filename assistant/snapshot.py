@@ -1,0 +1,221 @@
+"""Index snapshots: the built in-memory index saved beside the store, keyed by the store's content version.
+
+Building the index (BM25, FAISS IVF, filter columns) from Chroma takes about 30 s at 100k chunks, and
+every API worker and replica did it at start and after every change. A snapshot holds what the build
+computes; a process whose store is at the same content version (`ChunkStore.version()`) restores it in
+about a second instead, with the chunk vectors, the filter columns and BM25's score matrix memory-mapped
+(read-only pages the kernel shares between the workers of a machine). One process per machine builds a
+missing snapshot while the others wait for it (a file lock), so N workers cost one build, not N.
+
+Layout: `<root>/<content version>/` with `manifest.json` (written last: a folder without it is not a
+snapshot), `chunks.json` (ids, texts, metadata), `embeddings.npy`, `columns/*.npy`, `themes.npy`,
+`idf.json`, `bm25/` (bm25s's own format plus the tokenizer's vocabulary) and `ivf.faiss` above the
+approximate-search threshold. A folder is written under a temporary name and renamed into place, so a
+reader never sees half of one; the newest `KEEP` are kept.
+"""
+
+from __future__ import annotations
+
+import copy
+import fcntl
+import json
+import logging
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+import orjson
+
+from assistant.dense import DenseSearch
+from assistant.index import Prebuilt, SearchIndex, new_tokenizer
+from core.schemas import THEMES
+
+log = logging.getLogger("haln.snapshot")
+
+FORMAT = 1  # bump when the layout or what SearchIndex precomputes changes: older snapshots are ignored
+KEEP = 2
+COLUMNS = ("doc_type", "nation", "org_type")
+
+
+def _folder_name(version: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", version)
+
+
+class SnapshotStore:
+    """Saved indexes of one collection under `root` (e.g. data/index-snapshots/<collection name>)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, version: str) -> Path:
+        return self.root / _folder_name(version)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def load(self, version: str) -> SearchIndex | None:
+        """The index saved for `version`, or None when there is none (or it cannot be read: the caller
+        then builds from the store, so a damaged snapshot costs a rebuild, never an answer)."""
+        if not version:
+            return None
+        folder = self.path(version)
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if manifest.get("format") != FORMAT or manifest.get("themes") != list(THEMES):
+            return None
+        try:
+            return self._restore(folder, manifest)
+        except Exception:
+            log.warning("index snapshot %s could not be read; building from the store", folder, exc_info=True)
+            return None
+
+    def _restore(self, folder: Path, manifest: dict[str, Any]) -> SearchIndex:
+        chunks = orjson.loads((folder / "chunks.json").read_bytes())
+        embeddings = np.load(folder / "embeddings.npy", mmap_mode="r")
+        columns = {
+            name: (
+                list(manifest["categories"][name]),
+                np.load(folder / "columns" / f"{name}.npy", mmap_mode="r"),
+            )
+            for name in COLUMNS
+        }
+        themes = np.load(folder / "themes.npy", mmap_mode="r")
+        tokenizer = new_tokenizer()
+        bm25 = bm25s.BM25()
+        if manifest["size"]:
+            tokenizer.load_vocab(str(folder / "bm25"))
+            bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
+            bm25.vocab_dict = {int(k): v for k, v in bm25.vocab_dict.items()}
+        ivf = None
+        if (folder / "ivf.faiss").exists():
+            ivf = _read_faiss(folder / "ivf.faiss")
+        dense = DenseSearch(embeddings, ivf=ivf, nprobe=int(manifest["nprobe"]))
+        idf = orjson.loads((folder / "idf.json").read_bytes())
+        prebuilt = Prebuilt(dense, columns, themes, tokenizer, bm25, idf)
+        index = SearchIndex(
+            chunks["ids"],
+            chunks["texts"],
+            chunks["metadatas"],
+            embeddings,
+            int(manifest["generation"]),
+            str(manifest["version"]),
+            prebuilt,
+        )
+        if index.size != manifest["size"] or embeddings.shape[0] != index.size:
+            raise ValueError(f"snapshot {folder} is inconsistent")
+        return index
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def save(self, index: SearchIndex) -> Path | None:
+        """Write `index` under its content version; None when it has no version or cannot be written
+        (a read-only data folder: the index still serves, the next process builds its own)."""
+        if not index.version:
+            return None
+        final = self.path(index.version)
+        if (final / "manifest.json").exists():
+            return final
+        temporary = self.root / f".tmp-{_folder_name(index.version)}-{os.getpid()}"
+        try:
+            shutil.rmtree(temporary, ignore_errors=True)
+            self._write(index, temporary)
+            try:
+                temporary.rename(final)
+            except OSError:  # another process saved the same version first
+                shutil.rmtree(temporary, ignore_errors=True)
+            self.prune(keep=index.version)
+        except OSError as exc:
+            shutil.rmtree(temporary, ignore_errors=True)
+            log.warning("could not save the index snapshot in %s: %s", self.root, exc)
+            return None
+        return final
+
+    def _write(self, index: SearchIndex, folder: Path) -> None:
+        (folder / "columns").mkdir(parents=True)
+        chunks = {"ids": index.ids, "texts": index.texts, "metadatas": index.metadatas}
+        (folder / "chunks.json").write_bytes(orjson.dumps(chunks, option=orjson.OPT_SERIALIZE_NUMPY))
+        np.save(folder / "embeddings.npy", np.ascontiguousarray(index.embeddings, dtype=np.float32))
+        for name in COLUMNS:
+            np.save(folder / "columns" / f"{name}.npy", index.columns[name][1])
+        np.save(folder / "themes.npy", np.asarray(index.theme_matrix))
+        (folder / "idf.json").write_bytes(orjson.dumps(index.idf))
+        if index.size:
+            # Indexed from token ids, BM25's vocabulary is keyed by int, which JSON cannot hold: saved
+            # with string keys and turned back on restore.
+            vocab = index.bm25.vocab_dict
+            keyed = copy.copy(index.bm25)
+            keyed.vocab_dict = {str(k): v for k, v in vocab.items()}
+            keyed.save(str(folder / "bm25"), show_progress=False)
+            index.tokenizer.save_vocab(str(folder / "bm25"))
+        if index.dense.ivf is not None:
+            import faiss
+
+            faiss.write_index(index.dense.ivf, str(folder / "ivf.faiss"))
+        manifest = {
+            "format": FORMAT,
+            "version": index.version,
+            "generation": index.generation,
+            "size": index.size,
+            "nprobe": index.dense.nprobe,
+            "themes": list(THEMES),
+            "categories": {name: index.columns[name][0] for name in COLUMNS},
+            "created_at": time.time(),
+            "bm25s": bm25s.__version__,
+        }
+        (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    def prune(self, keep: str) -> None:
+        """Remove all but the newest `KEEP` snapshots (never `keep`) and temporary folders left by a
+        killed writer. A process still reading a removed snapshot keeps its mapped pages (Linux frees
+        them when it lets go)."""
+        if not self.root.is_dir():
+            return
+        saved: list[tuple[float, Path]] = []
+        for folder in self.root.iterdir():
+            if not folder.is_dir():
+                continue
+            if folder.name.startswith(".tmp-"):
+                with suppress(OSError):
+                    if time.time() - folder.stat().st_mtime > 3600:
+                        shutil.rmtree(folder, ignore_errors=True)
+                continue
+            with suppress(OSError, ValueError):
+                created = float(json.loads((folder / "manifest.json").read_text())["created_at"])
+                saved.append((created, folder))
+        saved.sort(reverse=True)
+        for _, folder in saved[KEEP:]:
+            if folder.name != _folder_name(keep):
+                shutil.rmtree(folder, ignore_errors=True)
+
+    @contextmanager
+    def building(self) -> Iterator[None]:
+        """Held while a process builds an index to save: the other workers of the machine wait, then
+        restore what it saved instead of building the same index again."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle = open(self.root / "build.lock", "a+")  # noqa: SIM115  (closed below)
+        except OSError:  # a read-only data folder: every process builds for itself
+            yield
+            return
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            handle.close()  # closing releases the lock
+
+
+def _read_faiss(path: Path) -> Any:
+    import faiss
+
+    try:  # the inverted lists memory-mapped, shared between the workers of a machine
+        return faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
+    except RuntimeError:
+        return faiss.read_index(str(path))

@@ -1,0 +1,186 @@
+"""Index snapshots: a second process restores the saved index instead of building it, and answers the same;
+a new content version is picked up and saved once; the approximate (IVF) index survives the round trip."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.index import SearchIndex
+from assistant.service import Assistant, index_holder
+from assistant.snapshot import SnapshotStore
+from core.embedding import Embedder
+from core.schemas import THEMES, SearchFilters
+from core.settings import Settings
+from core.store import ChunkStore
+from ingest.sync import build_ingestor
+from tests.cli_helpers import REPO, haln_env
+from tests.conftest import copy_docs
+
+QUESTIONS = [
+    "Where do I start with local recruitment?",
+    "How did Preston analyse its spend?",
+    "What did NHS Lanarkshire do as an anchor organisation?",
+]
+FILTER = SearchFilters(doc_type=["case_study"])
+
+SECOND_PROCESS = """
+import json, sys
+from assistant.service import Assistant
+from core.schemas import SearchFilters
+from core.settings import Settings
+assistant = Assistant.from_settings(Settings())
+index = assistant.index.get()
+questions = json.loads(sys.argv[1])
+answers = [assistant.answer(q).answer for q in questions]
+answers += [assistant.answer(q, filters=SearchFilters(doc_type=["case_study"])).answer for q in questions]
+print(json.dumps({
+    "origin": index.origin, "built": assistant.index.built, "restored": assistant.index.restored,
+    "version": index.version, "size": index.size, "answers": answers,
+    "mapped": type(index.embeddings).__name__,
+}))
+"""
+
+
+def run_second_process(data_dir: Path, corpus: Path) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", SECOND_PROCESS, json.dumps(QUESTIONS)],
+        cwd=REPO,
+        env=haln_env(data_dir, HALN_CORPUS_DIR=str(corpus)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_second_process_restores_the_snapshot_and_answers_identically(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    corpus = copy_docs(tmp_path / "corpus")
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus, chroma_url=None)
+    assert not build_ingestor(settings, embedder=embedder).sync([corpus]).failed
+
+    holder = index_holder(settings)
+    built = holder.get()
+    assert (holder.built, holder.restored, built.origin) == (1, 0, "built")
+    store = ChunkStore.from_settings(settings)
+    assert built.version == store.version() != ""
+    snapshot = settings.snapshot_path / store.name / built.version
+    assert (snapshot / "manifest.json").exists()
+
+    here = Assistant(settings, holder, embedder)
+    expected = [here.answer(q).answer for q in QUESTIONS]
+    expected += [here.answer(q, filters=FILTER).answer for q in QUESTIONS]
+
+    second = run_second_process(settings.data_dir, corpus)
+    assert (second["origin"], second["built"], second["restored"]) == ("snapshot", 0, 1)
+    assert second["version"] == built.version and second["size"] == built.size
+    assert second["mapped"] == "memmap"  # the vectors are read from the file, not copied into memory
+    assert second["answers"] == expected
+
+
+def test_a_new_version_is_picked_up_and_saved_once(tmp_path: Path, embedder: Embedder) -> None:
+    corpus = copy_docs(tmp_path / "corpus", ["markdown/haln-vibrant-network-qa.md"])
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus, index_check_s=0.05)
+    ingestor = build_ingestor(settings, embedder=embedder)
+    assert not ingestor.sync([corpus]).failed
+    worker = index_holder(settings)
+    first = worker.get()
+
+    copy_docs(corpus, ["markdown/preston-spend-analysis-guide.md"])
+    started = time.monotonic()
+    assert not ingestor.sync([corpus]).failed
+    new_version = ChunkStore.from_settings(settings).version()
+    assert new_version != first.version
+    while worker.get() is first and time.monotonic() - started < 10:
+        time.sleep(0.05)
+    fresh = worker.get()
+    assert fresh.version == new_version, "the new version was not picked up within 10 s"
+    assert set(fresh.doc_ids) == {"haln-vibrant-network-qa", "preston-spend-analysis-guide"}
+    assert worker.built == 2
+
+    # Another worker (or a restarted one) at this version restores it rather than building it.
+    other = index_holder(settings)
+    restored = other.get()
+    assert (other.built, other.restored, restored.origin) == (0, 1, "snapshot")
+    assert restored.ids == fresh.ids and restored.version == new_version
+    # The snapshot of the older version is kept (KEEP = 2); nothing else is left in the folder.
+    saved = sorted(p.name for p in (settings.snapshot_path / worker.store.name).iterdir() if p.is_dir())
+    assert saved == sorted([first.version, new_version])
+
+
+def test_snapshots_can_be_turned_off(tmp_path: Path, embedder: Embedder) -> None:
+    corpus = copy_docs(tmp_path / "corpus", ["markdown/haln-vibrant-network-qa.md"])
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus, index_snapshots=False)
+    assert not build_ingestor(settings, embedder=embedder).sync([corpus]).failed
+    for _ in range(2):
+        holder = index_holder(settings)
+        assert holder.get().origin == "built" and holder.built == 1
+    assert not settings.snapshot_path.exists()
+
+
+def synthetic_index(rows: int, dim: int = 32) -> SearchIndex:
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(rows, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    words = ["anchor", "procurement", "recruitment", "housing", "estates", "wellbeing", "carbon", "spend"]
+    texts = [" ".join(rng.choice(words, 6)) + f" item{i % 97}" for i in range(rows)]
+    metas = [
+        {
+            "doc_id": f"doc-{i // 4}",
+            "title": f"Document {i // 4}",
+            "section": "Findings",
+            "doc_type": ["case_study", "guide", "toolkit"][i % 3],
+            "nation": ["England", "Scotland", "Wales"][i % 3 - 1],
+            "org_type": ["nhs_trust", "council"][i % 2],
+            "themes": [THEMES[i % len(THEMES)]],
+        }
+        for i in range(rows)
+    ]
+    return SearchIndex([f"c{i:06d}" for i in range(rows)], texts, metas, vectors, 3, "3-abc")
+
+
+@pytest.mark.parametrize("rows", [0, 20_000])  # an empty store, and one above the IVF threshold
+def test_snapshot_round_trip_keeps_every_search_structure(tmp_path: Path, rows: int) -> None:
+    built = synthetic_index(rows)
+    assert built.dense.approximate == (rows >= 20_000)
+    snapshots = SnapshotStore(tmp_path / "snapshots")
+    assert snapshots.save(built) is not None
+    restored = snapshots.load("3-abc")
+    assert restored is not None and restored.origin == "snapshot"
+    assert restored.dense.approximate == built.dense.approximate
+    assert restored.dense.nprobe == built.dense.nprobe
+    assert snapshots.load("4-other") is None
+    filters = [None, FILTER, SearchFilters(nation=["Wales"], themes=[THEMES[0]])]
+    for f in filters:
+        mask, again = built.mask(f), restored.mask(f)
+        assert (mask is None and again is None) or np.array_equal(mask, again)
+    if not rows:
+        assert restored.size == 0
+        return
+    assert restored.idf == built.idf and restored.ids == built.ids
+    for i in range(5):
+        query = built.embeddings[i * 997]
+        for f in filters:
+            assert restored.dense.search(query, restored.mask(f), 40) == built.dense.search(
+                query, built.mask(f), 40
+            )
+    for text in ("procurement carbon", "housing wellbeing item5"):
+        tokens = built.tokenizer.tokenize([text], update_vocab=False, return_as="ids", show_progress=False)
+        again = restored.tokenizer.tokenize([text], update_vocab=False, return_as="ids", show_progress=False)
+        assert np.allclose(built.bm25.get_scores(tokens[0]), restored.bm25.get_scores(again[0]))
+
+
+def test_a_damaged_snapshot_is_rebuilt_not_served(tmp_path: Path) -> None:
+    snapshots = SnapshotStore(tmp_path / "snapshots")
+    snapshots.save(synthetic_index(50))
+    (snapshots.path("3-abc") / "embeddings.npy").write_bytes(b"not an array")
+    assert snapshots.load("3-abc") is None
