@@ -457,6 +457,9 @@ def test_outage_keeps_the_conversation_and_recovers_by_itself(
 
         stop(api)
         ask(driver, "Where do I start with local recruitment?")
+        # Wait for the kept question, not only the notice: under load the page's own readiness check can
+        # show "can't be reached" before the question has been taken in.
+        wait_for(driver, has_text("Not sent yet"), timeout=30)
         wait_for(driver, has_text("can't be reached"), timeout=30)
         body = driver.find_element(By.TAG_NAME, "body").text
         assert "Lambeth GP Food Co-op" in body and driver.find_elements(By.CSS_SELECTOR, CARD_LINK)  # kept
