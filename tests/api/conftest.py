@@ -18,6 +18,7 @@ from ingest.sync import build_ingestor
 from tests.cli_helpers import REPO, haln_env
 from tests.conftest import copy_docs, free_port
 from tests.fake_llm_server import FakeLLM, fake_llm_server
+from tests.pg_server import pg_available, postgres_server
 
 CLIENT_KEY = "client-key-1"
 SPARE_KEY = "client-key-2"
@@ -173,3 +174,12 @@ def empty_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApi]:
     running = start_api(root / "data", root / "corpus", HALN_RATE_LIMIT_PER_MINUTE="1000")
     yield running
     stop_api(running)
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """A real PostgreSQL on loopback for one test module (skipped where it is not installed)."""
+    if not pg_available():
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql); .ci/run installs it")
+    with postgres_server() as url:
+        yield url

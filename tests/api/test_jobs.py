@@ -24,7 +24,6 @@ from tests.api.conftest import ADMIN_KEY, RunningApi, stop_api
 from tests.api.test_uploads import finish, report, upload
 from tests.cli_helpers import REPO, haln_env
 from tests.conftest import copy_docs, free_port
-from tests.pg_server import pg_available, postgres_server
 
 
 def wait_for(manager: JobManager, job_id: str) -> str:
@@ -36,14 +35,6 @@ def wait_for(manager: JobManager, job_id: str) -> str:
             return job.status
         time.sleep(0.05)
     raise AssertionError("job did not finish")
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    if not pg_available():
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql); .ci/run installs it")
-    with postgres_server() as url:
-        yield url
 
 
 def seen_by_another_manager(url: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -26,17 +25,8 @@ from tests.ingest.test_server_and_crash import (  # noqa: F401  (chroma_server i
     start_chroma,
     stop_chroma,
 )
-from tests.pg_server import pg_available, postgres_server
 
 ANSWER = Answer(answer="x [1]", citations=[], refused=False, backend="extractive")
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    if not pg_available():
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql); .ci/run installs it")
-    with postgres_server() as url:
-        yield url
 
 
 def exercise(db: Database) -> None:
