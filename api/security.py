@@ -120,7 +120,9 @@ class RateLimits:
             buckets.append((self.key_item, "answers-key", _hashed(client, None), "this key's overall"))
         quotas = []
         for item, namespace, who, bucket in buckets:
-            if not self.strategy.test(item, namespace, who):
+            # hit() checks and counts in one step (atomic in the storage, a Lua script on Redis): a test()
+            # before it let two workers both take the last place (seen as 13 of 12 in the server-mode test).
+            if not self.strategy.hit(item, namespace, who):
                 quota = self._quota(item, namespace, who)
                 raise ApiError(
                     429,
@@ -129,8 +131,6 @@ class RateLimits:
                     "rate_limit_exceeded",
                     headers={**quota.headers(), "Retry-After": str(quota.reset_s)},
                 )
-        for item, namespace, who, _ in buckets:
-            self.strategy.hit(item, namespace, who)
             quotas.append(self._quota(item, namespace, who))
         return min(quotas, key=lambda q: q.remaining)
 
