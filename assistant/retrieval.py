@@ -83,9 +83,12 @@ class HybridRetriever:
         filters: SearchFilters | None = None,
         profile: AskerProfile | None = None,
         terms: list[str] | None = None,
+        also_by_meaning: str = "",
     ) -> RetrievalResult:
         """`terms`: the question's topic terms, for coverage (the query may carry the asker's
-        organisation type in words, which the question did not ask about)."""
+        organisation type in words, which the question did not ask about). `also_by_meaning`: a second
+        wording searched by meaning only and fused with the others (a story-like question with its
+        themes' glosses, `QueryAnalysis.theme_query`)."""
         cfg = self.config
         timings: dict[str, float] = {}
         started = time.perf_counter()
@@ -96,6 +99,10 @@ class HybridRetriever:
         started = time.perf_counter()
         dense_rows = self.dense(index, query_vector, mask, cfg.candidates) if cfg.use_dense else []
         bm25_rows, bm25_scores = self.bm25(index, query, mask, cfg.candidates) if cfg.use_bm25 else ([], {})
+        glossed_rows: list[int] = []
+        if also_by_meaning and cfg.use_dense:
+            glossed_vector = self.embedder.embed_query(also_by_meaning)
+            glossed_rows = self.dense(index, glossed_vector, mask, cfg.candidates)
         timings["search_ms"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
@@ -104,6 +111,8 @@ class HybridRetriever:
             fused[row] = fused.get(row, 0.0) + cfg.dense_weight / (cfg.rrf_k + rank + 1)
         for rank, row in enumerate(bm25_rows):
             fused[row] = fused.get(row, 0.0) + cfg.bm25_weight / (cfg.rrf_k + rank + 1)
+        for rank, row in enumerate(glossed_rows):
+            fused[row] = fused.get(row, 0.0) + cfg.glossed_weight / (cfg.rrf_k + rank + 1)
         if profile is not None and not profile.is_empty():
             for row in fused:
                 fused[row] += self._preference(index, row, profile)

@@ -100,23 +100,36 @@ def has_figure(text: str) -> bool:
     return bool(re.search(r"(?<![A-Za-z]-)(?<![A-Za-z\d])\d", _DURATION.sub(" ", _DATE.sub(" ", text))))
 
 
-def _gives_fact(sentence: str, kind: str, figure: str | None, asked: set[str]) -> bool:
+def gives_fact(text: str, kind: str, analysis: QueryAnalysis, exact_figure: bool = True) -> bool:
+    """Does `text` give the kind of fact asked for? The one test used to find a gap, to rank passages
+    and to choose the fact that opens an answer (three near-copies of it disagreed: a start question's
+    "what deadline?" opened with a tree count, as any number counted as a date). `exact_figure=False`
+    takes any figure for a figure question: "how much does it spend, and how many people does it serve?"
+    asks two, and `analysis.figure` names only one."""
+    if kind == "figure" and not exact_figure:
+        return has_figure(text)
     if kind == "figure":
-        plain = _DURATION.sub(" ", _DATE.sub(" ", sentence))
-        if figure == "money":  # a sum, or the share of a spend that stayed local
+        plain = _DURATION.sub(" ", _DATE.sub(" ", text))
+        if analysis.figure == "money":  # a sum, or the share of a spend that stayed local
             return bool(_MONEY.search(plain) or _SHARE.search(plain))
-        if figure == "share":
+        if analysis.figure == "share":
             return bool(_SHARE.search(plain))
-        if figure == "count":
-            return _counts(sentence, asked)
-        return bool(_NUMBER.search(plain))
+        if analysis.figure == "count":
+            return _counts(text, set(analysis.facts_asked))
+        return bool(_NUMBER.search(plain)) and has_figure(text)
     if kind == "when":
-        return bool(_YEAR.search(sentence))
-    if kind in ("who", "which"):
-        return bool(_NAME.search(sentence))
+        if analysis.deadline:  # "by 2027", not "at the end of March"
+            return bool(cues.DEADLINE_ANSWER.search(text))
+        return bool(_YEAR.search(text))
+    if kind == "who":
+        if analysis.authorship:  # "who wrote it?": the sentence naming the authors
+            return bool(cues.AUTHORSHIP_ANSWER.search(text))
+        return bool(_NAME.search(text) or cues.PERSON_OR_BODY.search(text))
+    if kind == "which":
+        return bool(_NAME.search(text))
     if kind == "rule":
-        return bool(cues.RULE_WORDS.search(sentence))
-    return bool(_OUTCOME.search(sentence))
+        return bool(cues.RULE_WORDS.search(text))
+    return bool(_OUTCOME.search(text))
 
 
 def check_fact(
@@ -145,8 +158,7 @@ def check_fact(
     def has_fact(row: int) -> bool:
         """A sentence gives that kind of fact, and the fact-giving sentences share enough of what was
         asked, weighted by rarity: "local" alone does not tie a number to "spend with local businesses"."""
-        counted = set(analysis.facts_asked)
-        giving = [s for s in index.sentences(row).sentences if _gives_fact(s, kind, analysis.figure, counted)]
+        giving = [s for s in index.sentences(row).sentences if gives_fact(s, kind, analysis)]
         # Names and dates are checked by subject alone: what else the question says ("I want to
         # reference it properly") is not what the name or date is about.
         # A count next to the thing counted ("600 bank workers") needs no more evidence.

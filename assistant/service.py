@@ -232,7 +232,13 @@ class Assistant:
     ) -> tuple[RetrievalResult, FactCheck | None]:
         terms = list(analysis.topic_terms)
         result = self.retriever.retrieve(
-            index, analysis.retrieval_query, top_k, analysis.filters, analysis.asker, terms
+            index,
+            analysis.retrieval_query,
+            top_k,
+            analysis.filters,
+            analysis.asker,
+            terms,
+            also_by_meaning=analysis.theme_query,
         )
         fact = check_fact(analysis, index, [h.row for h in result.hits], self.config.scope)
         if fact is not None and fact.rows:

@@ -23,7 +23,10 @@ QUESTION_NOISE = frozenset(
     """start started starting begin beginning where first step steps know want need like tell help
     please work works working job role new anyone someone thing things way ways good best example
     examples give show find look looking idea ideas kind sort lot lots really actually even exactly just
-    bit sure quite honestly basically pretty hardly anyway what whats what's what’s""".split()
+    bit sure quite honestly basically pretty hardly anyway what whats what's what’s
+    change day days week weeks couple patch loads keep keeps talking talk picked pick brief mix everyone
+    everybody usually alone rather nearly anything everything always big stuff bunch whole around
+    currently""".split()
 )
 
 

@@ -207,7 +207,7 @@ def _sentence_units(sentences: list[str], order: int) -> list[Unit]:
             continue
         text = " ".join(finish(s) for s in group)
         unit = _unit("sentences", text, order + len(units))
-        if any(cues.ABOUT_DOCUMENT.search(s) for s in group):
+        if any(cues.ABOUT_DOCUMENT.search(s) or cues.PUBLICATION_STATEMENT.search(s) for s in group):
             unit = replace(unit, about_document=True)
         units.append(unit)
     return units

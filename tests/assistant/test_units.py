@@ -238,3 +238,57 @@ def test_a_list_whose_lead_in_leans_back_is_introduced_by_its_section() -> None:
     assert [(u.text, u.items) for u in units] == [
         ("What the Academy does:", ("learning", "support", "projects"))
     ]
+
+
+def test_a_story_like_start_question_is_also_searched_by_what_it_is_about() -> None:
+    story = analyse(
+        Question(
+            "We're an acute trust in a pretty deprived area and hardly any of our band 2 and 3 starters "
+            "actually live locally. What's the first thing we should do to change that?"
+        )
+    )
+    assert story.intent == "start"
+    assert "local recruitment" in story.theme_query and story.theme_query.startswith("We're an acute trust")
+    assert "recruit" in story.theme_terms and "recruit" not in story.topic_terms
+    # A plain question is searched as asked.
+    plain = analyse(Question("Where do I start with inclusive recruitment?"))
+    assert plain.theme_query == "" and plain.theme_terms == ()
+
+
+def test_a_deadline_is_a_date_to_be_done_by() -> None:
+    from assistant.scope import gives_fact
+
+    deadline = analyse(Question("Where do I start with our fleet, and what deadline are we working to?"))
+    assert deadline.fact == "when" and deadline.deadline
+    by_2027 = (
+        "All new vehicles owned or leased by the NHS, except ambulances, are to be zero emission by 2027."
+    )
+    planting = "It planned to plant its 1,000 trees across four of its hospital sites at the end of March."
+    assert gives_fact(by_2027, "when", deadline)
+    assert not gives_fact(planting, "when", deadline)
+    # Any date answers a plain "when".
+    when = analyse(Question("When did the trust plant its trees?"))
+    assert not when.deadline and gives_fact(planting, "when", when)
+
+
+def test_a_figure_question_asking_two_figures_takes_either_when_ranking() -> None:
+    from assistant.scope import gives_fact
+
+    both = analyse(
+        Question("Roughly how much does the health board spend a year, and how many people does it serve?")
+    )
+    spend = "In revenue terms, the health board spends in the order of £1bn a year."
+    assert both.figure == "count" and not gives_fact(spend, "figure", both)
+    assert gives_fact(spend, "figure", both, exact_figure=False)
+
+
+def test_a_sentence_announcing_a_publication_is_about_the_document() -> None:
+    units = units_of(
+        "NHS Providers published a report called Being an anchor institution that gathers case studies.\n\n"
+        "Trusts that succeeded explained how anchor work fits the organisation's strategic objectives."
+    )
+    about = [u.text for u in units if u.about_document]
+    assert about == [
+        "NHS Providers published a report called Being an anchor institution that gathers case studies."
+    ]
+    assert any(not u.about_document and "strategic objectives" in u.text for u in units)
