@@ -29,6 +29,7 @@ NATION_TOKENS = {
     "Northern Ireland": ("northern", "ireland"),
     "England": ("england", "english"),
 }
+ALL_NATION_TOKENS = frozenset(t for words in NATION_TOKENS.values() for t in words)
 _SPECIFIC = re.compile(
     r"\b([A-Z][A-Za-z'’&-]+(?:\s+(?:and\s+|of\s+|the\s+)?[A-Z][A-Za-z'’&-]+)*|\d[\d,.]*\d%?)"
 )
@@ -149,6 +150,12 @@ class QueryAnalysis:
     @property
     def wants_start(self) -> bool:
         return self.intent == "start"
+
+    @property
+    def named_subjects(self) -> tuple[frozenset[str], ...]:
+        """The organisations and works the question names, each as its stemmed words; nations are the
+        asker's or the fact's context (`subject_nations`), judged apart."""
+        return tuple(frozenset(e) for e in self.subjects if not set(e) <= ALL_NATION_TOKENS)
 
 
 # -- the asker -----------------------------------------------------------------------------------------

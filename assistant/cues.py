@@ -145,7 +145,8 @@ AUTHORSHIP_QUESTION = re.compile(
 AUTHORSHIP_ANSWER = re.compile(
     r"\b(written|authored|led|published|edited|produced|chaired|funded|commissioned|delivered|run|put together) by\b|"
     r"\bco-?authors?\b|\bauthors?\b|\bnamed on\b|\b(is|are|was|were) leading\b|\bspearhead|"
-    r"\b(published|produced|released|issued) (a|an|the|its|their) (new |short |joint )?(report|guide|toolkit|paper)\b",
+    r"\b(published|produced|released|launched|issued) (a|an|the|its|their) (new |short |joint )?"
+    r"(report|guide|toolkit|paper|briefing|document|case study|blog|evaluation|review)\b",
     re.IGNORECASE,
 )
 # The clause of a question asking who ("Who's leading the push to get every trust paying…"), up to the
@@ -384,6 +385,28 @@ DEFINITE_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 
+# The full name a passage's "The trust…" or "The council…" stands for, found in its document's title or
+# text: capitalised words ending in that kind of organisation ("Northumbria Healthcare NHS Foundation
+# Trust"), not starting with a sentence's first word ("The", "In", "When").
+_NAME_WORDS = (
+    r"(?!(?:The|In|At|On|When|After|Since|Its|Our|This|A|An)\b)"
+    r"(?:[A-Z][\w&.-]*(?:['’][A-Za-z]+)?,?\s+(?:(?:and|of|upon|&)\s+)?){1,6}"
+)
+
+
+def _organisation(suffix: str) -> re.Pattern[str]:
+    return re.compile(r"\b" + _NAME_WORDS + r"(?:" + suffix + r")\b")
+
+
+ORGANISATION_NAMES: dict[str, re.Pattern[str]] = {
+    "trust": _organisation(r"NHS Foundation Trust|NHS Trust|Health and Social Care Trust|HSC Trust"),
+    "council": _organisation(r"(?:City|County|Borough|District|Metropolitan Borough) Council|Council"),
+    "board": _organisation(r"University Health Board|Health Board|Integrated Care Board"),
+    "university": re.compile(
+        r"\bUniversity of (?:the )?[A-Z][\w-]*(?: [A-Z][\w-]*){0,3}|\b" + _NAME_WORDS + r"University\b"
+    ),
+    "association": _organisation(r"Housing Association|Housing Group"),
+}
 # Questions whose answer is a name: "Which big US health systems…", "Has any trust…", "Is there a team…".
 NAMES_WANTED = re.compile(
     r"\b(which|what) (\w+ ){0,3}(health systems|systems|trusts|councils|boards|organisations|bodies|networks|"

@@ -12,7 +12,7 @@ import numpy as np
 
 from assistant import cues
 from assistant.analysis import QueryAnalysis, Question, analyse, needs_history
-from assistant.compose import ExtractiveComposer, example_label
+from assistant.compose import ExtractiveComposer
 from assistant.config import DEFAULT_CONFIG, AnswerConfig
 from assistant.draft import Block, Claim, Draft, render
 from assistant.evidence import evidence_label, staleness_warnings
@@ -407,7 +407,7 @@ class Assistant:
             Claim(
                 c.unit.text,
                 [c.position],
-                label=_about(example_label(sources[c.position], analysis.asker, c.unit)),
+                label=_about(composer.label_example(sources[c.position], analysis.asker, c.unit)),
                 lead=c.unit.lead,
                 items=list(c.unit.items),
             )

@@ -101,6 +101,20 @@ def respond(answer: Answer, answer_id: str, **extra: object) -> AnswerResponse:
     )
 
 
+def _json_or_stream(description: str, example: object, event_schema: object, stream: object) -> dict:
+    """OpenAPI responses of an endpoint that answers in JSON or, streaming, in server-sent events."""
+    return {
+        **ERRORS,
+        200: {
+            "description": description,
+            "content": {
+                "application/json": {"example": example},
+                "text/event-stream": {"schema": event_schema, "example": stream},
+            },
+        },
+    }
+
+
 def _sse(event: str, data: object) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
@@ -109,19 +123,12 @@ def _sse(event: str, data: object) -> str:
     "/answer",
     response_model=AnswerResponse,
     description=examples.ANSWER_DESCRIPTION,
-    responses={
-        **ERRORS,
-        200: {
-            "description": "The answer; or, streaming, server-sent events `delta`, `citations`, `done`",
-            "content": {
-                "application/json": {"example": examples.ANSWER},
-                "text/event-stream": {
-                    "schema": examples.ANSWER_EVENT,
-                    "example": examples.ANSWER_STREAM,
-                },
-            },
-        },
-    },
+    responses=_json_or_stream(
+        "The answer; or, streaming, server-sent events `delta`, `citations`, `done`",
+        examples.ANSWER,
+        examples.ANSWER_EVENT,
+        examples.ANSWER_STREAM,
+    ),
 )
 async def post_answer(
     body: AnswerRequest, request: Request, state: StateDep, _client: AnswerClientDep
@@ -177,19 +184,12 @@ def list_models(_client: ReadClientDep) -> ModelList:
     "/chat/completions",
     response_model=ChatCompletionResponse,
     description=examples.CHAT_DESCRIPTION,
-    responses={
-        **ERRORS,
-        200: {
-            "description": "The completion; or, streaming, `chat.completion.chunk` events and `[DONE]`",
-            "content": {
-                "application/json": {"example": examples.CHAT},
-                "text/event-stream": {
-                    "schema": examples.CHAT_EVENT,
-                    "example": examples.CHAT_STREAM,
-                },
-            },
-        },
-    },
+    responses=_json_or_stream(
+        "The completion; or, streaming, `chat.completion.chunk` events and `[DONE]`",
+        examples.CHAT,
+        examples.CHAT_EVENT,
+        examples.CHAT_STREAM,
+    ),
 )
 async def chat_completions(
     body: ChatCompletionRequest, request: Request, state: StateDep, client: AuthenticatedDep

@@ -289,3 +289,19 @@ def test_each_kind_of_fact_asked_is_given(assistant: Assistant) -> None:
         "Who wrote the Riverside anchor report and when? And what share of spend went to local suppliers?"
     )
     assert "Amara Okafor" in answer.answer and "2022" in answer.answer and "41%" in answer.answer
+
+
+def test_a_passage_about_the_trust_is_labelled_with_the_trusts_name(assistant: Assistant) -> None:
+    from assistant.compose import referent_of
+    from assistant.retrieval import Hit
+    from assistant.sources import to_sources
+
+    index = assistant.index.get()
+    rows = index.rows_of("cles-sandwell-west-birmingham-hospitals")
+    source = to_sources(index, [Hit(row=rows[0], score=1.0, dense=0.5, bm25=1.0, dense_rank=0, bm25_rank=0)])[
+        0
+    ]
+    the_trust = next(u for r in rows for u in index.units(r) if u.text.startswith("The trust "))
+    assert referent_of(index, source, the_trust) == "Sandwell and West Birmingham Hospitals NHS Trust"
+    named = next(u for r in rows for u in index.units(r) if not u.text.lower().startswith("the "))
+    assert referent_of(index, source, named) is None

@@ -292,3 +292,23 @@ def test_a_sentence_announcing_a_publication_is_about_the_document() -> None:
         "NHS Providers published a report called Being an anchor institution that gathers case studies."
     ]
     assert any(not u.about_document and "strategic objectives" in u.text for u in units)
+
+
+def test_the_trust_a_passage_means_is_named_in_its_label() -> None:
+    from assistant import cues
+
+    names = cues.ORGANISATION_NAMES
+    said = "One of them, Cumbria, Northumberland, Tyne and Wear NHS Foundation Trust (CNTW), planted trees."
+    assert (
+        names["trust"].search(said).group(0) == "Cumbria, Northumberland, Tyne and Wear NHS Foundation Trust"
+    )  # type: ignore[union-attr]
+    title = "Our Community Promise: leveraging the power of apprenticeships in Northumbria Healthcare NHS Foundation Trust"
+    assert names["trust"].search(title).group(0) == "Northumbria Healthcare NHS Foundation Trust"  # type: ignore[union-attr]
+    assert (
+        names["council"].search("In May 2020 North Ayrshire Council launched it").group(0)
+        == "North Ayrshire Council"
+    )  # type: ignore[union-attr]
+    assert names["university"].search("The University of Central Lancashire's campus").group(0) == (  # type: ignore[union-attr]
+        "University of Central Lancashire"
+    )
+    assert names["trust"].search("The Trust said so.") is None
