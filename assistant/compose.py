@@ -468,7 +468,12 @@ class ExtractiveComposer:
                 return False
             return reading or bool(cues.DID_SOMETHING.search(c.unit.quoted()))
 
-        advice = [c for c in candidates if is_advice(c) and not reports_activity(c)]
+        def digest(c: Candidate) -> bool:
+            """A case study's or blog's "Key facts at a glance" list is a summary of facts even when one
+            item says "first step" (graders, prac-009); a guide's headed list of steps is advice."""
+            return c.unit.headed and sources[c.position].doc_type not in GUIDANCE_TYPES
+
+        advice = [c for c in candidates if is_advice(c) and not reports_activity(c) and not digest(c)]
         on_topic = [c for c in advice if c.lexical >= self.config.start_min_relevance]
         if len(on_topic) < 2:
             # No advice about this in the sources: what they do say about it beats advice about other things.

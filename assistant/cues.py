@@ -303,7 +303,8 @@ BACK_REFERENCE = re.compile(
     r"but|and|so|then|instead|meanwhile|similarly|likewise|in addition|as a result|in turn|in this way|"
     r"for example|for instance|the same|other|another|each of (them|these)|all of (them|these)|"
     r"one of (them|these)|some of (them|these)|(\w+ ){1,3}(this|these|those|such)( \w+)?,|"
-    r"(on|for|with|in|as|by|from|to|because of|as part of|as a result of|in doing|to do) (this|these|that|those|so)\b|"
+    r"(on|for|with|in|as|by|from|to|alongside|beyond|besides|unlike|apart from|because of|as part of|"
+    r"as a result of|in doing|to do) (this|these|that|those|so)\b|"
     # "In May 2020 it launched…": a time or place opener, then a pronoun subject.
     r"(in|on|by|at|from|since|after|before|during|within|over) [^,]{1,30}?,? (it|they|he|she|its|their)\b)\b",
     re.IGNORECASE,

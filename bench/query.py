@@ -161,7 +161,12 @@ def main() -> None:
     settings = Settings()
     embedder = embedder_from_settings(settings)
     base = real_index(embedder)
-    questions = [q.question for q in load_questions(ROOT / "evals/questions/dev.jsonl")]
+    # Plain dev questions and the practitioner set's long, story-like ones (searched twice by meaning).
+    questions = [
+        q.question
+        for name in ("dev", "practitioner")
+        for q in load_questions(ROOT / f"evals/questions/{name}.jsonl")
+    ]
     sizes = [("1x", base.size), ("10x", base.size * 10), ("100x", base.size * 100), ("100k", args.max_chunks)]
     results: dict[str, object] = {"machine": machine()}
     for label, size in sizes:

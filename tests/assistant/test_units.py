@@ -312,3 +312,11 @@ def test_the_trust_a_passage_means_is_named_in_its_label() -> None:
         "University of Central Lancashire"
     )
     assert names["trust"].search("The Trust said so.") is None
+
+
+def test_a_sentence_leaning_on_the_one_before_is_not_quoted_alone() -> None:
+    units = units_of(
+        "Alongside that informal community life there are formal voluntary organisations.\n\n"
+        "Beyond this, the council funds a small grants scheme."
+    )
+    assert not any(u.text.startswith(("Alongside that", "Beyond this")) for u in units)
