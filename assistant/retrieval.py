@@ -3,6 +3,7 @@ for sources matching the asker, per-document diversity, and a confidence signal 
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -40,19 +41,28 @@ class RetrievalResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
+RECENT_QUERIES = 4
+"""Query vectors kept for reuse: an answer's question, its glossed wording, and the previous answer's."""
+
+
 class HybridRetriever:
     def __init__(self, embedder: Embedder, config: RetrievalConfig | None = None) -> None:
         self.embedder = embedder
         self.config = config or RetrievalConfig()
-        self._last_query: tuple[str, np.ndarray] | None = None
+        self._recent: dict[str, np.ndarray] = {}
+        self._recent_lock = threading.Lock()  # the API's answer threads share one retriever
 
     def embed_query(self, query: str) -> np.ndarray:
-        """The last query's vector is reused: one answer may search several times with one query."""
-        last = self._last_query
-        if last is not None and last[0] == query:
-            return last[1]
-        vector = self.embedder.embed_query(query)
-        self._last_query = (query, vector)
+        """Recent queries' vectors are reused: one answer searches several times with its question (and,
+        told as a story, with its glossed wording too)."""
+        with self._recent_lock:
+            vector = self._recent.get(query)
+        if vector is None:
+            vector = self.embedder.embed_query(query)
+            with self._recent_lock:
+                while len(self._recent) >= RECENT_QUERIES:
+                    self._recent.pop(next(iter(self._recent)))
+                self._recent[query] = vector
         return vector
 
     def dense(
@@ -101,7 +111,7 @@ class HybridRetriever:
         bm25_rows, bm25_scores = self.bm25(index, query, mask, cfg.candidates) if cfg.use_bm25 else ([], {})
         glossed_rows: list[int] = []
         if also_by_meaning and cfg.use_dense:
-            glossed_vector = self.embedder.embed_query(also_by_meaning)
+            glossed_vector = self.embed_query(also_by_meaning)
             glossed_rows = self.dense(index, glossed_vector, mask, cfg.candidates)
         timings["search_ms"] = (time.perf_counter() - started) * 1000
 

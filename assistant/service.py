@@ -305,7 +305,13 @@ class Assistant:
             known = {h.row for h in hits}
             known_docs = {index.doc_ids[h.row] for h in hits}
             extra = self.retriever.retrieve(
-                index, analysis.retrieval_query, k, narrowed, asker, list(analysis.topic_terms)
+                index,
+                analysis.retrieval_query,
+                k,
+                narrowed,
+                asker,
+                list(analysis.topic_terms),
+                also_by_meaning=analysis.theme_query,
             )
             hits.extend(
                 h

@@ -305,3 +305,20 @@ def test_a_passage_about_the_trust_is_labelled_with_the_trusts_name(assistant: A
     assert referent_of(index, source, the_trust) == "Sandwell and West Birmingham Hospitals NHS Trust"
     named = next(u for r in rows for u in index.units(r) if not u.text.lower().startswith("the "))
     assert referent_of(index, source, named) is None
+
+
+def test_a_second_wording_searched_by_meaning_is_fused_with_the_question(assistant: Assistant) -> None:
+    index = assistant.index.get()
+    story = "Honestly, day three for me, and hardly any of our band 2 and 3 starters live round here."
+    glossed = (
+        f"{story} (local recruitment and employment: jobs, apprenticeships and careers for local people)"
+    )
+
+    def rank_of(doc: str, also: str) -> int:
+        hits = assistant.retriever.retrieve(index, story, 8, also_by_meaning=also).hits
+        docs = [str(index.doc_ids[h.row]) for h in hits]
+        return docs.index(doc) if doc in docs else len(docs)
+
+    assert rank_of("bnssg-inclusive-recruitment-toolkit", glossed) < rank_of(
+        "bnssg-inclusive-recruitment-toolkit", ""
+    )
