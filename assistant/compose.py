@@ -358,6 +358,7 @@ class ExtractiveComposer:
         # Bullets hold much less of the question than the opening are padding (graders, issue 13).
         floor = self.config.bullet_relevance_share * lead.lexical
         rest = [c for c in rest if c.lexical >= floor]
+        lead, rest = self._without_repeated_items(lead, rest)
         lead = self._with_rest_of_paragraph(lead, sources, {id(c.unit) for c in rest})
         opening_label = self.label_example(sources[lead.position], analysis.asker, lead.unit)
         blocks = [Block("paragraph", [self._claim(lead, opening_label, _item_terms(analysis))])]
@@ -376,6 +377,33 @@ class ExtractiveComposer:
                 )
             )
         return Draft(blocks=blocks)
+
+    def _without_repeated_items(
+        self, lead: Candidate, rest: list[Candidate]
+    ) -> tuple[Candidate, list[Candidate]]:
+        """A list's items that another chosen passage already says go: a "Key facts" digest beside the
+        prose it sums up read as the same facts twice (graders, prac-045). A list left empty goes."""
+        chosen = [lead, *rest]
+        said = [c.unit.terms for c in chosen if c.unit.kind != "list"]
+
+        def repeated(item: str) -> bool:
+            terms = tokens(item)
+            return any(
+                len(terms & other) / max(1, min(len(terms), len(other))) > self.config.duplicate_overlap
+                for other in said
+            )
+
+        kept: list[Candidate] = []
+        for c in chosen:
+            if c.unit.kind == "list" and c.unit.items:
+                items = tuple(item for item in c.unit.items if not repeated(item))
+                if not items:
+                    continue
+                c = replace(c, unit=replace(c.unit, items=items))
+            kept.append(c)
+        if not kept:
+            return lead, rest
+        return kept[0], kept[1:]
 
     def _covering_each_fact(
         self, analysis: QueryAnalysis, pool: list[Candidate], chosen: list[Candidate]

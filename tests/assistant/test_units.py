@@ -320,3 +320,26 @@ def test_a_sentence_leaning_on_the_one_before_is_not_quoted_alone() -> None:
         "Beyond this, the council funds a small grants scheme."
     )
     assert not any(u.text.startswith(("Alongside that", "Beyond this")) for u in units)
+
+
+def test_a_digest_does_not_repeat_what_the_prose_beside_it_says() -> None:
+    from assistant.compose import Candidate, ExtractiveComposer
+    from assistant.config import DEFAULT_CONFIG
+
+    digest = units_of(
+        "Key facts:\n\n"
+        "- Partnership between the charity St Basils and Sandwell and West Birmingham Hospitals NHS Trust.\n"
+        "- Building refurbished at cost by Keepmoat; brought back into use with Empty Homes funding."
+    )[0]
+    prose = units_of(
+        "The scheme is a partnership between St Basils, the youth homelessness charity, and Sandwell and "
+        "West Birmingham Hospitals NHS Trust."
+    )[0]
+    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
+    lead, rest = composer._without_repeated_items(
+        Candidate(digest, 0, 1.0, "doc"), [Candidate(prose, 0, 0.9, "doc")]
+    )
+    assert lead.unit.items == (
+        "Building refurbished at cost by Keepmoat; brought back into use with Empty Homes funding.",
+    )
+    assert rest[0].unit is prose
