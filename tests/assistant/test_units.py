@@ -343,3 +343,34 @@ def test_a_digest_does_not_repeat_what_the_prose_beside_it_says() -> None:
         "Building refurbished at cost by Keepmoat; brought back into use with Empty Homes funding.",
     )
     assert rest[0].unit is prose
+
+
+def test_held_out_phrasings_are_read_as_meant() -> None:
+    from assistant.analysis import subjects_of
+
+    # Where the asker is, said of themselves, is not what they ask about; "were" is not "we're".
+    assert subjects_of("We're a community development trust in a rural bit of Argyll. How do we start?") == (
+        (),
+        (),
+    )
+    assert subjects_of(
+        "I'm procurement manager at a district council in the East Midlands. What's the method?"
+    ) == (
+        (),
+        (),
+    )
+    assert subjects_of("How many trees were planted through the NHS Forest in 2024/25?")[1][0] == "NHS Forest"
+    # A question others are quoted as asking is not the asker's question.
+    quoted = analyse(
+        Question(
+            "Members want to know 'how much of our spend stays local'. I've never done a spend analysis. "
+            "What's the method, and what problems should I expect with our data?"
+        )
+    )
+    assert quoted.intent != "figure" and quoted.fact is None
+    # Patients named in an estates question do not make it clinical; a dose does.
+    assert (
+        analyse(Question("How do we turn scrubland into a garden for patients with diabetes?")).clinical
+        is None
+    )
+    assert analyse(Question("What's the dosing for desflurane in a patient with asthma?")).clinical
