@@ -493,20 +493,22 @@ class ExtractiveComposer:
             items = c.unit.items
             return bool(items) and sum(bool(cues.REPORTED_ACTIVITY.match(i)) for i in items) * 2 > len(items)
 
+        def digest(c: Candidate) -> bool:
+            """A case study's, report's or blog's "Key facts at a glance" list is a summary of facts even
+            when one item says "first step" (graders, prac-009, ho-05); a guide's headed list of steps is
+            advice."""
+            return c.unit.headed and sources[c.position].doc_type not in GUIDANCE_TYPES
+
         def shows_a_way_in(c: Candidate) -> bool:
             """Without advice wording, a passage can still show a way in: a guide's, toolkit's or
             report's own words, or what an organisation did. A description of a place or a count ("The
             area the trust serves is one of the most deprived…", "Of the 150 learners, 120 were aged 16
             to 29") or a case study's "Key facts" digest is context, not a step (graders, prac-002)."""
-            reading = sources[c.position].doc_type in READING_TYPES
-            if c.unit.headed and not reading:
+            if digest(c):
                 return False
-            return reading or bool(cues.DID_SOMETHING.search(c.unit.quoted()))
-
-        def digest(c: Candidate) -> bool:
-            """A case study's or blog's "Key facts at a glance" list is a summary of facts even when one
-            item says "first step" (graders, prac-009); a guide's headed list of steps is advice."""
-            return c.unit.headed and sources[c.position].doc_type not in GUIDANCE_TYPES
+            return sources[c.position].doc_type in READING_TYPES or bool(
+                cues.DID_SOMETHING.search(c.unit.quoted())
+            )
 
         advice = [c for c in candidates if is_advice(c) and not reports_activity(c) and not digest(c)]
         on_topic = [c for c in advice if c.lexical >= self.config.start_min_relevance]

@@ -304,6 +304,7 @@ BACK_REFERENCE = re.compile(
     r"even so|still|yet|nevertheless|nonetheless|despite this|in spite of this|otherwise|"
     r"but|and|so|then|instead|meanwhile|similarly|likewise|in addition|as a result|in turn|in this way|"
     r"for example|for instance|the same|other|another|each of (them|these)|all of (them|these)|"
+    r"(on|at|by) the same (day|time|event|meeting|date)|"
     r"one of (them|these)|some of (them|these)|(\w+ ){1,3}(this|these|those|such)( \w+)?,|"
     r"(on|for|with|in|as|by|from|to|alongside|beyond|besides|unlike|apart from|because of|as part of|"
     r"as a result of|in doing|to do) (this|these|that|those|so)\b|"

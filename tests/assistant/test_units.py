@@ -374,3 +374,8 @@ def test_held_out_phrasings_are_read_as_meant() -> None:
         is None
     )
     assert analyse(Question("What's the dosing for desflurane in a patient with asthma?")).clinical
+
+
+def test_on_the_same_day_leans_on_the_sentence_before() -> None:
+    units = units_of("On the same day, CREW launched the What Wales Can Do report on the Swansea Bay economy.")
+    assert not any(u.text.startswith("On the same day") for u in units)
