@@ -305,6 +305,8 @@ BACK_REFERENCE = re.compile(
     r"but|and|so|then|instead|meanwhile|similarly|likewise|in addition|as a result|in turn|in this way|"
     r"for example|for instance|the same|other|another|each of (them|these)|all of (them|these)|"
     r"(on|at|by) the same (day|time|event|meeting|date)|"
+    # "Like MFT, the NCA has…": compared with a body the passage before introduced.
+    r"like (?-i:(?:the )?[A-Z][\w&'’-]*(?: [A-Z][\w&'’-]*){0,3})(?=,)|"
     r"one of (them|these)|some of (them|these)|(\w+ ){1,3}(this|these|those|such)( \w+)?,|"
     r"(on|for|with|in|as|by|from|to|alongside|beyond|besides|unlike|apart from|because of|as part of|"
     r"as a result of|in doing|to do) (this|these|that|those|so)\b|"

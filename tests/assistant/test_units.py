@@ -379,3 +379,6 @@ def test_held_out_phrasings_are_read_as_meant() -> None:
 def test_on_the_same_day_leans_on_the_sentence_before() -> None:
     units = units_of("On the same day, CREW launched the What Wales Can Do report on the Swansea Bay economy.")
     assert not any(u.text.startswith("On the same day") for u in units)
+    compared = units_of("Like MFT, the NCA has a dedicated Widening Participation Team for local people.")
+    assert not any(u.text.startswith("Like MFT") for u in compared)
+    assert units_of("Like many trusts, Leeds Teaching Hospitals pays the Real Living Wage to all its staff.")
