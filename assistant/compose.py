@@ -24,6 +24,8 @@ from assistant.sources import DOC_TYPE_LABELS, ORG_TYPE_LABELS, RetrievedSource
 from assistant.text import content_terms, tokens
 from assistant.units import Unit
 
+LEFT_OUT = "…"
+"""Shown as the last item of a list some of whose items were left out (shared/answer-shape.md)."""
 GUIDANCE_TYPES = {"toolkit", "guide"}
 EXAMPLE_TYPES = {"case_study", "news"}
 READING_TYPES = {"toolkit", "guide", "report"}
@@ -330,12 +332,16 @@ class ExtractiveComposer:
     def _trimmed(self, unit: Unit, terms: set[str]) -> Unit:
         """A long list keeps the items about what was asked (in their order), so a "key facts" list
         does not bury the answer; with none about it, its first items."""
-        limit = self.config.max_list_items
-        if unit.kind != "list" or len(unit.items) <= limit:
+        cfg = self.config
+        if unit.kind != "list" or len(unit.items) <= cfg.max_list_items:
             return unit
+        if len(unit.items) <= cfg.max_short_list_items and all(
+            len(item.split()) <= cfg.short_item_words for item in unit.items
+        ):
+            return unit  # a list of names is answered whole: two of eight signatories read as all of them
         relevant = tuple(item for item in unit.items if tokens(item) & terms)
-        items = relevant[:limit] if relevant else unit.items[:limit]
-        return replace(unit, items=items)
+        items = relevant[: cfg.max_list_items] if relevant else unit.items[: cfg.max_list_items]
+        return replace(unit, items=(*items, LEFT_OUT))
 
     def _direct(
         self, analysis: QueryAnalysis, sources: list[RetrievedSource], candidates: list[Candidate]

