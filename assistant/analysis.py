@@ -402,7 +402,23 @@ def resolve_followup(question: str, history: tuple[ChatTurn, ...]) -> tuple[str,
     if not history or not needs_history(question):
         return question, False, last_answer
     last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
-    return f"{question} {_subject_of_turn(last_user)}".strip(), True, last_answer
+    context = _answer_sentence_asked_about(question, last_answer) or last_user
+    return f"{question} {_subject_of_turn(context)}".strip(), True, last_answer
+
+
+ANSWER_CONTEXT_TERMS = 2
+"""A follow-up sharing at least this many topic words with one sentence of the previous answer ("was our area
+one of those Public Services Board clusters?") is about that sentence, not the question before it."""
+
+
+def _answer_sentence_asked_about(question: str, answer: str) -> str:
+    asked = set(content_terms(question, drop_question_noise=True))
+    best, shared = "", 0
+    for sentence in re.split(r"(?<=[.!?])\s+", answer):
+        overlap = len(asked & set(content_terms(sentence)))
+        if overlap > shared:
+            best, shared = sentence, overlap
+    return best if shared >= ANSWER_CONTEXT_TERMS else ""
 
 
 # -- all together ----------------------------------------------------------------------------------------

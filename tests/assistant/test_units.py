@@ -426,3 +426,21 @@ def test_a_list_of_names_is_quoted_whole_and_a_cut_list_says_so() -> None:
     facts = units_of("Key facts:\n\n" + "\n".join(f"- {item}" for item in long_items))[0]
     cut = composer._trimmed(facts, {"fund"})
     assert len(cut.items) == DEFAULT_CONFIG.compose.max_list_items + 1 and cut.items[-1] == LEFT_OUT
+
+
+def test_a_followup_about_part_of_the_last_answer_is_resolved_to_that_part() -> None:
+    history = (
+        ChatTurn(role="user", content="Has any health board in Wales worked on community wealth building?"),
+        ChatTurn(
+            role="assistant",
+            content="Yes. CLES has worked with Hywel Dda University Health Board since 2020. Separately, CLES "
+            "has supported anchor institutions in selected Public Services Board clusters across Wales.",
+        ),
+    )
+    resolved, is_followup, _ = resolve_followup(
+        "That second bit - was our area one of those Public Services Board clusters?", history
+    )
+    assert is_followup and "CLES" in resolved and "Hywel" not in resolved
+    # Sharing nothing with the answer, a follow-up is about the question before it.
+    plain, _, _ = resolve_followup("What did they learn?", history)
+    assert "health board" in plain.lower()
