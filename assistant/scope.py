@@ -203,8 +203,16 @@ def _subject_phrase(analysis: QueryAnalysis) -> str:
     """The subject as a reader would name it: the longest names (not nation adjectives, years, or
     names inside longer ones), at most two, else the nation."""
     names = [re.sub(r"['’]s?$", "", name) for name in analysis.subject_names]
-    names = [n for n in names if not re.fullmatch(r"\d[\d,.%]*|Welsh|Scottish|English|Irish|British", n)]
+    names = [
+        n for n in names if not re.fullmatch(r"\d[\d,.%]*|Welsh|Scottish|English|Irish|British|.*-based", n)
+    ]
+    # "In England the NHS has to…": a nation run into the next name is the nation alone.
+    names = [re.sub(rf"^({'|'.join(NATION_TOKENS)}) the .*", r"\1", n) for n in names]
     names = [n for n in names if not any(n != other and n in other for other in names)]
+    # Names in the question itself, not in what the asker tells first ("In England the NHS has to give
+    # social value 10%. What's the equivalent in Scotland?"), when it names any.
+    asked = re.split(r"(?<=[.!])\s+", analysis.question.strip())[-1]
+    names = [n for n in names if n in asked] or names
     names = list(dict.fromkeys(names))[:2]
     if not names:
         names = list(analysis.subject_nations) or ["what you asked about"]

@@ -444,3 +444,19 @@ def test_a_followup_about_part_of_the_last_answer_is_resolved_to_that_part() -> 
     # Sharing nothing with the answer, a follow-up is about the question before it.
     plain, _, _ = resolve_followup("What did they learn?", history)
     assert "health board" in plain.lower()
+
+
+def test_a_missing_fact_names_what_was_asked_about() -> None:
+    from assistant.scope import _subject_phrase
+
+    compared = analyse(
+        Question(
+            "In England the NHS has to give social value at least 10% of the tender score. What's the "
+            "equivalent minimum weighting that NHS boards in Scotland have to use?"
+        )
+    )
+    assert _subject_phrase(compared) == "Scotland"
+    belfast = analyse(
+        Question("What percentage of Belfast City Council's spend went to Belfast-based suppliers?")
+    )
+    assert _subject_phrase(belfast) == "Belfast City Council"
