@@ -343,6 +343,12 @@ def figure_kind(text: str) -> FigureKind:
     return "number"
 
 
+def _asking_part(text: str) -> str:
+    """The sentences that ask (end with "?"), or the whole text when none does."""
+    asking = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.endswith("?")]
+    return " ".join(asking) or text
+
+
 def subjects_of(text: str) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
     """Names and numbers the question is about, as stemmed tokens and as written (self-description and
     sentence-initial capitals excluded)."""
@@ -460,7 +466,9 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
     own_words = cues.QUOTED_PHRASE.sub(" it ", text)
     intent = intent_of(own_words)
     asker = read_asker(text, question.asker, intent == "start")
-    entities, names = subjects_of(text)
+    # A where-to-start or examples question is about what its question sentences name: "Every example I get
+    # is from Leeds or Birmingham. Is there anything from coastal places?" is not about Leeds (ho-18).
+    entities, names = subjects_of(_asking_part(text) if intent in ("start", "examples") else text)
     mentioned = _nations(text)
     subject_nations = tuple(n for n in mentioned if n not in asker.nations or intent != "start")
     fact = fact_kind(own_words, intent)

@@ -305,6 +305,8 @@ BACK_REFERENCE = re.compile(
     r"but|and|so|then|instead|meanwhile|similarly|likewise|in addition|as a result|in turn|in this way|"
     r"for example|for instance|the same|other|another|each of (them|these)|all of (them|these)|"
     r"(on|at|by) the same (day|time|event|meeting|date)|"
+    # "The Social Value Procurement Policy is the result.": the result of what the sentence before said.
+    r"[^.]{0,60}\b(is|was) the (result|outcome|upshot)(?=\.)|"
     # "Like MFT, the NCA has…": compared with a body the passage before introduced.
     r"like (?-i:(?:the )?[A-Z][\w&'’-]*(?: [A-Z][\w&'’-]*){0,3})(?=,)|"
     r"one of (them|these)|some of (them|these)|(\w+ ){1,3}(this|these|those|such)( \w+)?,|"

@@ -460,3 +460,15 @@ def test_a_missing_fact_names_what_was_asked_about() -> None:
         Question("What percentage of Belfast City Council's spend went to Belfast-based suppliers?")
     )
     assert _subject_phrase(belfast) == "Belfast City Council"
+
+
+def test_an_examples_question_is_about_what_its_question_sentence_names() -> None:
+    coastal = analyse(
+        Question(
+            "Non-exec at a hospital trust in a seaside town. Every anchor example I get sent is from Leeds "
+            "or Birmingham. Is there anything from coastal places like ours?"
+        )
+    )
+    assert coastal.intent == "examples" and coastal.subjects == ()
+    named = analyse(Question("Are there examples like Preston's from other councils in the North West?"))
+    assert ("preston",) in named.subjects
