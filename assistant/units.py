@@ -185,7 +185,6 @@ def _list_unit(lead_in: str, items: list[str], order: int, section: str = "") ->
     return [replace(_unit("list", lead_in, order, items=kept), about_document=about_document)]
 
 
-
 def _points_back_inside(sentence: str) -> bool:
     """ "…one part of that preventative answer": the demonstrative's noun was not named earlier in the
     sentence, so it is something the sentence before said ("…weighting on those contracts" after
@@ -196,6 +195,7 @@ def _points_back_inside(sentence: str) -> bool:
         if not named & earlier:
             return True
     return False
+
 
 def _sentence_units(sentences: list[str], order: int) -> list[Unit]:
     """Sentences of one paragraph. A sentence that refers back ("It…", "This…") is joined to the one
