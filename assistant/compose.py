@@ -104,9 +104,9 @@ def advice_label(source: RetrievedSource, asker: AskerProfile, referent: str | N
 
 
 def referent_of(index: SearchIndex, source: RetrievedSource, unit: Unit) -> str | None:
-    """The organisation a passage's opening "The trust…" or "The council…" stands for: the first full
-    name of that kind in its document's title or text, or None."""
-    opening = cues.DEFINITE_REFERENCE.match(unit.lead or unit.text)
+    """The organisation a passage's first clause calls "the trust" or "the council" ("When the trust was
+    accredited…") stands for: the first full name of that kind in its document's title or text, or None."""
+    opening = cues.EARLY_DEFINITE.match(unit.lead or unit.text)
     pattern = cues.ORGANISATION_NAMES.get(opening.group(1).lower()) if opening else None
     if pattern is None or pattern.search(unit.lead or unit.text):
         return None  # "The University of Central Lancashire (UCLan)…" names itself

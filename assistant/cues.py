@@ -423,6 +423,10 @@ ORGANISATION_NAMES: dict[str, re.Pattern[str]] = {
     ),
     "association": _organisation(r"Housing Association|Housing Group"),
 }
+# "When the trust was accredited, …": the kind of body a passage's first clause refers to by "the …".
+EARLY_DEFINITE = re.compile(
+    r"^(?:\S+\s+){0,6}?the (trust|council|board|university|association)\b", re.IGNORECASE
+)
 # Questions whose answer is a name: "Which big US health systems…", "Has any trust…", "Is there a team…".
 NAMES_WANTED = re.compile(
     r"\b(which|what) (\w+ ){0,3}(health systems|systems|trusts|councils|boards|organisations|bodies|networks|"

@@ -333,3 +333,20 @@ def test_a_kind_of_body_named_by_its_initials_is_not_an_unknown_subject(assistan
     assert "FE" in fe.subject_names and uncovered_entities(fe, index) == []
     unknown = analyse(Question("What has Betsi Cadwaladr done as an anchor?"))
     assert uncovered_entities(unknown, index)
+
+
+def test_a_passage_saying_when_the_trust_did_something_names_the_trust(assistant: Assistant) -> None:
+    from assistant.compose import referent_of
+    from assistant.retrieval import Hit
+    from assistant.sources import to_sources
+    from assistant.units import units_of
+
+    index = assistant.index.get()
+    rows = index.rows_of("cles-sandwell-west-birmingham-hospitals")
+    source = to_sources(index, [Hit(row=rows[0], score=1.0, dense=0.5, bm25=1.0, dense_rank=0, bm25_rank=0)])[
+        0
+    ]
+    when = units_of(
+        "When the trust opened its hub in 2020, it recruited 40 local people into entry-level posts."
+    )[0]
+    assert referent_of(index, source, when) == "Sandwell and West Birmingham Hospitals NHS Trust"
