@@ -609,11 +609,22 @@ class ExtractiveComposer:
         asker = analysis.asker
         positions = [p for p, s in enumerate(sources) if s.doc_type in EXAMPLE_TYPES]
 
-        def fit(p: int) -> tuple[bool, bool, int]:
+        # Within the asker's sector and nation, the document whose passages hold most of the question comes
+        # first, not the best-ranked chunk ("a mental health trust like ours" gave Blackpool's acute trust).
+        # A "Key facts" digest holds many words of everything, so it does not count toward that.
+        doc_of = {p: str(sources[p].meta["doc_id"]) for p in positions}
+        best_lexical: dict[str, float] = {}
+        for c in candidates:
+            if c.position in doc_of and not c.unit.headed:
+                doc = doc_of[c.position]
+                best_lexical[doc] = max(best_lexical.get(doc, 0.0), c.lexical)
+
+        def fit(p: int) -> tuple[bool, bool, float, int]:
             source = sources[p]
             return (
                 source.org_type not in asker.org_types,
                 bool(asker.nation) and str(source.meta["nation"]) not in (asker.nation, "UK"),
+                -round(best_lexical.get(doc_of[p], 0.0), 1),
                 p,
             )
 
@@ -621,13 +632,13 @@ class ExtractiveComposer:
         seen_docs: set[str] = set()
         chosen: list[Candidate] = []
         for position in sorted(positions, key=fit):
-            doc = str(sources[position].meta["doc_id"])
+            doc = doc_of[position]
             if doc in seen_docs:
                 continue
-            pool = [
+            pool = [  # any passage of the document (its chunks may sit at several positions)
                 replace(c, score=c.score + self._shows_action(c.unit))
                 for c in candidates
-                if c.position == position
+                if doc_of.get(c.position) == doc
                 and id(c.unit) not in used
                 and c.lexical >= self.config.start_min_relevance
             ]
@@ -639,7 +650,9 @@ class ExtractiveComposer:
             used.add(id(best[0].unit))
             claims.append(
                 self._claim(
-                    best[0], self.label_example(sources[position], asker, best[0].unit), _item_terms(analysis)
+                    best[0],
+                    self.label_example(sources[best[0].position], asker, best[0].unit),
+                    _item_terms(analysis),
                 )
             )
             if len(claims) == limit:
