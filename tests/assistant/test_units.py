@@ -421,11 +421,12 @@ def test_a_list_of_names_is_quoted_whole_and_a_cut_list_says_so() -> None:
     assert composer._trimmed(names, {"council"}).items == names.items
     long_items = [
         f"Fact number {i} about the programme, its partners, its funding and its many outcomes."
-        for i in range(9)
+        for i in range(12)
     ]
     facts = units_of("Key facts:\n\n" + "\n".join(f"- {item}" for item in long_items))[0]
     cut = composer._trimmed(facts, {"fund"})
-    assert len(cut.items) == DEFAULT_CONFIG.compose.max_list_items + 1 and cut.items[-1] == LEFT_OUT
+    kept = DEFAULT_CONFIG.compose.max_list_items
+    assert len(cut.items) == kept + 1 and cut.items[-1] == LEFT_OUT.format(n=len(long_items) - kept)
 
 
 def test_a_followup_about_part_of_the_last_answer_is_resolved_to_that_part() -> None:
