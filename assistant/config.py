@@ -155,6 +155,9 @@ class ComposeConfig:
     """Passages holding less than this share of the question's terms (IDF-weighted) are not quoted at all
     (when at least `min_kept` others are)."""
     min_kept: int = 3
+    start_relative_relevance: float = 0.8
+    """…or this share of the best passage's, when that is lower: a long question shares little with any
+    passage, and a fixed bar dropped its best ones (graders, prac-013)."""
     start_min_relevance: float = 0.2
     """Steps and examples of a start answer must hold this share of the question's terms: the graders saw
     the same tree-planting and charter passages padding unrelated start answers."""
