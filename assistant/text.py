@@ -16,7 +16,9 @@ STOPWORDS = frozenset(
     same she should so some such than that the their theirs them themselves then there these they
     this those through to too under until up very was we were what when where which while who whom
     why will with would you your yours yourself yourselves i'm im we're ive i've let's also us get
-    got""".split()
+    got don't doesn't didn't can't cannot won't isn't aren't wasn't weren't haven't hasn't hadn't couldn't
+    shouldn't wouldn't we've we'd we'll i'd i'll you've you'd you'll they've they'd they'll it's that's
+    there's here's who's maybe""".split()
 )
 # Words of the question that say nothing about its topic.
 QUESTION_NOISE = frozenset(
@@ -80,7 +82,7 @@ def content_terms(text: str, drop_question_noise: bool = False) -> list[str]:
     """Lower-cased, stemmed words that carry meaning (stopwords removed)."""
     terms = []
     for match in _WORD.finditer(text.lower()):
-        word = match.group(0).strip("'’-.,")
+        word = match.group(0).replace("’", "'").strip("'-.,")
         if len(word) < 2 or word in STOPWORDS:
             continue
         if drop_question_noise and word in QUESTION_NOISE:

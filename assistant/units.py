@@ -178,7 +178,12 @@ def _list_unit(lead_in: str, items: list[str], order: int, section: str = "") ->
         lead_in = " ".join(kept_lead)
         if cues.BACK_REFERENCE.match(lead_in):
             lead_in = ""
-        if not lead_in and section and not cues.WRITERS_SECTIONS.match(section):
+        if (
+            not lead_in
+            and section
+            and not cues.WRITERS_SECTIONS.match(section)
+            and not cues.BACK_REFERENCE.match(section)  # "It is not a one-off programme" leans back too
+        ):
             # "It focuses on three areas:" leaned on the text before it; the section heading says what
             # the items are, so the list is not quoted bare (graders: "a list with no lead-in").
             lead_in = f"{section.rstrip(':')}:"

@@ -350,3 +350,21 @@ def test_a_passage_saying_when_the_trust_did_something_names_the_trust(assistant
         "When the trust opened its hub in 2020, it recruited 40 local people into entry-level posts."
     )[0]
     assert referent_of(index, source, when) == "Sandwell and West Birmingham Hospitals NHS Trust"
+
+
+def test_a_story_start_question_is_judged_on_the_words_the_corpus_uses(assistant: Assistant) -> None:
+    from assistant.analysis import Question, analyse
+    from assistant.service import _coverage_terms
+
+    index = assistant.index.get()
+    story = analyse(
+        Question(
+            "Our MD came back from a breakfast all fired up about a glossy brochure. Where do we start "
+            "with inclusive recruitment for local people?"
+        )
+    )
+    assert story.intent == "start"
+    counted = _coverage_terms(story, index)
+    assert "breakfast" not in counted and "recruit" in counted
+    fact = analyse(Question("How many glossy brochures did the breakfast club print in 2023?"))
+    assert _coverage_terms(fact, index) == list(fact.topic_terms)

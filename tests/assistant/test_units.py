@@ -473,3 +473,19 @@ def test_an_examples_question_is_about_what_its_question_sentence_names() -> Non
     assert coastal.intent == "examples" and coastal.subjects == ()
     named = analyse(Question("Are there examples like Preston's from other councils in the North West?"))
     assert ("preston",) in named.subjects
+
+
+def test_contractions_carry_no_topic() -> None:
+    from assistant.text import content_terms
+
+    assert content_terms("We’ve tried, but I don't know. Maybe there's a way?") == ["tri", "know", "way"]
+
+
+def test_a_section_heading_that_leans_back_does_not_introduce_a_list() -> None:
+    units = units_of(
+        "### It is not a one-off programme\n\n"
+        "The foreword argues that anchor work is not an extra. Instead it is about better using assets:\n\n"
+        "- employing people;\n- buying goods and services;\n- forming partnerships."
+    )
+    lists = [u for u in units if u.kind == "list"]
+    assert lists and not any(u.text.startswith("It is") for u in lists)
