@@ -223,7 +223,7 @@ class Assistant:
         """A reason to refuse before retrieving anything."""
         if analysis.clinical:
             return CLINICAL_REFUSAL
-        if index.size == 0:
+        if index.live_size == 0:
             return "The index is empty, so there is nothing to answer from yet. Run `haln ingest` first."
         return None
 

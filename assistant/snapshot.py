@@ -34,14 +34,16 @@ import numpy as np
 import orjson
 
 from assistant.dense import DenseSearch
-from assistant.index import Prebuilt, SearchIndex, new_tokenizer
+from assistant.index import FILTER_COLUMNS, Prebuilt, SearchIndex, new_tokenizer
 from core.schemas import THEMES
 
 log = logging.getLogger("haln.snapshot")
 
-FORMAT = 1  # bump when the layout or what SearchIndex precomputes changes: older snapshots are ignored
+# Bump when the layout or what SearchIndex precomputes changes: older snapshots are ignored.
+# 2: BM25's average document length (`avgdl`), which a delta index scores its chunks with.
+FORMAT = 2
 KEEP = 2
-COLUMNS = ("doc_type", "nation", "org_type")
+COLUMNS = FILTER_COLUMNS
 
 
 def _folder_name(version: str) -> str:
@@ -99,7 +101,7 @@ class SnapshotStore:
             ivf = _read_faiss(folder / "ivf.faiss")
         dense = DenseSearch(embeddings, ivf=ivf, nprobe=int(manifest["nprobe"]))
         idf = orjson.loads((folder / "idf.json").read_bytes())
-        prebuilt = Prebuilt(dense, columns, themes, tokenizer, bm25, idf)
+        prebuilt = Prebuilt(dense, columns, themes, tokenizer, bm25, idf, float(manifest["avgdl"]))
         index = SearchIndex(
             chunks["ids"],
             chunks["texts"],
@@ -118,7 +120,7 @@ class SnapshotStore:
     def save(self, index: SearchIndex) -> Path | None:
         """Write `index` under its content version; None when it has no version or cannot be written
         (a read-only data folder: the index still serves, the next process builds its own)."""
-        if not index.version:
+        if not index.version or index.delta_of is not None:  # a delta is rebuilt from its base's snapshot
             return None
         final = self.path(index.version)
         if (final / "manifest.json").exists():
@@ -155,6 +157,8 @@ class SnapshotStore:
             keyed.vocab_dict = {str(k): v for k, v in vocab.items()}
             keyed.save(str(folder / "bm25"), show_progress=False)
             index.tokenizer.save_vocab(str(folder / "bm25"))
+        if not isinstance(index.dense, DenseSearch):
+            raise TypeError("only a full index is saved as a snapshot")
         if index.dense.ivf is not None:
             import faiss
 
@@ -165,12 +169,24 @@ class SnapshotStore:
             "generation": index.generation,
             "size": index.size,
             "nprobe": index.dense.nprobe,
+            "avgdl": index.avgdl,
             "themes": list(THEMES),
             "categories": {name: index.columns[name][0] for name in COLUMNS},
             "created_at": time.time(),
             "bm25s": bm25s.__version__,
         }
         (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    def saved(self) -> list[str]:
+        """Content versions with a readable manifest of this format, newest first."""
+        found: list[tuple[float, str]] = []
+        if self.root.is_dir():
+            for folder in self.root.iterdir():
+                with suppress(OSError, ValueError, KeyError):
+                    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+                    if manifest.get("format") == FORMAT:
+                        found.append((float(manifest["created_at"]), str(manifest["version"])))
+        return [version for _, version in sorted(found, reverse=True)]
 
     def prune(self, keep: str) -> None:
         """Remove all but the newest `KEEP` snapshots (never `keep`) and temporary folders left by a
