@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import bm25s
@@ -393,6 +394,17 @@ class IndexHolder:
         if needs_full_build(index, *self.delta_limits):
             log.info("the delta on %s has grown past its limits: rebuilding the full index", index.version)
             self._refresh_in_background(full=True)
+
+    def save_snapshot(self) -> Path | None:
+        """Make sure the store's current version has a saved snapshot, building it now when none is:
+        what `haln ingest` does after a change, so workers starting afterwards restore the index instead
+        of building it. The folder, or None when snapshots are off or it could not be written."""
+        if self.snapshots is None:
+            return None
+        folder = self.snapshots.path(self.store.version())
+        if not (folder / "manifest.json").exists():
+            self._fresh(full=True)
+        return folder if (folder / "manifest.json").exists() else None
 
     @property
     def store(self) -> ChunkStore:

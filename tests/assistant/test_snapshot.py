@@ -20,7 +20,7 @@ from core.schemas import THEMES, SearchFilters
 from core.settings import Settings
 from core.store import ChunkStore
 from ingest.sync import build_ingestor
-from tests.cli_helpers import REPO, haln_env
+from tests.cli_helpers import REPO, haln_env, run_haln
 from tests.conftest import copy_docs
 
 QUESTIONS = [
@@ -189,3 +189,39 @@ def test_a_damaged_snapshot_is_rebuilt_not_served(tmp_path: Path) -> None:
     snapshots.save(synthetic_index(50))
     (snapshots.path("3-abc") / "embeddings.npy").write_bytes(b"not an array")
     assert snapshots.load("3-abc") is None
+
+
+def test_haln_ingest_saves_the_snapshot_of_the_version_it_wrote(tmp_path: Path) -> None:
+    corpus = copy_docs(tmp_path / "corpus", ["markdown/haln-vibrant-network-qa.md"])
+    data = tmp_path / "data"
+    first = run_haln("ingest", "--json", data_dir=data, HALN_CORPUS_DIR=str(corpus), timeout=600)
+    assert first.returncode == 0, first.stderr
+    assert "Search index snapshot saved in" in first.stderr
+    settings = Settings(data_dir=data, corpus_dir=corpus)
+    store = ChunkStore.from_settings(settings)
+    version = store.version()
+    assert (settings.snapshot_path / store.name / version / "manifest.json").exists()
+
+    # A worker starting afterwards restores it: no build.
+    worker = index_holder(settings)
+    assert (worker.get().origin, worker.built, worker.restored) == ("snapshot", 0, 1)
+
+    # A change saves the new version's snapshot too; a run that changes nothing saves nothing new.
+    copy_docs(corpus, ["markdown/preston-spend-analysis-guide.md"])
+    second = run_haln("ingest", "--json", data_dir=data, HALN_CORPUS_DIR=str(corpus), timeout=600)
+    assert second.returncode == 0, second.stderr
+    new_version = store.version()
+    assert new_version != version
+    assert (settings.snapshot_path / store.name / new_version / "manifest.json").exists()
+    other = index_holder(settings)
+    assert (other.get().origin, other.built, other.get().version) == ("snapshot", 0, new_version)
+    third = run_haln("ingest", "--json", data_dir=data, HALN_CORPUS_DIR=str(corpus), timeout=600)
+    assert third.returncode == 0 and "snapshot" not in third.stderr
+
+    # Off: nothing saved.
+    off = tmp_path / "off"
+    result = run_haln(
+        "ingest", "--json", data_dir=off, HALN_CORPUS_DIR=str(corpus), HALN_INDEX_SNAPSHOTS="false"
+    )
+    assert result.returncode == 0, result.stderr
+    assert not (off / "index-snapshots").exists()
