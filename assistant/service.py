@@ -52,7 +52,11 @@ def index_holder(settings: Settings) -> IndexHolder:
     from core.store import ChunkStore
 
     store = ChunkStore.from_settings(settings)
-    snapshots = SnapshotStore(settings.snapshot_path / store.name) if settings.index_snapshots else None
+    snapshots = (
+        SnapshotStore(settings.snapshot_path / store.name, settings.min_free_mb)
+        if settings.index_snapshots
+        else None
+    )
     return IndexHolder(store, settings.index_check_s, snapshots=snapshots)
 
 

@@ -97,11 +97,13 @@ def _save_snapshot(settings: Settings) -> None:
 
     started = time.perf_counter()
     with user_errors():
-        saved = index_holder(settings).save_snapshot()
+        holder = index_holder(settings)
+        saved = holder.save_snapshot()
     if saved is None:
+        problem = holder.snapshots.problem if holder.snapshots else None
         err_console.print(
-            f"[yellow]The search index snapshot was not saved in {settings.shown(settings.snapshot_path)}[/] "
-            "(see the warning above): API workers will build the index themselves."
+            f"[yellow]The search index snapshot was not saved[/] ({problem or 'see the warning above'}). "
+            "The ingest itself is complete; API workers build the index themselves."
         )
     else:
         err_console.print(
