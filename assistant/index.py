@@ -356,6 +356,8 @@ class IndexHolder:
         changes = self.store.changes_since(base.version)
         if changes is None or not base.version:
             return None
+        if changes.version == base.version:  # back at the base's own version: nothing to apply
+            return base
         from assistant.delta import apply_delta
 
         started = time.perf_counter()

@@ -214,7 +214,8 @@ class ChunkStore:
         found = []
         for name in self._ours():
             collection = self.client.get_collection(name, embedding_function=None)
-            found.append({"collection": name, **(collection.metadata or {}), "chunks": collection.count()})
+            meta = {k: v for k, v in (collection.metadata or {}).items() if k != "change_log"}
+            found.append({"collection": name, **meta, "chunks": collection.count()})
         return found
 
     def peek_versions(self) -> dict[str, list[DocVersion]] | None:

@@ -160,6 +160,13 @@ def test_delta_bm25_scores_a_chunk_as_the_base_does() -> None:
     )
     delta = apply_delta(base, chunks, changed, "4-next")
     assert delta.size == base.size + len(rows) and delta.live_size == base.size
+    # The base's vectors are not copied; rows read through from either part.
+    stacked = np.vstack([np.asarray(base.embeddings), chunks.embeddings])
+    assert delta.embeddings.shape == stacked.shape and np.array_equal(np.asarray(delta.embeddings), stacked)
+    assert np.array_equal(
+        delta.embeddings[base.size - 2 : base.size + 2], stacked[base.size - 2 : base.size + 2]
+    )
+    assert np.allclose(delta.embeddings @ stacked[0], stacked @ stacked[0])
     for text in ("procurement carbon", "housing wellbeing item5", "anchor anchor estates"):
         tokens = delta.tokenizer.tokenize([text], update_vocab=False, return_as="ids", show_progress=False)[0]
         scores = delta.bm25.get_scores(tokens)
