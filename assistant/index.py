@@ -155,6 +155,13 @@ class SearchIndex:
         return "snapshot" if self.prebuilt is not None else "built"
 
     @property
+    def live_metadatas(self) -> list[dict[str, Any]]:
+        """Metadata of the chunks served, without the rows a delta replaced or removed: what to list."""
+        if self.alive is None:
+            return self.metadatas
+        return [m for m, alive in zip(self.metadatas, self.alive, strict=True) if alive]
+
+    @property
     def live_size(self) -> int:
         """Chunks served: the rows less those a delta replaced or removed."""
         return self.size if self.alive is None else int(self.alive.sum())

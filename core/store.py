@@ -319,12 +319,15 @@ class ChunkStore:
         meta = dict(collection.metadata or {})
         generation = int(meta.get("generation", 0)) + 1
         token = uuid.uuid4().hex[:16]
+        docs = sorted(set(changed or ()))
         log_entries: list[list[Any]] = []
-        if changed is not None:
+        if changed is None or len(docs) > CHANGE_LOG_MAX_DOCS:
+            docs = []  # unknown, or too many to log: the log starts again at this version
+        else:
             with contextlib.suppress(ValueError, TypeError):
                 log_entries = list(json.loads(str(meta.get("change_log", "[]"))))
-        log_entries.append([f"{generation}-{token}", sorted(set(changed or ()))])
-        while len(log_entries) > 1 and sum(len(docs) for _, docs in log_entries) > CHANGE_LOG_MAX_DOCS:
+        log_entries.append([f"{generation}-{token}", docs])
+        while sum(len(d) for _, d in log_entries) > CHANGE_LOG_MAX_DOCS:
             log_entries.pop(0)
         meta["generation"] = generation
         meta["updated_at"] = time.time()

@@ -18,7 +18,7 @@ from assistant.snapshot import SnapshotStore
 from core.embedding import Embedder
 from core.schemas import SearchFilters
 from core.settings import Settings
-from core.store import CHANGE_LOG_MAX_DOCS, ChunkStore, StoredChunks
+from core.store import CHANGE_LOG_MAX_DOCS, Changes, ChunkStore, StoredChunks
 from ingest.manage import delete_documents
 from ingest.sync import build_ingestor
 from tests.assistant.test_snapshot import synthetic_index
@@ -105,6 +105,11 @@ def test_a_delta_serves_what_a_full_rebuild_serves(
     live = [delta.ids[r] for r in range(delta.size) if delta.alive is not None and delta.alive[r]]
     assert sorted(live) == full.ids
     assert set(delta.doc_ids) - {"\x00removed"} == set(full.doc_ids)
+
+    def chunks_of(metas: list[dict]) -> list[tuple[str, str, int]]:
+        return sorted((m["doc_id"], m["doc_hash"], m["chunk_index"]) for m in metas)
+
+    assert chunks_of(delta.live_metadatas) == chunks_of(full.metadatas)  # what /v1/sources lists
     assert not needs_full_build(delta, 10_000, 1.0) and needs_full_build(delta, 10, 1.0)
 
     retriever = HybridRetriever(embedder)
@@ -238,5 +243,11 @@ def test_a_rebuild_or_a_long_log_means_a_full_build(tmp_path: Path, embedder: Em
     middle = store.version()
     store.bump_generation(collection, ["a"])
     assert store.changes_since(middle) is not None
+    latest = store.version()
+    store.bump_generation(collection, [f"big-{j}" for j in range(CHANGE_LOG_MAX_DOCS + 1)])
+    assert store.changes_since(latest) is None  # one change too large to log: readers rebuild
+    middle = store.version()
+    store.bump_generation(collection, ["b"])
+    assert store.changes_since(middle) == Changes(store.version(), frozenset({"b"}))
     assert not ingestor.sync([corpus], rebuild=True).failed
     assert store.changes_since(middle) is None
