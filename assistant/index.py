@@ -12,7 +12,8 @@ import threading
 import time
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import bm25s
 import numpy as np
@@ -26,9 +27,14 @@ from core.schemas import THEMES, SearchFilters
 from core.store import ChunkStore, StoredChunks
 
 if TYPE_CHECKING:
+    from assistant.delta import StackedVectors
     from assistant.snapshot import SnapshotStore
 
+    Vectors: TypeAlias = np.ndarray | StackedVectors
+
 log = logging.getLogger("haln.index")
+FILTER_COLUMNS = ("doc_type", "nation", "org_type")
+REMOVED = "\x00removed"  # the doc_id of a row a delta replaced or removed (assistant/delta.py)
 
 
 @dataclass
@@ -58,12 +64,43 @@ class Prebuilt:
     """What building an index computes (the slow part at scale), given back whole when an index is
     restored from a snapshot (assistant/snapshot.py) instead of rebuilt."""
 
-    dense: DenseSearch
+    dense: VectorSearch
     columns: dict[str, tuple[list[str], np.ndarray]]
     theme_matrix: np.ndarray
     tokenizer: Any
     bm25: Any
     idf: dict[str, float]
+    avgdl: float = 0.0  # mean BM25 document length in tokens
+
+
+class VectorSearch(Protocol):
+    """Dense search over an index's rows: `DenseSearch`, or a base and a delta together (delta.py)."""
+
+    @property
+    def approximate(self) -> bool: ...
+
+    def search(self, query: np.ndarray, mask: np.ndarray | None, k: int) -> list[int]: ...
+
+
+def filter_columns(metadatas: list[dict[str, Any]]) -> dict[str, tuple[list[str], np.ndarray]]:
+    """Filter columns as category codes: a filter becomes a table lookup, not string comparisons."""
+    columns = {}
+    for name in FILTER_COLUMNS:
+        values = [str(m[name]) for m in metadatas]
+        categories = sorted(set(values))
+        position = {value: i for i, value in enumerate(categories)}
+        codes = np.fromiter((position[v] for v in values), dtype=np.int32, count=len(values))
+        columns[name] = (categories, codes)
+    return columns
+
+
+def theme_matrix(metadatas: list[dict[str, Any]]) -> np.ndarray:
+    matrix = np.zeros((len(metadatas), len(THEMES)), dtype=bool)
+    for row, meta in enumerate(metadatas):
+        for theme in meta["themes"]:
+            if theme in THEMES:
+                matrix[row, THEMES.index(theme)] = True
+    return matrix
 
 
 def new_tokenizer() -> Any:
@@ -77,20 +114,26 @@ class SearchIndex:
     ids: list[str]
     texts: list[str]
     metadatas: list[dict[str, Any]]
-    embeddings: np.ndarray
+    embeddings: Vectors
     generation: int = 0
     version: str = ""  # the store's content version this index was built from (ChunkStore.version)
     prebuilt: Prebuilt | None = field(default=None, repr=False)
+    # A delta index (assistant/delta.py): the rows still served (None: all), the full index it extends.
+    alive: np.ndarray | None = field(default=None, repr=False)
+    delta_of: SearchIndex | None = field(default=None, repr=False)
     _sentences: dict[int, ChunkSentences] = field(default_factory=dict, repr=False)
     _units: dict[int, list[Unit]] = field(default_factory=dict, repr=False)
     doc_tokens: dict[str, set[str]] = field(default_factory=dict, repr=False)
     _doc_rows: dict[str, list[int]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.size = len(self.ids)
+        self.size = len(self.ids)  # rows, including any a delta no longer serves (`live_size`)
         self.doc_ids = np.array([str(m["doc_id"]) for m in self.metadatas], dtype=object)
+        if self.alive is not None:
+            self.doc_ids[~self.alive] = REMOVED
         self.columns: dict[str, tuple[list[str], np.ndarray]]
         self.idf: dict[str, float]
+        self.dense: VectorSearch
         if self.prebuilt is not None:
             self.dense = self.prebuilt.dense
             self.columns = self.prebuilt.columns
@@ -98,33 +141,39 @@ class SearchIndex:
             self.tokenizer = self.prebuilt.tokenizer
             self.bm25 = self.prebuilt.bm25
             self.idf = self.prebuilt.idf
+            self.avgdl = self.prebuilt.avgdl
         else:
             self._build()
         self._max_idf = max(self.idf.values(), default=1.0)
 
     @property
     def origin(self) -> str:
-        """ "snapshot" when restored from a saved index, "built" when computed from the chunks here."""
+        """ "snapshot" when restored from a saved index, "built" when computed from the chunks here,
+        "delta" when a full index plus the documents changed since (assistant/delta.py)."""
+        if self.delta_of is not None:
+            return "delta"
         return "snapshot" if self.prebuilt is not None else "built"
 
+    @property
+    def live_metadatas(self) -> list[dict[str, Any]]:
+        """Metadata of the chunks served, without the rows a delta replaced or removed: what to list."""
+        if self.alive is None:
+            return self.metadatas
+        return [m for m, alive in zip(self.metadatas, self.alive, strict=True) if alive]
+
+    @property
+    def live_size(self) -> int:
+        """Chunks served: the rows less those a delta replaced or removed."""
+        return self.size if self.alive is None else int(self.alive.sum())
+
     def _build(self) -> None:
-        self.dense = DenseSearch(self.embeddings)
-        # Filter columns as category codes: a filter becomes a table lookup, not string comparisons.
-        self.columns = {}
-        for name in ("doc_type", "nation", "org_type"):
-            values = [str(m[name]) for m in self.metadatas]
-            categories = sorted(set(values))
-            position = {value: i for i, value in enumerate(categories)}
-            codes = np.fromiter((position[v] for v in values), dtype=np.int32, count=len(values))
-            self.columns[name] = (categories, codes)
-        self.theme_matrix = np.zeros((self.size, len(THEMES)), dtype=bool)
-        for row, meta in enumerate(self.metadatas):
-            for theme in meta["themes"]:
-                if theme in THEMES:
-                    self.theme_matrix[row, THEMES.index(theme)] = True
+        self.dense = DenseSearch(np.asarray(self.embeddings))
+        self.columns = filter_columns(self.metadatas)
+        self.theme_matrix = theme_matrix(self.metadatas)
         self.tokenizer = new_tokenizer()
         self.bm25 = bm25s.BM25()
         self.idf = {}
+        self.avgdl = 0.0
         if self.size:
             corpus = [
                 context_text(str(m["title"]), str(m["section"]), t)
@@ -135,6 +184,8 @@ class SearchIndex:
             )
             self.bm25.index(token_ids, show_progress=False)
             self.idf = self._idf(token_ids)
+            # bm25s keeps no average length, which scoring a delta with this index's statistics needs.
+            self.avgdl = float(np.mean([len(doc) for doc in token_ids]))
 
     def _idf(self, token_ids: Any) -> dict[str, float]:
         vocab = self.tokenizer.get_vocab_dict()
@@ -157,8 +208,8 @@ class SearchIndex:
         """Rows passing the filters, or None when there is no filter."""
         if filters is None or filters.is_empty():
             return None
-        keep = np.ones(self.size, dtype=bool)
-        for name in ("doc_type", "nation", "org_type"):
+        keep = np.ones(self.size, dtype=bool) if self.alive is None else self.alive.copy()
+        for name in FILTER_COLUMNS:
             wanted = getattr(filters, name)
             if wanted:
                 categories, codes = self.columns[name]
@@ -186,11 +237,12 @@ class SearchIndex:
         return cached
 
     def rows_of(self, doc_id: str) -> list[int]:
-        """Rows of one document's chunks (the map is built on first use)."""
+        """Rows of one document's live chunks (the map is built on first use)."""
         if self._doc_rows is None:
             doc_rows: dict[str, list[int]] = {}
             for row, doc in enumerate(self.doc_ids):
                 doc_rows.setdefault(str(doc), []).append(row)
+            doc_rows.pop(REMOVED, None)
             self._doc_rows = doc_rows
         return self._doc_rows.get(doc_id, [])
 
@@ -217,10 +269,13 @@ class IndexHolder:
 
     Every `check_every_s` a question's `get()` compares the store's version marker (in the Chroma
     collection's metadata, so every worker and replica sees the same one) with the index in hand. A new
-    version is restored from its snapshot when one was saved (about a second at 100k chunks), else built
-    from the store (about 30 s at 100k) and saved, one process per machine at a time: the others wait and
-    restore it. Either way it happens in a background thread while questions are answered from the index
-    in hand, and the new index is swapped in whole.
+    version is, in order of preference: restored from its snapshot when one was saved (about a second at
+    100k chunks); applied as a delta (assistant/delta.py) to the full index in hand, or to a saved
+    snapshot, when the store's change log names the documents changed since (a fraction of a second for
+    a few documents); else built from the store (45-60 s at 100k) and saved, one process per machine at a
+    time: the others wait and restore it. A delta grown past its limits is replaced by a full build in
+    the background. All of it happens in a background thread while questions are answered from the
+    index in hand, and the new index is swapped in whole.
     """
 
     def __init__(
@@ -229,18 +284,25 @@ class IndexHolder:
         check_every_s: float = 5.0,
         index: SearchIndex | None = None,
         snapshots: SnapshotStore | None = None,
+        delta_limits: tuple[int, float] | None = None,
     ) -> None:
         """With no store, the given index is served as it is (benchmarks, fixed snapshots). With
-        `snapshots`, indexes are restored from and saved to it."""
+        `snapshots`, indexes are restored from and saved to it. `delta_limits`: (rows, share of the
+        base) past which a delta is replaced by a full build (assistant/delta.py MAX_ROWS, MAX_SHARE);
+        (0, 0) applies no delta at all."""
+        from assistant.delta import MAX_ROWS, MAX_SHARE
+
         self._store = store
         self.check_every_s = check_every_s
         self.snapshots = snapshots
+        self.delta_limits = delta_limits or (MAX_ROWS, MAX_SHARE)
         self._lock = threading.Lock()
         self._index: SearchIndex | None = index
         self._checked_at = time.monotonic() if index is not None else 0.0
         self._refreshing: threading.Thread | None = None
         self._builds_started = self._installed_build = 0
-        self.built = self.restored = 0  # indexes built from the store / restored from a snapshot
+        # Indexes built from the store / restored from a snapshot / applied as a delta.
+        self.built = self.restored = self.deltas = 0
 
     def get(self) -> SearchIndex:
         now = time.monotonic()
@@ -248,22 +310,36 @@ class IndexHolder:
             if self._index is None:  # nothing to serve yet, so the first load is waited for
                 self._index = self._fresh()
                 self._checked_at = now
-                return self._index
-            index = self._index
-            due = self._store is not None and now - self._checked_at > self.check_every_s
-            if due:
-                self._checked_at = now
+                index = self._index
+                first = True
+            else:
+                first = False
+                index = self._index
+                due = self._store is not None and now - self._checked_at > self.check_every_s
+                if due:
+                    self._checked_at = now
+        if first:
+            self._full_build_if_due(index)
+            return index
         if due and self.store.version() != index.version:
             self._refresh_in_background()
         return index
 
-    def _fresh(self) -> SearchIndex:
-        """The index of the store's current version: restored from its snapshot, else built (and saved)."""
+    def _fresh(self, full: bool = False) -> SearchIndex:
+        """The index of the store's current version: restored from its snapshot, else a delta on a full
+        index (unless `full`), else built (and saved)."""
         if self.snapshots is None:
+            delta = None if full else self._delta(self._index)
+            if delta is not None:
+                return delta
             self.built += 1
             return SearchIndex.from_store(self.store)
         version = self.store.version()
         restored = self.snapshots.load(version)
+        if restored is None and not full:
+            delta = self._delta(self._index) or self._delta_on_saved()
+            if delta is not None:
+                return delta
         if restored is None:
             with self.snapshots.building():
                 # Another worker may have built and saved it while this one waited for the lock.
@@ -278,6 +354,67 @@ class IndexHolder:
         log.info("index restored from its snapshot (version %s, %d chunks)", version, restored.size)
         return restored
 
+    def _delta(self, current: SearchIndex | None) -> SearchIndex | None:
+        """The store's current version as a delta on `current`'s full index, when the store's change log
+        reaches back to it; None otherwise (or with deltas turned off)."""
+        if current is None or self.delta_limits == (0, 0.0):
+            return None
+        base = current.delta_of or current
+        changes = self.store.changes_since(base.version)
+        if changes is None or not base.version:
+            return None
+        if changes.version == base.version:  # back at the base's own version: nothing to apply
+            return base
+        from assistant.delta import apply_delta
+
+        started = time.perf_counter()
+        chunks = self.store.load_documents(changes.doc_ids)
+        index = apply_delta(base, chunks, changes.doc_ids, changes.version)
+        self.deltas += 1
+        log.info(
+            "index version %s applied as a delta on %s: %d documents changed, %d chunks read (%.2f s)",
+            changes.version,
+            base.version,
+            len(changes.doc_ids),
+            len(chunks.ids),
+            time.perf_counter() - started,
+        )
+        return index
+
+    def _delta_on_saved(self) -> SearchIndex | None:
+        """A delta on the newest saved snapshot the change log reaches back to (a worker starting after
+        an ingest that saved no snapshot of its own version)."""
+        assert self.snapshots is not None
+        if self.delta_limits == (0, 0.0):
+            return None
+        for version in self.snapshots.saved():
+            if self.store.changes_since(version) is None:
+                continue
+            base = self.snapshots.load(version)
+            if base is not None:
+                self.restored += 1
+                return self._delta(base)
+        return None
+
+    def _full_build_if_due(self, index: SearchIndex) -> None:
+        """Start a full rebuild in the background once a delta has outgrown its limits."""
+        from assistant.delta import needs_full_build
+
+        if needs_full_build(index, *self.delta_limits):
+            log.info("the delta on %s has grown past its limits: rebuilding the full index", index.version)
+            self._refresh_in_background(full=True)
+
+    def save_snapshot(self) -> Path | None:
+        """Make sure the store's current version has a saved snapshot, building it now when none is:
+        what `haln ingest` does after a change, so workers starting afterwards restore the index instead
+        of building it. The folder, or None when snapshots are off or it could not be written."""
+        if self.snapshots is None:
+            return None
+        folder = self.snapshots.path(self.store.version())
+        if not (folder / "manifest.json").exists():
+            self._fresh(full=True)
+        return folder if (folder / "manifest.json").exists() else None
+
     @property
     def store(self) -> ChunkStore:
         if self._store is None:
@@ -291,13 +428,15 @@ class IndexHolder:
 
     def reload(self) -> SearchIndex:
         """Load the store's current version now and wait for it (after an ingest this process ran)."""
-        return self._build_and_swap()
+        index = self._build_and_swap()
+        self._full_build_if_due(index)
+        return index
 
-    def _build_and_swap(self) -> SearchIndex:
+    def _build_and_swap(self, full: bool = False) -> SearchIndex:
         with self._lock:
             self._builds_started += 1
             build = self._builds_started
-        fresh = self._fresh()
+        fresh = self._fresh(full)
         with self._lock:
             # A build that started earlier but finished later read older data: it must not win.
             if build > self._installed_build:
@@ -306,15 +445,25 @@ class IndexHolder:
             assert self._index is not None
             return self._index
 
-    def _refresh_in_background(self) -> None:
+    def _refresh_in_background(self, full: bool = False) -> None:
         with self._lock:
             if self.refreshing:
                 return
-            self._refreshing = threading.Thread(target=self._refresh, name="index-refresh", daemon=True)
+            self._refreshing = threading.Thread(
+                target=self._refresh, args=(full,), name="index-refresh", daemon=True
+            )
             self._refreshing.start()
 
-    def _refresh(self) -> None:
+    def _refresh(self, full: bool = False) -> None:
         try:
-            self._build_and_swap()
+            index = self._build_and_swap(full)
+            if not full:
+                from assistant.delta import needs_full_build
+
+                if needs_full_build(index, *self.delta_limits):
+                    log.info(
+                        "the delta on %s has grown past its limits: rebuilding the full index", index.version
+                    )
+                    self._build_and_swap(full=True)
         except Exception:  # the index in hand keeps serving; the next check tries again
             log.warning("rebuilding the search index failed; still serving the previous one", exc_info=True)

@@ -52,7 +52,11 @@ def index_holder(settings: Settings) -> IndexHolder:
     from core.store import ChunkStore
 
     store = ChunkStore.from_settings(settings)
-    snapshots = SnapshotStore(settings.snapshot_path / store.name) if settings.index_snapshots else None
+    snapshots = (
+        SnapshotStore(settings.snapshot_path / store.name, settings.min_free_mb)
+        if settings.index_snapshots
+        else None
+    )
     return IndexHolder(store, settings.index_check_s, snapshots=snapshots)
 
 
@@ -223,7 +227,7 @@ class Assistant:
         """A reason to refuse before retrieving anything."""
         if analysis.clinical:
             return CLINICAL_REFUSAL
-        if index.size == 0:
+        if index.live_size == 0:
             return "The index is empty, so there is nothing to answer from yet. Run `haln ingest` first."
         return None
 

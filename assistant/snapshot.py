@@ -24,7 +24,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -34,25 +34,46 @@ import numpy as np
 import orjson
 
 from assistant.dense import DenseSearch
-from assistant.index import Prebuilt, SearchIndex, new_tokenizer
+from assistant.index import FILTER_COLUMNS, Prebuilt, SearchIndex, new_tokenizer
 from core.schemas import THEMES
 
 log = logging.getLogger("haln.snapshot")
 
-FORMAT = 1  # bump when the layout or what SearchIndex precomputes changes: older snapshots are ignored
+# Bump when the layout or what SearchIndex precomputes changes: older snapshots are ignored.
+# 2: BM25's average document length (`avgdl`), which a delta index scores its chunks with.
+FORMAT = 2
 KEEP = 2
-COLUMNS = ("doc_type", "nation", "org_type")
+MIB = 1024 * 1024
+# What a snapshot takes on disk per chunk when no earlier one can be measured: 518.2 MB for 100k chunks
+# in bench/RESULTS.md (vectors, texts and metadata, BM25's score matrix, the IVF lists).
+BYTES_PER_CHUNK = 5_200
+COLUMNS = FILTER_COLUMNS
 
 
 def _folder_name(version: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", version)
 
 
+def free_bytes(path: Path) -> int:
+    """Free space on the filesystem holding `path` (or its nearest existing parent)."""
+    probe = path.absolute()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    return shutil.disk_usage(probe).free
+
+
 class SnapshotStore:
     """Saved indexes of one collection under `root` (e.g. data/index-snapshots/<collection name>)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(
+        self, root: Path, min_free_mb: float = 0.0, disk_free: Callable[[Path], int] = free_bytes
+    ) -> None:
+        """A snapshot is written only while the disk keeps `min_free_mb` MiB free after it
+        (HALN_MIN_FREE_MB, the margin ingest keeps for Chroma); `disk_free` measures the free space."""
         self.root = root
+        self.min_free_mb = min_free_mb
+        self.disk_free = disk_free
+        self.problem: str | None = None  # why the last save wrote nothing, for the CLI to say
 
     def path(self, version: str) -> Path:
         return self.root / _folder_name(version)
@@ -99,7 +120,7 @@ class SnapshotStore:
             ivf = _read_faiss(folder / "ivf.faiss")
         dense = DenseSearch(embeddings, ivf=ivf, nprobe=int(manifest["nprobe"]))
         idf = orjson.loads((folder / "idf.json").read_bytes())
-        prebuilt = Prebuilt(dense, columns, themes, tokenizer, bm25, idf)
+        prebuilt = Prebuilt(dense, columns, themes, tokenizer, bm25, idf, float(manifest["avgdl"]))
         index = SearchIndex(
             chunks["ids"],
             chunks["texts"],
@@ -118,11 +139,24 @@ class SnapshotStore:
     def save(self, index: SearchIndex) -> Path | None:
         """Write `index` under its content version; None when it has no version or cannot be written
         (a read-only data folder: the index still serves, the next process builds its own)."""
-        if not index.version:
+        self.problem = None
+        if not index.version or index.delta_of is not None:  # a delta is rebuilt from its base's snapshot
             return None
         final = self.path(index.version)
         if (final / "manifest.json").exists():
             return final
+        if self.min_free_mb > 0:
+            needed = self.estimate_bytes(index)
+            free = self.disk_free(self.root)
+            if free - needed < self.min_free_mb * MIB:
+                self.problem = (
+                    f"not saving the index snapshot in {self.root}: {free / MIB:.0f} MiB free, and the "
+                    f"snapshot needs about {needed / MIB:.0f} MiB on top of the {self.min_free_mb:g} MiB "
+                    "HALN_MIN_FREE_MB keeps free for the store. The index in memory keeps serving and the "
+                    "saved snapshots are kept; free some space (or lower HALN_MIN_FREE_MB)."
+                )
+                log.warning(self.problem)
+                return None
         temporary = self.root / f".tmp-{_folder_name(index.version)}-{os.getpid()}"
         try:
             shutil.rmtree(temporary, ignore_errors=True)
@@ -134,9 +168,23 @@ class SnapshotStore:
             self.prune(keep=index.version)
         except OSError as exc:
             shutil.rmtree(temporary, ignore_errors=True)
-            log.warning("could not save the index snapshot in %s: %s", self.root, exc)
+            self.problem = f"could not save the index snapshot in {self.root}: {exc}"
+            log.warning(self.problem)
             return None
         return final
+
+    def estimate_bytes(self, index: SearchIndex) -> int:
+        """Disk space a snapshot of `index` will take: the newest saved snapshot's size on disk scaled to
+        this index's chunks, else BYTES_PER_CHUNK each."""
+        for version in self.saved():
+            folder = self.path(version)
+            with suppress(OSError, ValueError, KeyError):
+                rows = int(json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["size"])
+                used = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+                if rows:
+                    return int(used * index.size / rows)
+            break
+        return index.size * BYTES_PER_CHUNK
 
     def _write(self, index: SearchIndex, folder: Path) -> None:
         (folder / "columns").mkdir(parents=True)
@@ -155,6 +203,8 @@ class SnapshotStore:
             keyed.vocab_dict = {str(k): v for k, v in vocab.items()}
             keyed.save(str(folder / "bm25"), show_progress=False)
             index.tokenizer.save_vocab(str(folder / "bm25"))
+        if not isinstance(index.dense, DenseSearch):
+            raise TypeError("only a full index is saved as a snapshot")
         if index.dense.ivf is not None:
             import faiss
 
@@ -165,12 +215,24 @@ class SnapshotStore:
             "generation": index.generation,
             "size": index.size,
             "nprobe": index.dense.nprobe,
+            "avgdl": index.avgdl,
             "themes": list(THEMES),
             "categories": {name: index.columns[name][0] for name in COLUMNS},
             "created_at": time.time(),
             "bm25s": bm25s.__version__,
         }
         (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    def saved(self) -> list[str]:
+        """Content versions with a readable manifest of this format, newest first."""
+        found: list[tuple[float, str]] = []
+        if self.root.is_dir():
+            for folder in self.root.iterdir():
+                with suppress(OSError, ValueError, KeyError):
+                    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+                    if manifest.get("format") == FORMAT:
+                        found.append((float(manifest["created_at"]), str(manifest["version"])))
+        return [version for _, version in sorted(found, reverse=True)]
 
     def prune(self, keep: str) -> None:
         """Remove all but the newest `KEEP` snapshots (never `keep`) and temporary folders left by a

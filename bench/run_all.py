@@ -86,6 +86,24 @@ def snapshot_md(snap: dict, soak: dict) -> list[str]:
         "(issue 17): worker ready ≤ 5 s from process start and API RSS ≤ 1 GB at 100k chunks. The anonymous "
         "part of RSS is private to a worker; the rest is file pages the kernel shares between workers.",
     ]
+    if "switch_delta" in st:
+        full_switch, delta_switch, late = st["switch_full"], st["switch_delta"], st["start_after_change"]
+        lines += [
+            "",
+            f"A change of {st['changed_docs']} documents (new text, as an ingest writes it) while a worker "
+            "serves, timed from the store's new version to the worker serving it (the worker checks the "
+            "version every second here; the default `HALN_INDEX_CHECK_S` of 5 s adds up to 5 s to both):",
+            "",
+            "| how the worker switches | switch s | RSS MB (anonymous) after | ratio to full rebuild |",
+            "|---|---|---|---|",
+            f"| full rebuild and save (deltas off, the way before deltas) | {full_switch['switch_s']} | "
+            f"{full_switch['rss_mb']} ({full_switch['rss_anon_mb']}) | 1 |",
+            f"| delta on the index in hand (`assistant/delta.py`) | {delta_switch['switch_s']} | "
+            f"{delta_switch['rss_mb']} ({delta_switch['rss_anon_mb']}) | **{st['switch_ratio']}** |",
+            "",
+            f"A worker started after the change (its snapshot not saved yet) restores the last snapshot and "
+            f"applies the change as a delta: ready in {late['ready_s']} s ({late['rss_mb']} MB RSS).",
+        ]
     million = snap.get("million")
     if million:
         r = million["restore"]

@@ -10,9 +10,12 @@ Then fresh processes load the index the way an API worker does (`assistant.servi
 
 each timed from process start to the index in hand, with its RSS (and the anonymous part of it, which
 workers do not share). Then `haln serve` from process start to `/readyz` 200, with and without the
-snapshot. `--million` adds a 1M-chunk point without Chroma (build in memory, save, restore in a fresh
+snapshot. Then a change of `--changed` documents (10 by default: new text, new hash, as an ingest writes
+them) while a worker serves, timed from the store's new version to the worker serving it (checking
+every second), side by side: *full rebuild* (deltas off: build the new version and save its snapshot,
+the way before deltas) and *delta* (assistant/delta.py), and a worker started after the change. `--million` adds a 1M-chunk point without Chroma (build in memory, save, restore in a fresh
 process, retrieval p95 filtered and unfiltered beside the floor): it takes several minutes and ~8 GB.
-Run: python bench/snapshot.py [--chunks N] [--million]
+Run: python bench/snapshot.py [--chunks N] [--changed N] [--million]
 """
 
 from __future__ import annotations
@@ -46,10 +49,35 @@ index = holder.get()
 status = {k: v for k, v in (l.split(":", 1) for l in open("/proc/self/status") if ":" in l)}
 kb = lambda key: int(status.get(key, "0 kB").split()[0])
 print(json.dumps({
-    "in_process_s": round(time.perf_counter() - started, 2), "origin": index.origin, "chunks": index.size,
+    "in_process_s": round(time.perf_counter() - started, 2), "origin": index.origin, "chunks": index.live_size,
     "rss_mb": round(kb("VmRSS") / 1024, 1), "rss_anon_mb": round(kb("RssAnon") / 1024, 1),
     "rss_file_mb": round(kb("RssFile") / 1024, 1),
 }))
+"""
+
+
+WATCH = """
+import json, sys, time
+started = time.perf_counter()
+from assistant.service import index_holder
+from core.settings import Settings
+holder = index_holder(Settings())
+if sys.argv[1] == "full":
+    holder.delta_limits = (0, 0.0)  # no delta: build the new version (and save it), as before deltas
+index = holder.get()
+first = index.version
+print(json.dumps({"ready_s": round(time.perf_counter() - started, 2), "origin": index.origin}), flush=True)
+while index.version == first:
+    time.sleep(0.02)
+    index = holder.get()
+switched_at = time.time()
+status = {k: v for k, v in (l.split(":", 1) for l in open("/proc/self/status") if ":" in l)}
+kb = lambda key: int(status.get(key, "0 kB").split()[0])
+print(json.dumps({
+    "switched_at": switched_at, "origin": index.origin, "chunks": index.live_size,
+    "built": holder.built, "deltas": holder.deltas,
+    "rss_mb": round(kb("VmRSS") / 1024, 1), "rss_anon_mb": round(kb("RssAnon") / 1024, 1),
+}), flush=True)
 """
 
 
@@ -105,6 +133,48 @@ def write_store(
     return round(time.perf_counter() - started, 1)
 
 
+def change_documents(settings: Settings, doc_ids: list[str], tag: str) -> float:
+    """Replace these documents' chunks as an ingest does (new hash and chunk ids, then the old ones
+    deleted, then the version bumped with the change logged); the time the new version became visible."""
+    store = ChunkStore.from_settings(settings)
+    collection = store.collection()
+    old = collection.get(where={"doc_id": {"$in": doc_ids}}, include=["metadatas", "documents", "embeddings"])
+    now = time.time()
+    collection.add(
+        ids=[f"{i}-{tag}" for i in old["ids"]],
+        documents=[f"{text} Revised in {tag}." for text in old["documents"]],
+        metadatas=[{**m, "doc_hash": f"{m['doc_hash']}-{tag}", "ingested_at": now} for m in old["metadatas"]],
+        embeddings=np.asarray(old["embeddings"], dtype=np.float32),
+    )
+    collection.delete(ids=old["ids"])
+    store.bump_generation(collection, doc_ids)
+    return time.time()
+
+
+def switch_time(settings: Settings, mode: str, doc_ids: list[str], tag: str) -> dict[str, Any]:
+    """A worker serving the store (`mode` full: deltas off); the time from a change to it serving it."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", WATCH, mode],
+        cwd=ROOT,
+        env=env_for(settings.data_dir, HALN_INDEX_CHECK_S="1"),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        ready = json.loads(process.stdout.readline())
+        time.sleep(2)  # settled, as a worker that has been serving
+        changed_at = change_documents(settings, doc_ids, tag)
+        out: dict[str, Any] = json.loads(process.stdout.readline())
+        out["switch_s"] = round(out.pop("switched_at") - changed_at, 2)
+        out["started_from"] = ready["origin"]
+        process.wait(timeout=60)
+        return out
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
 def probe(data_dir: Path, **extra: str) -> dict[str, Any]:
     """A fresh process loading the index as a worker does; wall time from its start to the index ready."""
     started = time.perf_counter()
@@ -150,7 +220,7 @@ def api_ready(data_dir: Path, **extra: str) -> float:
         process.wait(timeout=30)
 
 
-def store_point(base: SearchIndex, size: int) -> dict[str, Any]:
+def store_point(base: SearchIndex, size: int, changed: int = 10) -> dict[str, Any]:
     data = Path(tempfile.mkdtemp(prefix="haln-bench-snapshot-"))
     try:
         settings = Settings(data_dir=data)
@@ -170,6 +240,16 @@ def store_point(base: SearchIndex, size: int) -> dict[str, Any]:
         out["api_ready_full_build_s"] = api_ready(data, HALN_INDEX_SNAPSHOTS="false")
         out["api_ready_ratio"] = round(out["api_ready_snapshot_s"] / out["api_ready_full_build_s"], 3)
         print("api ready", out["api_ready_snapshot_s"], out["api_ready_full_build_s"], flush=True)
+        docs = [f"syn-{d:06d}" for d in range(0, size // 8, max(1, size // 8 // (2 * changed)))]
+        out["changed_docs"] = changed
+        # Full first (from the snapshot saved above), then the delta from the snapshot the full one saved.
+        out["switch_full"] = switch_time(settings, "full", docs[:changed], "a")
+        print("switch, full rebuild", out["switch_full"], flush=True)
+        out["switch_delta"] = switch_time(settings, "delta", docs[changed : 2 * changed], "b")
+        print("switch, delta", out["switch_delta"], flush=True)
+        out["switch_ratio"] = round(out["switch_delta"]["switch_s"] / out["switch_full"]["switch_s"], 3)
+        out["start_after_change"] = probe(data)  # the last snapshot plus the change as a delta
+        print("worker started after the change", out["start_after_change"], flush=True)
         return out
     finally:
         shutil.rmtree(data, ignore_errors=True)
@@ -253,6 +333,9 @@ def million_point(base: SearchIndex, size: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--chunks", type=int, default=100_000, help="Synthetic store size (default 100k).")
+    parser.add_argument(
+        "--changed", type=int, default=10, help="Documents changed for the switch time (default 10)."
+    )
     parser.add_argument("--million", action="store_true", help="Add the 1M-chunk point (several minutes).")
     parser.add_argument("--million-chunks", type=int, default=1_000_000, help=argparse.SUPPRESS)
     parser.add_argument(
@@ -268,7 +351,7 @@ def main() -> None:
     if args.reuse_store_point and previous.exists():
         store = json.loads(previous.read_text(encoding="utf-8"))["store"]
     else:
-        store = store_point(base, args.chunks)
+        store = store_point(base, args.chunks, args.changed)
     results: dict[str, Any] = {"machine": machine(), "store": store}
     if args.million:
         results["million"] = million_point(base, args.million_chunks)

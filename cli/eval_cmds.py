@@ -81,7 +81,7 @@ def eval_command(
         runs = [run_questions(name, items, fn) for name, fn in systems.items()]
     main = runs[-1]
     summary = main.summary()
-    metas = assistant.index.get().metadatas
+    metas = assistant.index.get().live_metadatas
     doc_ids = {str(m["source_url"]): str(m["doc_id"]) for m in metas}
     missing = missing_sources(items, set(doc_ids))
     for question_id, urls in missing.items():

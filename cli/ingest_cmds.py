@@ -78,12 +78,37 @@ def ingest(
         print_json(report.as_dict())
     else:
         _print_report(report)
+    if not report.dry_run and (report.changed or rebuild) and settings.index_snapshots:
+        _save_snapshot(settings)
     if run_eval and report.changed and not report.dry_run:
         from cli.eval_cmds import eval_command
 
         eval_command(compare=settings.project_root / "evals" / "baseline.json", as_json=as_json)
     if report.failed:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _save_snapshot(settings: Settings) -> None:
+    """Build and save the index snapshot of the version just written, so API workers and replicas
+    starting afterwards restore it instead of building it (those running apply the change as a delta)."""
+    import time
+
+    from assistant.service import index_holder
+
+    started = time.perf_counter()
+    with user_errors():
+        holder = index_holder(settings)
+        saved = holder.save_snapshot()
+    if saved is None:
+        problem = holder.snapshots.problem if holder.snapshots else None
+        err_console.print(
+            f"[yellow]The search index snapshot was not saved[/] ({problem or 'see the warning above'}). "
+            "The ingest itself is complete; API workers build the index themselves."
+        )
+    else:
+        err_console.print(
+            f"Search index snapshot saved in {settings.shown(saved)} ({time.perf_counter() - started:.1f}s)."
+        )
 
 
 def _print_report(report: object) -> None:

@@ -103,8 +103,10 @@ class Settings(BaseSettings):
         500.0,
         ge=0,
         description="Ingest refuses to write when the filesystem of data_dir has less free space than this "
-        "many MiB: a full disk fails inside Chroma's compaction and takes the index offline. 0: no check. "
-        "With HALN_CHROMA_URL the Chroma server's own disk is not checked.",
+        "many MiB: a full disk fails inside Chroma's compaction and takes the index offline. An index "
+        "snapshot is not saved when it would leave less than this free (its size estimated from the last "
+        "one saved); the index keeps serving. 0: no check. With HALN_CHROMA_URL the Chroma server's own "
+        "disk is not checked.",
     )
     ingest_lock_wait_s: float = Field(
         0.0,

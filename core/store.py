@@ -9,6 +9,8 @@ complete version of each document, which is what makes an interrupted ingest har
 from __future__ import annotations
 
 import atexit
+import contextlib
+import json
 import logging
 import os
 import shutil
@@ -17,7 +19,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,12 @@ from core.settings import Settings
 PARSER_VERSION = "6"
 STAGING_SUFFIX = "_staging"
 PAGE_SIZE = 2000
+# The change log on the collection (which documents each content version changed, so a worker can apply
+# a small change as a delta instead of rebuilding its index: assistant/delta.py) keeps at most this many
+# document ids, oldest versions dropped first. Every worker reads the log with the version marker it
+# polls, so it stays small: 2,000 ids are about 80 kB, and more than the largest delta a worker applies
+# (assistant/delta.py MAX_ROWS, 8,192 chunks, is a few hundred documents of the real corpus's size).
+CHANGE_LOG_MAX_DOCS = 2000
 log = logging.getLogger("haln.store")
 
 
@@ -87,6 +95,14 @@ class DocVersion:
     @property
     def complete(self) -> bool:
         return len(self.chunk_ids) >= self.n_chunks
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The documents changed between a version of the store and its current one (`version`)."""
+
+    version: str
+    doc_ids: frozenset[str]
 
 
 @dataclass
@@ -198,7 +214,8 @@ class ChunkStore:
         found = []
         for name in self._ours():
             collection = self.client.get_collection(name, embedding_function=None)
-            found.append({"collection": name, **(collection.metadata or {}), "chunks": collection.count()})
+            meta = {k: v for k, v in (collection.metadata or {}).items() if k != "change_log"}
+            found.append({"collection": name, **meta, "chunks": collection.count()})
         return found
 
     def peek_versions(self) -> dict[str, list[DocVersion]] | None:
@@ -291,17 +308,51 @@ class ChunkStore:
                 self.client.delete_collection(name)
         staging.modify(name=self.name)
 
-    def bump_generation(self, collection: Any) -> int:
+    def bump_generation(self, collection: Any, changed: Collection[str] | None = None) -> int:
         """Readers compare this counter (and the content version beside it) to notice that an ingest run
         changed the index. The version is new on every bump, so it also tells apart two collections that
-        reached the same counter (a rebuild starts again from 0)."""
+        reached the same counter (a rebuild starts again from 0).
+
+        `changed`: the ids of the documents this change added, replaced or removed, appended to the
+        change log (`changes_since`). None when unknown (a rebuild): the log starts again, and a reader
+        at an older version rebuilds its whole index."""
         meta = dict(collection.metadata or {})
         generation = int(meta.get("generation", 0)) + 1
+        token = uuid.uuid4().hex[:16]
+        docs = sorted(set(changed or ()))
+        log_entries: list[list[Any]] = []
+        if changed is None or len(docs) > CHANGE_LOG_MAX_DOCS:
+            docs = []  # unknown, or too many to log: the log starts again at this version
+        else:
+            with contextlib.suppress(ValueError, TypeError):
+                log_entries = list(json.loads(str(meta.get("change_log", "[]"))))
+        log_entries.append([f"{generation}-{token}", docs])
+        while sum(len(d) for _, d in log_entries) > CHANGE_LOG_MAX_DOCS:
+            log_entries.pop(0)
         meta["generation"] = generation
         meta["updated_at"] = time.time()
-        meta["content_version"] = uuid.uuid4().hex[:16]
+        meta["content_version"] = token
+        meta["change_log"] = json.dumps(log_entries)
         collection.modify(metadata=meta)
         return generation
+
+    def changes_since(self, version: str) -> Changes | None:
+        """The store's current version and the documents changed since `version` (added, replaced or
+        removed), read from the change log kept beside the version marker; None when the log does not
+        reach back to `version` (a rebuild since, older than the log, or another collection)."""
+        try:
+            meta = self.client.get_collection(self.name, embedding_function=None).metadata or {}
+            entries = json.loads(str(meta.get("change_log", "[]")))
+        except Exception:
+            return None
+        current = f"{int(meta.get('generation', 0))}-{meta.get('content_version', 'initial')}"
+        if version == current:
+            return Changes(current, frozenset())
+        versions = [str(entry[0]) for entry in entries]
+        if version not in versions or versions[-1] != current:
+            return None
+        later = entries[versions.index(version) + 1 :]
+        return Changes(current, frozenset(str(d) for _, docs in later for d in docs))
 
     def generation(self) -> int:
         try:
@@ -375,12 +426,48 @@ class ChunkStore:
         """All live chunks with their embeddings, for the in-memory retrievers."""
         collection = self.collection()
         by_doc = self.doc_versions(collection)
+        return self._live_chunks(by_doc, self._pages(collection, ["metadatas", "documents", "embeddings"]))
+
+    def load_documents(self, doc_ids: Collection[str]) -> StoredChunks:
+        """The live chunks of these documents only (none for a removed one): what a delta index holds."""
+        collection = self.collection()
+        where = {"doc_id": {"$in": sorted(doc_ids)}}
+        pages: list[dict[str, Any]] = []
+        if doc_ids:
+            offset = 0
+            while True:
+                page = collection.get(
+                    where=where,
+                    include=["metadatas", "documents", "embeddings"],
+                    limit=PAGE_SIZE,
+                    offset=offset,
+                )
+                if not page["ids"]:
+                    break
+                pages.append(page)
+                offset += len(page["ids"])
+        versions: dict[tuple[str, str], DocVersion] = {}
+        for page in pages:
+            for chunk_id, meta in zip(page["ids"], page["metadatas"], strict=True):
+                key = (str(meta["doc_id"]), str(meta["doc_hash"]))
+                found = versions.setdefault(
+                    key, DocVersion(key[0], key[1], int(meta["n_chunks"]), float(meta["ingested_at"]))
+                )
+                found.chunk_ids.append(chunk_id)
+        by_doc: dict[str, list[DocVersion]] = {}
+        for found in versions.values():
+            by_doc.setdefault(found.doc_id, []).append(found)
+        return self._live_chunks(by_doc, iter(pages))
+
+    def _live_chunks(
+        self, by_doc: dict[str, list[DocVersion]], pages: Iterator[dict[str, Any]]
+    ) -> StoredChunks:
         live = {v.doc_hash + v.doc_id for vs in by_doc.values() if (v := self.live_version(vs))}
         ids: list[str] = []
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
         vectors: list[np.ndarray] = []
-        for page in self._pages(collection, ["metadatas", "documents", "embeddings"]):
+        for page in pages:
             for chunk_id, text, meta, vector in zip(
                 page["ids"], page["documents"], page["metadatas"], page["embeddings"], strict=True
             ):

@@ -51,6 +51,7 @@ def llamaindex_default(assistant: Assistant, top_k: int = 2) -> AnswerFn:
     nodes = [
         TextNode(id_=chunk_id, text=text, embedding=index.embeddings[row].tolist(), metadata={"row": row})
         for row, (chunk_id, text) in enumerate(zip(index.ids, index.texts, strict=True))
+        if index.alive is None or index.alive[row]
     ]
     retriever = VectorStoreIndex(nodes).as_retriever(similarity_top_k=top_k)
 

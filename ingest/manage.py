@@ -67,7 +67,7 @@ def delete_documents(ingestor: Ingestor, settings: Settings, doc_ids: list[str])
                 f"no document with id {', '.join(map(repr, unknown))} in the index; see `haln sources list`"
             )
         removed = [_remove(ingestor, settings, collection, d, versions[d]) for d in doc_ids]
-        ingestor.store.bump_generation(collection)
+        ingestor.store.bump_generation(collection, doc_ids)
     return removed
 
 
@@ -93,5 +93,5 @@ def prune(ingestor: Ingestor, settings: Settings, dry_run: bool = False) -> list
         collection = ingestor.store.collection()
         removed = [_remove(ingestor, settings, collection, d, vs) for d, vs in found.items()]
         if removed:
-            ingestor.store.bump_generation(collection)
+            ingestor.store.bump_generation(collection, [r.doc_id for r in removed])
     return removed

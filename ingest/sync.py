@@ -230,12 +230,14 @@ class Ingestor:
 
         # Documents whose file is gone (under the scanned folders) leave the index; a file that failed
         # to load this time keeps its previous version, so bad input never loses indexed content.
+        cleaned: set[str] = set()  # older versions removed now (one an interrupted run left may be live)
         for doc_id, versions in sorted(existing.items()):
             if doc_id in seen_ids:
                 live = self.store.live_version(versions)
                 stale = [v for v in versions if v is not live]
                 if stale and not dry_run:
                     collection.delete(ids=[cid for v in stale for cid in v.chunk_ids])
+                    cleaned.add(doc_id)
                 continue
             source_path = versions[0].source_path
             if doc_id not in displaced and (
@@ -252,8 +254,10 @@ class Ingestor:
         if not dry_run and collection is not None:
             if rebuild:
                 self.store.finish_rebuild(collection)
-            if report.changed or rebuild:
-                self.store.bump_generation(self.store.collection())
+            if report.changed or rebuild or cleaned:
+                # The documents changed, for readers that apply a change as a delta (unknown on a rebuild).
+                changed = None if rebuild else {*report.added, *report.updated, *report.removed, *cleaned}
+                self.store.bump_generation(self.store.collection(), changed)
         report.seconds = time.perf_counter() - started
         return report
 

@@ -67,7 +67,7 @@ def list_feedback(
 ) -> FeedbackPage:
     """Stored feedback, oldest first, in pages as /v1/sources (admin)."""
     try:
-        by_url = {str(m["source_url"]): str(m["doc_id"]) for m in state.assistant.index.get().metadatas}
+        by_url = {str(m["source_url"]): str(m["doc_id"]) for m in state.assistant.index.get().live_metadatas}
     except HalnError:  # no index: the documents cannot be named, the feedback can still be read
         by_url = {}
     items = [

@@ -50,9 +50,9 @@ def readyz(state: StateDep) -> JSONResponse:
         return _not_ready(scrub(state.settings, str(exc)), code or "store_unavailable")
     except Exception as exc:  # an unexpected store failure is still "not ready", with its reason
         return _not_ready(scrub(state.settings, f"{type(exc).__name__}: {exc}"), "store_unavailable")
-    if index.size == 0:
+    if index.live_size == 0:
         return _not_ready("the index is empty: run `haln ingest`", "index_empty")
-    return JSONResponse({"status": "ready", "chunks": index.size})
+    return JSONResponse({"status": "ready", "chunks": index.live_size})
 
 
 def _not_ready(reason: str, code: str) -> JSONResponse:

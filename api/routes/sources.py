@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1/sources", tags=["sources"])
 def public_sources(state: AppState, request: Request) -> list[SourceView]:
     """The index's documents; each file (shown only to the admin) relative to the corpus or uploads folder,
     never as a server path."""
-    metadatas = state.assistant.index.get().metadatas
+    metadatas = state.assistant.index.get().live_metadatas
     files = {str(m["doc_id"]): str(m.get("source_path") or m["path"]) for m in metadatas}
     admin = is_admin(request, state.settings.admin_api_key)
     return [
