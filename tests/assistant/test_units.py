@@ -489,3 +489,39 @@ def test_a_section_heading_that_leans_back_does_not_introduce_a_list() -> None:
     )
     lists = [u for u in units if u.kind == "list"]
     assert lists and not any(u.text.startswith("It is") for u in lists)
+
+
+def test_examples_in_the_askers_sector_come_in_order_of_how_much_of_the_question_they_hold() -> None:
+    from assistant.compose import Candidate, ExtractiveComposer
+    from assistant.config import DEFAULT_CONFIG
+    from assistant.retrieval import Hit
+    from assistant.sources import RetrievedSource
+
+    def source(doc: str, title: str) -> RetrievedSource:
+        meta = {
+            "doc_id": doc,
+            "doc_type": "case_study",
+            "org_type": "nhs_trust",
+            "nation": "England",
+            "title": title,
+            "publisher": "CLES",
+        }
+        return RetrievedSource(0, Hit(0, 1.0, 0.5, 1.0, 0, 0), f"{doc}#0", "", meta)
+
+    acute = units_of("Blackpool Teaching Hospitals employs 7,500 staff and has a turnover of £552 million.")[
+        0
+    ]
+    mental = units_of(
+        "Mersey Care, a mental health and community trust, opened its Life Rooms in a library."
+    )[0]
+    sources = [source("blackpool", "Anchoring on the Coast"), source("mersey", "The Life Rooms")]
+    candidates = [Candidate(acute, 0, 1.0, "blackpool", 0.25), Candidate(mental, 1, 0.9, "mersey", 0.6)]
+    analysis = analyse(
+        Question(
+            "We're a mental health trust. Is there anything from trusts like ours?",
+            asker=Asker(org_type="nhs_trust"),
+        )
+    )
+    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
+    claims = composer._examples(analysis, sources, candidates, set(), limit=2)
+    assert [c.label for c in claims][0].startswith("The Life Rooms")
