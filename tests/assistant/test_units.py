@@ -478,7 +478,17 @@ def test_an_examples_question_is_about_what_its_question_sentence_names() -> Non
 def test_contractions_carry_no_topic() -> None:
     from assistant.text import content_terms
 
-    assert content_terms("We’ve tried, but I don't know. Maybe there's a way?") == ["tri", "know", "way"]
+    assert content_terms("We’ve got a plan, but I don't know. Maybe there's a way?") == [
+        "plan",
+        "know",
+        "way",
+    ]
+    # A story's verbs say nothing about its topic either.
+    assert content_terms("Our MD went to a breakfast and came back fired up", drop_question_noise=True) == [
+        "md",
+        "breakfast",
+        "back",
+    ]
 
 
 def test_a_section_heading_that_leans_back_does_not_introduce_a_list() -> None:
