@@ -47,6 +47,9 @@ class QuestionResult:
     start_question: bool = False
     start_shape: float = 0.0
     missed_mentions: list[str] = field(default_factory=list)
+    mentions_listed: bool = True
+    """The question lists must-mention terms; a set written without them (evals/questions/fresh.jsonl)
+    has no must-mention figure rather than a vacuous 1.0."""
 
 
 @dataclass
@@ -105,6 +108,7 @@ def score_question(q: EvalQuestion, answer: Answer, latency_ms: float) -> Questi
         citation_precision=metrics.citation_precision(set(cited), expected),
         citation_recall=metrics.citation_recall(set(cited), expected),
         mention_coverage=metrics.mention_coverage(answer.answer, q.must_mention),
+        mentions_listed=bool(q.must_mention),
         supported=answer.supported_sentences,
         unsupported=answer.unsupported_sentences,
         confidence=answer.confidence,
@@ -142,7 +146,7 @@ def summarise(results: Sequence[QuestionResult]) -> Summary:
         "citation_precision": _mean([r.citation_precision for r in answered]),
         "citation_recall": _mean([r.citation_recall for r in answered]),
         "claim_support_rate": supported / checked if checked else 1.0,
-        "must_mention_coverage": _mean([r.mention_coverage for r in answered]),
+        "must_mention_coverage": _mean([r.mention_coverage for r in answered if r.mentions_listed]),
         "followup_hit_at_5": _mean([r.hit_at_5 for r in followups]),
         "answer_defects": float(sum(len(r.defects) for r in results)),
         "answers_with_defects": _mean([1.0 if r.defects else 0.0 for r in answered]),

@@ -97,3 +97,21 @@ def test_report_shows_n_a_integers_ids_and_missed_terms(assistant: Assistant, tm
         is None
     )
     assert compare(summary, tmp_path / "out" / "report.json", tolerance=0.02) == []
+
+
+def test_questions_listing_no_must_mention_terms_have_no_must_mention_figure(assistant: Assistant) -> None:
+    """A set written without must-mention terms (evals/questions/fresh.jsonl) shows n/a, not a vacuous 1.0,
+    and such questions do not dilute the figure of a set that mixes both."""
+    from evals.baselines import ours
+
+    without = run_questions("ours", [QUESTIONS[2]], ours(assistant)).summary()
+    assert without["must_mention_coverage"] is None
+    missing_term = EvalQuestion(
+        id="q5",
+        question="What is the Lambeth GP Food Co-op?",
+        kind="answerable",
+        expected_sources=["https://haln.org.uk/case-studies/lambeth-gp-food-coop"],
+        must_mention=["Lambeth", "zeppelin"],
+    )
+    mixed = run_questions("ours", [QUESTIONS[2], missing_term], ours(assistant)).summary()
+    assert mixed["must_mention_coverage"] == 0.5
