@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import ROOT, corpus_index, machine, p, peak_rss_mb, save, timed
+from common import ROOT, bm25_floor_p95_ms, corpus_index, machine, p, peak_rss_mb, save, timed
 
 from assistant.config import DEFAULT_CONFIG
 from assistant.dense import top_rows
@@ -112,19 +112,7 @@ def measure(
     out["floor_embed_p95_ms"] = p(timed(lambda: embedder.embed_query(next_q() + "   "), 200), 95)
     torch_embedder = load_embedder(64, "torch", "torch")
     out["torch_query_embed_p95_ms"] = p(timed(lambda: torch_embedder.embed_query(next_q() + "    "), 200), 95)
-    tokens = [
-        index.tokenizer.tokenize([q], update_vocab=False, return_as="ids", show_progress=False)
-        for q in questions
-    ]
-    out["floor_bm25_p95_ms"] = p(
-        timed(
-            lambda: index.bm25.retrieve(
-                tokens[next(counter) % len(tokens)], k=TOP_K, show_progress=False, n_threads=1
-            ),
-            200,
-        ),
-        95,
-    )
+    out["floor_bm25_p95_ms"] = bm25_floor_p95_ms(index, questions, 200, k=TOP_K)
     if with_chroma:
         path = Path(tempfile.mkdtemp(prefix="haln-bench-chroma-"))
         try:

@@ -32,7 +32,7 @@ from typing import Any
 
 import httpx
 import numpy as np
-from common import OUT, ROOT, corpus_index, machine, p, save, timed
+from common import OUT, ROOT, bm25_floor_p95_ms, corpus_index, machine, p, save, timed
 
 from assistant.index import SearchIndex
 from core.embedding import embedder_from_settings
@@ -312,19 +312,7 @@ def million_point(base: SearchIndex, size: int) -> dict[str, Any]:
         out["floor_embed_p95_ms"] = p(
             timed(lambda: embedder.embed_query(questions[next(counter) % len(questions)] + "  "), 100), 95
         )
-        tokens = [
-            restored.tokenizer.tokenize([q], update_vocab=False, return_as="ids", show_progress=False)
-            for q in questions
-        ]
-        out["floor_bm25_p95_ms"] = p(
-            timed(
-                lambda: restored.bm25.retrieve(
-                    tokens[next(counter) % len(tokens)], k=20, show_progress=False, n_threads=1
-                ),
-                100,
-            ),
-            95,
-        )
+        out["floor_bm25_p95_ms"] = bm25_floor_p95_ms(restored, questions, 100)
         return out
     finally:
         shutil.rmtree(root, ignore_errors=True)
