@@ -36,6 +36,14 @@ QUESTIONS = [
         notes="role: HR lead; theme: workforce",
     ),
 ]
+# Half its must-mention terms are in any answer about the co-op ("zeppelin" never is).
+MISSING_TERM = EvalQuestion(
+    id="q4",
+    question="What is the Lambeth GP Food Co-op?",
+    kind="answerable",
+    expected_sources=["https://haln.org.uk/case-studies/lambeth-gp-food-coop"],
+    must_mention=["Lambeth", "zeppelin"],
+)
 
 
 def test_scores_and_report(assistant: Assistant, tmp_path: Path) -> None:
@@ -73,14 +81,7 @@ def test_report_shows_n_a_integers_ids_and_missed_terms(assistant: Assistant, tm
     from evals.baselines import ours
     from evals.report import table
 
-    missing_term = EvalQuestion(
-        id="q4",
-        question="What is the Lambeth GP Food Co-op?",
-        kind="answerable",
-        expected_sources=["https://haln.org.uk/case-studies/lambeth-gp-food-coop"],
-        must_mention=["Lambeth", "zeppelin"],
-    )
-    run = run_questions("ours", [*QUESTIONS, missing_term], ours(assistant))
+    run = run_questions("ours", [*QUESTIONS, MISSING_TERM], ours(assistant))
     summary = run.summary()
     assert summary["followup_hit_at_5"] is None
     shown = table([run])
@@ -106,12 +107,5 @@ def test_questions_listing_no_must_mention_terms_have_no_must_mention_figure(ass
 
     without = run_questions("ours", [QUESTIONS[2]], ours(assistant)).summary()
     assert without["must_mention_coverage"] is None
-    missing_term = EvalQuestion(
-        id="q5",
-        question="What is the Lambeth GP Food Co-op?",
-        kind="answerable",
-        expected_sources=["https://haln.org.uk/case-studies/lambeth-gp-food-coop"],
-        must_mention=["Lambeth", "zeppelin"],
-    )
-    mixed = run_questions("ours", [QUESTIONS[2], missing_term], ours(assistant)).summary()
+    mixed = run_questions("ours", [QUESTIONS[2], MISSING_TERM], ours(assistant)).summary()
     assert mixed["must_mention_coverage"] == 0.5
