@@ -343,7 +343,7 @@ def figure_kind(text: str) -> FigureKind:
     return "number"
 
 
-def _asking_part(text: str) -> str:
+def asking_part(text: str) -> str:
     """The sentences that ask (end with "?"), or the whole text when none does."""
     asking = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.endswith("?")]
     return " ".join(asking) or text
@@ -468,7 +468,7 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
     asker = read_asker(text, question.asker, intent == "start")
     # A where-to-start or examples question is about what its question sentences name: "Every example I get
     # is from Leeds or Birmingham. Is there anything from coastal places?" is not about Leeds (ho-18).
-    entities, names = subjects_of(_asking_part(text) if intent in ("start", "examples") else text)
+    entities, names = subjects_of(asking_part(text) if intent in ("start", "examples") else text)
     mentioned = _nations(text)
     subject_nations = tuple(n for n in mentioned if n not in asker.nations or intent != "start")
     fact = fact_kind(own_words, intent)

@@ -195,7 +195,7 @@ class ExtractiveComposer:
         it (graders, prac-016: the Belfast policy skipped for a weaker sentence). Only the retrieved
         documents' words was tried too: it also dropped what a fact question asks ("cost"), so a list
         outranked the figure (graders, prac-041)."""
-        found = [t for t in analysis.topic_terms if t in self.index.idf]
+        found = self.index.known_terms(analysis.topic_terms)
         return found or list(analysis.topic_terms)
 
     def _off_subject(self, analysis: QueryAnalysis, docs: list[str]) -> set[str]:

@@ -256,6 +256,10 @@ class SearchIndex:
             self.doc_tokens[doc_id] = cached
         return cached
 
+    def known_terms(self, terms: Iterable[str]) -> list[str]:
+        """The terms the corpus uses at all (in its vocabulary), in the given order."""
+        return [t for t in terms if t in self.idf]
+
     def term_idf(self, term: str) -> float:
         return self.idf.get(term, self._max_idf)
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from assistant import cues
-from assistant.analysis import NATION_TOKENS, QueryAnalysis
+from assistant.analysis import NATION_TOKENS, QueryAnalysis, asking_part
 from assistant.config import ScopeConfig
 from assistant.index import SearchIndex
 from assistant.text import tokens
@@ -211,7 +211,7 @@ def _subject_phrase(analysis: QueryAnalysis) -> str:
     names = [n for n in names if not any(n != other and n in other for other in names)]
     # Names in the question itself, not in what the asker tells first ("In England the NHS has to give
     # social value 10%. What's the equivalent in Scotland?"), when it names any.
-    asked = re.split(r"(?<=[.!])\s+", analysis.question.strip())[-1]
+    asked = asking_part(analysis.question)
     names = [n for n in names if n in asked] or names
     names = list(dict.fromkeys(names))[:2]
     if not names:

@@ -544,5 +544,5 @@ def _coverage_terms(analysis: QueryAnalysis, index: SearchIndex) -> list[str]:
     terms = list(analysis.topic_terms)
     if analysis.intent not in ("start", "examples"):
         return terms
-    known = [t for t in terms if t in index.idf]
+    known = index.known_terms(terms)
     return known if len(known) * 2 >= len(terms) else terms
