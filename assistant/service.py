@@ -462,6 +462,7 @@ class Assistant:
             fallback_reason=fallback_reason,
             followups=draft.followups,
             evidence_label=label,
+            gaps=list(draft.gaps),
             confidence=confidence,
             standalone_query=analysis.standalone,
             supported_sentences=sum(not c.reference for c in draft.claims()),

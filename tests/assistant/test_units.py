@@ -327,10 +327,12 @@ def test_a_digest_does_not_repeat_what_the_prose_beside_it_says() -> None:
     from assistant.config import DEFAULT_CONFIG
 
     digest = units_of(
-        "Key facts:\n\n"
         "- Partnership between the charity St Basils and Sandwell and West Birmingham Hospitals NHS Trust.\n"
-        "- Building refurbished at cost by Keepmoat; brought back into use with Empty Homes funding."
+        "- Building refurbished at cost by Keepmoat; brought back into use with Empty Homes funding.\n"
+        "- Opened to young people in 2015.",
+        section="Key facts",
     )[0]
+    assert digest.headed
     prose = units_of(
         "The scheme is a partnership between St Basils, the youth homelessness charity, and Sandwell and "
         "West Birmingham Hospitals NHS Trust."
@@ -341,8 +343,86 @@ def test_a_digest_does_not_repeat_what_the_prose_beside_it_says() -> None:
     )
     assert lead.unit.items == (
         "Building refurbished at cost by Keepmoat; brought back into use with Empty Homes funding.",
+        "Opened to young people in 2015.",
     )
     assert rest[0].unit is prose
+
+
+def test_a_list_under_its_own_lead_in_keeps_the_items_it_promises() -> None:
+    """ "…delivered through three elements:" shows three, though the prose beside it uses their words
+    (graders, prac-041: "says three elements and shows only one")."""
+    from assistant.compose import Candidate, ExtractiveComposer
+    from assistant.config import DEFAULT_CONFIG
+
+    listed = units_of(
+        "The council says the project is delivered through three elements that are linked to one another:\n\n"
+        "- Community Wealth Building locality officers;\n- a Community Wealth Building fund;\n"
+        "- Fair Work Ayrshire."
+    )[0]
+    prose = units_of("The council presents it as an example of how community wealth building can work.")[0]
+    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
+    _, rest = composer._without_repeated_items(
+        Candidate(prose, 0, 1.0, "doc"), [Candidate(listed, 0, 0.9, "doc")]
+    )
+    assert len(rest[0].unit.items) == 3
+
+
+def test_an_opening_and_the_bullet_after_it_from_one_source_are_labelled_once() -> None:
+    from assistant.draft import Block, Claim, Draft, render
+    from assistant.retrieval import Hit
+    from assistant.sources import RetrievedSource
+
+    meta = {
+        "doc_id": "abuhb",
+        "doc_type": "news",
+        "org_type": "health_board",
+        "nation": "Wales",
+        "title": "Welsh health board calls on local firms",
+        "publisher": "ABUHB",
+        "source_url": "https://abuhb.nhs.wales/news/minor-works",
+    }
+    source = RetrievedSource(0, Hit(0, 1.0, 0.5, 1.0, 0, 0), "abuhb#0", "Firms apply. It opens in May.", meta)
+    label = "Welsh health board calls on local firms (Wales, not Scotland)"
+    draft = Draft(
+        blocks=[
+            Block("paragraph", [Claim("Firms apply.", [0], label=label)]),
+            Block("bullets", [Claim("It opens in May.", [0], label=label)]),
+        ]
+    )
+    text = render(draft, [source], "").text
+    assert text.count(label) == 1
+    assert "- It opens in May. [1]" in text
+
+
+def test_examples_from_other_nations_only_say_so_first() -> None:
+    from assistant.compose import _missing_nation
+    from assistant.draft import Block, Claim, Draft
+    from assistant.retrieval import Hit
+    from assistant.sources import RetrievedSource
+
+    def source(doc: str, nation: str) -> RetrievedSource:
+        meta = {
+            "doc_id": doc,
+            "doc_type": "news",
+            "org_type": "health_board",
+            "nation": nation,
+            "title": doc,
+            "publisher": doc,
+        }
+        return RetrievedSource(0, Hit(0, 1.0, 0.5, 1.0, 0, 0), f"{doc}#0", "", meta)
+
+    sources = [source("abuhb", "Wales"), source("lanarkshire", "Scotland")]
+    question = "Are there examples of Scottish health boards opening the door to small local firms?"
+    analysis = analyse(Question(question, asker=Asker(org_type="business")))
+    welsh_only = Draft(blocks=[Block("bullets", [Claim("Firms apply.", [0])])])
+    assert _missing_nation(analysis, sources, welsh_only) == [
+        "The sources I have give no example from Scotland; the nearest is from Wales."
+    ]
+    with_scottish = Draft(blocks=[Block("bullets", [Claim("Firms apply.", [0]), Claim("We buy.", [1])])])
+    assert _missing_nation(analysis, sources, with_scottish) == []
+    # No nation asked for and none known of the asker: nothing to say.
+    plain = analyse(Question("Are there examples of health boards opening the door to small firms?"))
+    assert _missing_nation(plain, sources, welsh_only) == []
 
 
 def test_held_out_phrasings_are_read_as_meant() -> None:
