@@ -187,6 +187,9 @@ class ComposeConfig:
     max_reading: int = 3
     max_unit_words: int = 110
     """A passage longer than this is cut to its best items (lists) or not quoted."""
+    max_digest_items: int = 3
+    """A "Key facts" digest longer than this keeps only the items holding a term of the question (graders
+    called eight-fact digests "dumps"; 3 is the shortest headed list, `units.MIN_HEADED_LIST`)."""
     max_list_items: int = 8
     """A longer list keeps its items about what was asked (at most this many) and says how many it left
     out. 8, not 6: blind graders marked cut lists down (a checklist "truncated"); no set's must-mention

@@ -14,7 +14,7 @@ from assistant import cues
 from assistant.analysis import QueryAnalysis, Question, analyse, needs_history
 from assistant.compose import ExtractiveComposer
 from assistant.config import DEFAULT_CONFIG, AnswerConfig
-from assistant.draft import Block, Claim, Draft, render
+from assistant.draft import Block, Draft, render
 from assistant.evidence import evidence_label, staleness_warnings
 from assistant.index import IndexHolder, SearchIndex
 from assistant.llm import NOT_COVERED, LLMClient, parse_answer
@@ -412,17 +412,7 @@ class Assistant:
         labelled with whose they are, so none reads as the answer."""
         composer = ExtractiveComposer(index, self.config.compose, self._embed_passages)
         vector = self.retriever.embed_query(analysis.retrieval_query)
-        nearest = composer.nearest(analysis, sources, vector, limit=2)
-        claims = [
-            Claim(
-                c.unit.text,
-                [c.position],
-                label=_about(composer.label_example(sources[c.position], analysis.asker, c.unit)),
-                lead=c.unit.lead,
-                items=list(c.unit.items),
-            )
-            for c in nearest
-        ]
+        claims = composer.nearest(analysis, sources, vector, limit=2)
         draft = Draft(
             blocks=[Block("bullets", claims, heading="Nearest in the sources, about something else")]
         )
@@ -514,10 +504,6 @@ def _added_hit(index: SearchIndex, row: int, vector: np.ndarray, score: float = 
         dense_rank=None,
         bm25_rank=None,
     )
-
-
-def _about(label: str) -> str:
-    return label if label.lower().startswith("about ") else f"About {label}"
 
 
 def _for_model(analysis: QueryAnalysis) -> str:

@@ -348,6 +348,32 @@ def test_a_digest_does_not_repeat_what_the_prose_beside_it_says() -> None:
     assert rest[0].unit is prose
 
 
+def test_a_digest_quoted_beside_the_answer_keeps_only_its_facts_about_the_question() -> None:
+    from assistant.compose import LEFT_OUT, Candidate, ExtractiveComposer
+    from assistant.config import DEFAULT_CONFIG
+
+    digest = units_of(
+        "- Run by Blackpool Teaching Hospitals NHS Foundation Trust with Health Foundation funding.\n"
+        "- Ran from January 2022 to January 2023.\n"
+        "- The Fylde Coast comprises Blackpool, Fylde and Wyre.\n"
+        "- Four community researchers worked with the trust's research team.\n"
+        "- Coastal communities face different challenges from urban ones.",
+        section="Key facts at a glance",
+    )[0]
+    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
+    terms = ("fyld", "coast", "coastal")  # stemmed, as QueryAnalysis.topic_terms are
+    aside = composer._claim(
+        Candidate(digest, 0, 1.0, "doc"), "About Anchoring on the Coast", terms, aside=True
+    )
+    assert aside.items == [
+        "The Fylde Coast comprises Blackpool, Fylde and Wyre.",
+        "Coastal communities face different challenges from urban ones.",
+        LEFT_OUT.format(n=3),
+    ]
+    # Quoted as the answer itself, the digest is whole (what it says may be the answer).
+    assert len(composer._claim(Candidate(digest, 0, 1.0, "doc"), None, terms).items) == 5
+
+
 def test_a_list_under_its_own_lead_in_keeps_the_items_it_promises() -> None:
     """ "…delivered through three elements:" shows three, though the prose beside it uses their words
     (graders, prac-041: "says three elements and shows only one")."""
