@@ -313,7 +313,11 @@ BACK_REFERENCE = re.compile(
     r"(on|for|with|in|as|by|from|to|alongside|beyond|besides|unlike|apart from|because of|as part of|"
     r"as a result of|in doing|to do) (this|these|that|those|so)\b|"
     # "In May 2020 it launched…": a time or place opener, then a pronoun subject.
-    r"(in|on|by|at|from|since|after|before|during|within|over) [^,]{1,30}?,? (it|they|he|she|its|their)\b)\b",
+    r"(in|on|by|at|from|since|after|before|during|within|over) [^,]{1,30}?,? (it|they|he|she|its|their)\b|"
+    # "Through its MHLDA programme, it set out…": an opening phrase about "its" something, then a
+    # pronoun subject; who "it" is, the sentence before said (graders, prac-040, bl-19).
+    r"(through|under|with|using|via|as part of|thanks to|across|for|in|by|from|after|since) (its|their|his|her) "
+    r"[^.]{0,120}?, (it|they|he|she)\b)\b",
     re.IGNORECASE,
 )
 # "…one part of that preventative answer": a demonstrative after a preposition, inside the sentence, points

@@ -320,6 +320,15 @@ def test_a_sentence_leaning_on_the_one_before_is_not_quoted_alone() -> None:
         "Beyond this, the council funds a small grants scheme."
     )
     assert not any(u.text.startswith(("Alongside that", "Beyond this")) for u in units)
+    # "Through its … programme, it set out…" is about whoever the sentence before named (prac-040).
+    units = units_of(
+        "West Yorkshire Health and Care Partnership is the integrated care system for West Yorkshire. "
+        "Through its Mental Health, Learning Disability and Autism (MHLDA) programme, it set out to make "
+        "the workforce more diverse."
+    )
+    assert len(units) == 1 and units[0].text.startswith("West Yorkshire Health and Care Partnership")
+    # A sentence naming its own subject is not leaning back.
+    assert len(units_of("When the council published its strategy, it said so. Hackney signed.")) == 2
 
 
 def test_a_digest_does_not_repeat_what_the_prose_beside_it_says() -> None:
