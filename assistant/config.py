@@ -54,6 +54,9 @@ class RetrievalConfig:
     fleet question from an ICB answered from ICB recruitment documents and the same guides padding every
     thin start answer. 0.15: 0.25 left two practitioner start questions with no steps at all (start
     shape 0.94 -> 0.88)."""
+    fact_rows_added: int = 2
+    """Chunks giving the fact asked for that retrieval did not rank, added after their document's best hit.
+    1 (only the first found) missed a webinar series' results beside a chunk counting the webinars (b3-15)."""
     expand_docs: int = 5
     """The best documents whose other chunks are searched for the passage that answers (5: no change on the
     sets against 3, and a long report at rank 5 can still give its answering page). The dev set's

@@ -245,8 +245,12 @@ class Assistant:
             also_by_meaning=analysis.theme_query,
         )
         fact = check_fact(analysis, index, [h.row for h in result.hits], self.config.scope)
-        if fact is not None and fact.rows:
-            result.hits = self._with_row(index, analysis.retrieval_query, result.hits, fact.rows[0])
+        if fact is not None:
+            # Each chunk giving the fact is quotable, not only the first: the webinars' "136 attendees
+            # from 127 businesses" sat after a retrieved chunk that gave the number of webinars (b3-15).
+            added = [row for row in fact.rows if row not in {h.row for h in result.hits}]
+            for row in added[: self.config.retrieval.fact_rows_added]:
+                result.hits = self._with_row(index, analysis.retrieval_query, result.hits, row)
         if analysis.wants_start and result.hits:
             result.hits = self._with_guidance_and_examples(index, analysis, result.hits)
         result.hits = self._with_answering_chunks(index, analysis, result.hits)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
+from assistant.index import IndexHolder
 from assistant.service import Assistant
+from core.embedding import Embedder
 from core.schemas import ChatTurn, SearchFilters
+from core.settings import Settings
+from core.store import ChunkStore
+from ingest.sync import build_ingestor
 
 QUESTIONS = [
     "I'm a procurement lead at an NHS trust, where do I start with social value?",
@@ -368,3 +374,59 @@ def test_a_story_start_question_is_judged_on_the_words_the_corpus_uses(assistant
     assert "breakfast" not in counted and "recruit" in counted
     fact = analyse(Question("How many glossy brochures did the breakfast club print in 2023?"))
     assert _coverage_terms(fact, index) == list(fact.topic_terms)
+
+
+# Webinars counted in one chunk, their results several chunks later: the results must be quotable.
+WEBINAR_DOC = """---
+id: harbourside-supplier-webinars
+title: "Harbourside Health Board supplier webinars"
+source_url: https://example.org/harbourside-supplier-webinars
+publisher: Harbourside Health Board
+doc_type: case_study
+nation: Scotland
+org_type: health_board
+themes: [procurement]
+date: "2022-10"
+---
+# Harbourside Health Board supplier webinars
+
+## The webinars
+
+Harbourside Health Board ran six tender training webinars for small businesses in 2022, to bring more small
+businesses into its supply chain and help them bid.
+
+{filler}
+
+## Reported results
+
+The health board reports the following results:
+
+- the sessions drew 142 attendees from 118 local businesses;
+- in a survey, 78% of attending businesses said they were more likely to bid for public contracts.
+"""
+
+FILLER = "\n\n".join(
+    f"## Background {n}\n\nThe board's estate includes {n} community hospitals, clinics and depots, and its "
+    "facilities team maintains grounds, car parks and catering kitchens across the region every year."
+    for n in range(1, 9)
+)
+
+
+def test_every_chunk_giving_the_fact_asked_for_can_be_quoted(tmp_path: Path, embedder: Embedder) -> None:
+    """The first chunk giving a count ("six webinars") was already retrieved; the chunk with the numbers
+    of businesses and bids was not, and only the first fact chunk used to be added (held-out b3-15)."""
+    corpus = tmp_path / "corpus" / "markdown"
+    corpus.mkdir(parents=True)
+    (corpus / "harbourside-supplier-webinars.md").write_text(
+        WEBINAR_DOC.format(filler=FILLER), encoding="utf-8"
+    )
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus", chroma_url=None)
+    assert not build_ingestor(settings, embedder=embedder).sync([tmp_path / "corpus"]).failed
+    assistant = Assistant(settings, IndexHolder(ChunkStore.from_settings(settings)), embedder)
+    answer = assistant.answer(
+        "Harbourside Health Board ran tender training webinars for small businesses. How many businesses "
+        "took part, and were they more likely to bid?",
+        top_k=1,
+    )
+    assert not answer.refused
+    assert "118 local businesses" in answer.answer
