@@ -387,8 +387,14 @@ class ExtractiveComposer:
             chosen[0],
         )
         lead, rest = opening, [c for c in chosen if c is not opening]
-        # The best passage opens the answer; others follow grouped by source, in reading order.
-        rest.sort(key=lambda c: (c.position, c.unit.order))
+        # The best passage opens the answer; others follow grouped by document, the document with the
+        # better passage first (graders: the TOMs, the rule for Northern Ireland "buried last" behind
+        # weaker passages of better-ranked sources), each document's passages in reading order.
+        best_of: dict[str, float] = {}
+        for c in rest:
+            best_of[c.doc] = max(best_of.get(c.doc, c.score), c.score)
+        lead_doc_first = {lead.doc: float("inf")}
+        rest.sort(key=lambda c: (-lead_doc_first.get(c.doc, best_of[c.doc]), c.position, c.unit.order))
         # The opening says whose words it quotes, as every other passage does: for "has anyone…" and
         # "which…" questions the source's name is part of the answer.
         # Bullets hold much less of the question than the opening are padding (graders, issue 13).

@@ -6,7 +6,7 @@ from assistant.analysis import Question, analyse, needs_history, read_asker, res
 from assistant.draft import parse_cited_sentences
 from assistant.evidence import evidence_label, staleness_warnings
 from assistant.llm import parse_answer
-from assistant.units import units_of
+from assistant.units import Unit, units_of
 from core.schemas import Asker, ChatTurn, Citation
 
 
@@ -389,6 +389,43 @@ def test_a_digest_quoted_beside_the_answer_keeps_only_its_facts_about_the_questi
     ]
     # Quoted as the answer itself, the digest is whole (what it says may be the answer).
     assert len(composer._claim(Candidate(digest, 0, 1.0, "doc"), None, terms).items) == 5
+
+
+def test_a_direct_answer_puts_the_better_documents_passages_first() -> None:
+    """Not the better-ranked source's weaker passage before a stronger one ("buried last", graders)."""
+    from assistant.compose import Candidate, ExtractiveComposer
+    from assistant.config import DEFAULT_CONFIG
+    from assistant.retrieval import Hit
+    from assistant.sources import RetrievedSource
+
+    def source(doc: str) -> RetrievedSource:
+        meta = {
+            "doc_id": doc,
+            "doc_type": "guide",
+            "org_type": "nhs_trust",
+            "nation": "England",
+            "title": doc.title(),
+            "publisher": doc.title(),
+            "source_url": f"https://example.org/{doc}",
+        }
+        return RetrievedSource(0, Hit(0, 1.0, 0.5, 1.0, 0, 0), f"{doc}#0", "", meta)
+
+    def listed(lead_in: str, *items: str) -> Unit:
+        return units_of(f"{lead_in}:\n\n" + "\n".join(f"- {item};" for item in items))[0]
+
+    sources = [source("opening"), source("ranked"), source("stronger")]
+    candidates = [
+        Candidate(listed("The opening passage lists", "apprentices", "bursaries"), 0, 1.0, "opening", 0.5),
+        Candidate(listed("A weaker passage lists", "gardens", "benches"), 1, 0.5, "ranked", 0.5),
+        Candidate(listed("A stronger passage lists", "suppliers", "contracts"), 2, 0.9, "stronger", 0.5),
+    ]
+    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
+    draft = composer._direct(analyse(Question("What do the guides list?")), sources, candidates)
+    assert [c.text for c in draft.claims()] == [
+        "The opening passage lists:",
+        "A stronger passage lists:",
+        "A weaker passage lists:",
+    ]
 
 
 def test_a_list_under_its_own_lead_in_keeps_the_items_it_promises() -> None:
