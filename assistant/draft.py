@@ -89,6 +89,7 @@ def render(draft: Draft, retrieved: list[RetrievedSource], evidence_label: str) 
 
     parts: list[str] = [*draft.gaps]
     previous_label: str | None = None
+    previous_docs: set[object] = set()
     for block in draft.blocks:
         if block.heading:
             parts.append(f"**{block.heading}**")
@@ -99,15 +100,32 @@ def render(draft: Draft, retrieved: list[RetrievedSource], evidence_label: str) 
             lines = []
             for claim in block.claims:
                 # Passages of one source in a row: its label once, not repeated on every bullet nor on
-                # the first bullet after an opening with the same label (graders: "heading duplicated").
-                if claim.label and claim.label == previous_label:
+                # the first bullet after an opening with the same label (graders: "heading duplicated");
+                # nor a shorter form of it ("Creating healthy places" after "NHS Property Services
+                # (NHSPS): Creating healthy places").
+                docs = {retrieved[p].meta["doc_id"] for p in claim.sources if 0 <= p < len(retrieved)}
+                if (
+                    claim.label
+                    and previous_label
+                    and (
+                        claim.label == previous_label
+                        or (claim.label in previous_label and docs == previous_docs)
+                    )
+                ):
                     claim = replace(claim, label=None)
                 else:
                     previous_label = claim.label
+                previous_docs = docs
                 lines.append(f"- {with_marks(claim)}")
             parts.append("\n".join(lines))
             continue
         previous_label = block.claims[-1].label if block.claims else None
+        previous_docs = {
+            retrieved[p].meta["doc_id"]
+            for c in block.claims[-1:]
+            for p in c.sources
+            if 0 <= p < len(retrieved)
+        }
     if draft.followups:
         parts.append("**You could also ask**\n" + "\n".join(f"- {q}" for q in draft.followups))
     if evidence_label:

@@ -313,6 +313,24 @@ def test_a_passage_about_the_trust_is_labelled_with_the_trusts_name(assistant: A
     assert referent_of(index, source, named) is None
 
 
+def test_initials_a_passage_opens_with_are_spelled_out_in_its_label(assistant: Assistant) -> None:
+    from assistant.compose import referent_of
+    from assistant.retrieval import Hit
+    from assistant.sources import to_sources
+    from assistant.units import units_of
+
+    index = assistant.index.get()
+    rows = index.rows_of("cles-sandwell-west-birmingham-hospitals")
+    source = to_sources(index, [Hit(row=rows[0], score=1.0, dense=0.5, bm25=1.0, dense_rank=0, bm25_rank=0)])[
+        0
+    ]
+    # CLES is in the title that labels the passage; HOP is spelled out only elsewhere in the document.
+    uses = units_of("CLES highlights the scale of the HOP programme, which helped 300 people into work.")[0]
+    assert referent_of(index, source, uses) == "Health Overseas Professional (HOP)"
+    spells = units_of("The Health Overseas Professional (HOP) programme helped 300 people into work.")[0]
+    assert referent_of(index, source, spells) is None
+
+
 def test_a_second_wording_searched_by_meaning_is_fused_with_the_question(assistant: Assistant) -> None:
     index = assistant.index.get()
     story = "Honestly, day three for me, and hardly any of our band 2 and 3 starters live round here."

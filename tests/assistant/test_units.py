@@ -516,6 +516,9 @@ def test_an_opening_and_the_bullet_after_it_from_one_source_are_labelled_once() 
     text = render(draft, [source], "").text
     assert text.count(label) == 1
     assert "- It opens in May. [1]" in text
+    # A shorter form of the label for the same document is not repeated either.
+    draft.blocks[0].claims[0].label = f"Aneurin Bevan University Health Board (ABUHB): {label}"
+    assert "- It opens in May. [1]" in render(draft, [source], "").text
 
 
 def test_examples_from_other_nations_only_say_so_first() -> None:
