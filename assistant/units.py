@@ -187,6 +187,8 @@ def _list_unit(lead_in: str, items: list[str], order: int, section: str = "") ->
             # "It focuses on three areas:" leaned on the text before it; the section heading says what
             # the items are, so the list is not quoted bare (graders: "a list with no lead-in").
             lead_in = f"{section.rstrip(':')}:"
+        if not lead_in:
+            return []  # nothing says what the items are: "employing people; buying goods…" of what?
     return [replace(_unit("list", lead_in, order, items=kept), about_document=about_document)]
 
 

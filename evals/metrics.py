@@ -124,6 +124,8 @@ _DEFECTS: dict[str, re.Pattern[str]] = {
     "question_quoted": re.compile(r"\?\s*(\[\d+\])*\s*$"),
     "stray_markdown": re.compile(r"(?<!\*)\*(?!\*)|__|`|^#+ "),
     "cut_title": re.compile(r"…\*?\*?:"),
+    # A list quoted with nothing saying what its items are ("**NHS Providers' report:** [1]" then items).
+    "bare_list": re.compile(r"^(\[\d+\])+$"),
     # A quoted passage opening by leaning on text that was not quoted.
     "fragment": re.compile(
         r"^(it|its|this|that|these|those|they|their|he|she|his|her|such|also|however|but)\b", re.IGNORECASE

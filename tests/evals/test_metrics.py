@@ -56,6 +56,9 @@ def test_answer_defects_find_what_a_reader_trips_over() -> None:
     assert answer_defects("- **A:** Have you joined the network? [1]") == ["question_quoted"]
     assert answer_defects("- **A:** The *trust pays well. [1]") == ["stray_markdown"]
     assert answer_defects("- **Stimulating local growth through…:** Local spend rose. [1]") == ["cut_title"]
+    assert answer_defects("- **NHS Providers' report:** [1]\n  - employing people;\n  - buying goods.") == [
+        "bare_list"
+    ]
     assert not has_start_shape("Anchors are large organisations. [1]")
 
 
