@@ -712,10 +712,16 @@ class ExtractiveComposer:
             doc = doc_of[position]
             if doc in seen_docs:
                 continue
+            # For a start question, a case study of the asker's own kind of organisation in their nation
+            # is an example like theirs at half the bar: an acute trust's newcomer got no example though
+            # Blackpool's acute trust was retrieved (prac-001, prac-008). An examples question names
+            # what it wants examples of, so the bar stays.
+            like_theirs = analysis.intent == "start" and bool(asker.org_types) and not any(fit(position)[:2])
+            floor = bar * (self.config.like_theirs_bar_share if like_theirs else 1.0)
             pool = [
                 replace(c, score=c.score + self._shows_action(c.unit))
                 for c in candidates
-                if c.position == position and id(c.unit) not in used and c.lexical >= bar
+                if c.position == position and id(c.unit) not in used and c.lexical >= floor
             ]
             best = self._pick(pool, 1, per_source=1, avoid=chosen)
             if not best:

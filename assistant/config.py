@@ -186,6 +186,10 @@ class ComposeConfig:
     example_action_bonus: float = 0.2
     """An example passage saying what was done or achieved ("set up", "recruited", "cut emissions by")
     beats one saying when a project ran; the issue 13 graders marked timeline-only examples as empty."""
+    like_theirs_bar_share: float = 0.5
+    """An example from the asker's own kind of organisation and nation needs this share of the relevance
+    bar (`start_min_relevance`, relative to the best passage): start answers for an acute trust's newcomer
+    and non-executive had no example though an acute trust's case study was retrieved (prac-001/008)."""
     max_examples: int = 3
     first_example_detail: int = 2
     """An examples answer's first (best-fitting) example adds up to this many more passages of its document

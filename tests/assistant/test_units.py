@@ -472,6 +472,51 @@ def test_the_first_example_says_how_as_well_as_what() -> None:
     assert [c.text for c in detailed] == [what.text, how.text, also.text]
 
 
+def test_a_start_answer_takes_an_example_like_the_askers_at_a_lower_bar() -> None:
+    from assistant.compose import Candidate, ExtractiveComposer
+    from assistant.config import DEFAULT_CONFIG
+    from assistant.retrieval import Hit
+    from assistant.sources import RetrievedSource
+
+    def source(doc: str, org_type: str) -> RetrievedSource:
+        meta = {
+            "doc_id": doc,
+            "doc_type": "guide" if doc == "guide" else "case_study",
+            "org_type": org_type,
+            "nation": "England",
+            "title": doc.title(),
+            "publisher": doc.title(),
+            "source_url": f"https://example.org/{doc}",
+        }
+        return RetrievedSource(0, Hit(0, 1.0, 0.5, 1.0, 0, 0), f"{doc}#0", "", meta)
+
+    best = units_of("Boards that succeeded tied anchor work to the trust's strategic objectives.")[0]
+    acute = units_of("Blackpool's acute trust built its anchor framework with four community researchers.")[0]
+    council = units_of("Preston City Council mapped where its top 300 contracts were spent locally.")[0]
+    sources = [
+        source("guide", "national_body"),
+        source("blackpool", "nhs_trust"),
+        source("preston", "local_authority"),
+    ]
+    candidates = [
+        Candidate(best, 0, 1.0, "guide", 0.5),
+        Candidate(acute, 1, 0.6, "blackpool", 0.12),
+        Candidate(council, 2, 0.6, "preston", 0.12),
+    ]
+    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
+    start = analyse(
+        Question("Where should a board start?", asker=Asker(org_type="nhs_trust", nation="England"))
+    )
+    assert [c.text for c in composer._examples(start, sources, candidates, set(), limit=3)] == [acute.text]
+    # Asked for examples, the question says what of: the bar stays.
+    examples = analyse(
+        Question(
+            "Are there examples of boards doing this?", asker=Asker(org_type="nhs_trust", nation="England")
+        )
+    )
+    assert composer._examples(examples, sources, candidates, set(), limit=3) == []
+
+
 def test_a_list_under_its_own_lead_in_keeps_the_items_it_promises() -> None:
     """ "…delivered through three elements:" shows three, though the prose beside it uses their words
     (graders, prac-041: "says three elements and shows only one")."""
