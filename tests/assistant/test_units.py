@@ -6,8 +6,32 @@ from assistant.analysis import Question, analyse, needs_history, read_asker, res
 from assistant.draft import parse_cited_sentences
 from assistant.evidence import evidence_label, staleness_warnings
 from assistant.llm import parse_answer
+from assistant.retrieval import Hit
+from assistant.sources import RetrievedSource
 from assistant.units import Unit, units_of
 from core.schemas import Asker, ChatTurn, Citation
+
+
+def a_source(
+    doc: str,
+    doc_type: str = "case_study",
+    org_type: str = "nhs_trust",
+    nation: str = "England",
+    title: str | None = None,
+    publisher: str | None = None,
+    text: str = "",
+) -> RetrievedSource:
+    """A retrieved source with the metadata the composer reads, for composer tests without an index."""
+    meta = {
+        "doc_id": doc,
+        "doc_type": doc_type,
+        "org_type": org_type,
+        "nation": nation,
+        "title": title or doc.title(),
+        "publisher": publisher or doc.title(),
+        "source_url": f"https://example.org/{doc}",
+    }
+    return RetrievedSource(0, Hit(0, 1.0, 0.5, 1.0, 0, 0), f"{doc}#0", text, meta)
 
 
 def test_asker_is_read_from_self_description_only() -> None:
@@ -399,25 +423,11 @@ def test_a_direct_answer_puts_the_better_documents_passages_first() -> None:
     """Not the better-ranked source's weaker passage before a stronger one ("buried last", graders)."""
     from assistant.compose import Candidate, ExtractiveComposer
     from assistant.config import DEFAULT_CONFIG
-    from assistant.retrieval import Hit
-    from assistant.sources import RetrievedSource
-
-    def source(doc: str) -> RetrievedSource:
-        meta = {
-            "doc_id": doc,
-            "doc_type": "guide",
-            "org_type": "nhs_trust",
-            "nation": "England",
-            "title": doc.title(),
-            "publisher": doc.title(),
-            "source_url": f"https://example.org/{doc}",
-        }
-        return RetrievedSource(0, Hit(0, 1.0, 0.5, 1.0, 0, 0), f"{doc}#0", "", meta)
 
     def listed(lead_in: str, *items: str) -> Unit:
         return units_of(f"{lead_in}:\n\n" + "\n".join(f"- {item};" for item in items))[0]
 
-    sources = [source("opening"), source("ranked"), source("stronger")]
+    sources = [a_source(d, doc_type="guide") for d in ("opening", "ranked", "stronger")]
     candidates = [
         Candidate(listed("The opening passage lists", "apprentices", "bursaries"), 0, 1.0, "opening", 0.5),
         Candidate(listed("A weaker passage lists", "gardens", "benches"), 1, 0.5, "ranked", 0.5),
@@ -435,20 +445,6 @@ def test_a_direct_answer_puts_the_better_documents_passages_first() -> None:
 def test_the_first_example_says_how_as_well_as_what() -> None:
     from assistant.compose import Candidate, ExtractiveComposer
     from assistant.config import DEFAULT_CONFIG
-    from assistant.retrieval import Hit
-    from assistant.sources import RetrievedSource
-
-    def source(doc: str) -> RetrievedSource:
-        meta = {
-            "doc_id": doc,
-            "doc_type": "news",
-            "org_type": "health_board",
-            "nation": "Wales",
-            "title": doc.title(),
-            "publisher": doc.title(),
-            "source_url": f"https://example.org/{doc}",
-        }
-        return RetrievedSource(0, Hit(0, 1.0, 0.5, 1.0, 0, 0), f"{doc}#0", "", meta)
 
     what, how, also = (
         units_of(text)[0]
@@ -458,7 +454,7 @@ def test_the_first_example_says_how_as_well_as_what() -> None:
             "Ayrshire and Arran publishes its contract pipeline so that local builders can plan their bids.",
         )
     )
-    sources = [source("abuhb"), source("ayrshire")]
+    sources = [a_source(d, "news", "health_board", "Wales") for d in ("abuhb", "ayrshire")]
     candidates = [
         Candidate(how, 0, 0.8, "abuhb", 0.3),
         Candidate(what, 0, 0.9, "abuhb", 0.3),
@@ -475,28 +471,14 @@ def test_the_first_example_says_how_as_well_as_what() -> None:
 def test_a_start_answer_takes_an_example_like_the_askers_at_a_lower_bar() -> None:
     from assistant.compose import Candidate, ExtractiveComposer
     from assistant.config import DEFAULT_CONFIG
-    from assistant.retrieval import Hit
-    from assistant.sources import RetrievedSource
-
-    def source(doc: str, org_type: str) -> RetrievedSource:
-        meta = {
-            "doc_id": doc,
-            "doc_type": "guide" if doc == "guide" else "case_study",
-            "org_type": org_type,
-            "nation": "England",
-            "title": doc.title(),
-            "publisher": doc.title(),
-            "source_url": f"https://example.org/{doc}",
-        }
-        return RetrievedSource(0, Hit(0, 1.0, 0.5, 1.0, 0, 0), f"{doc}#0", "", meta)
 
     best = units_of("Boards that succeeded tied anchor work to the trust's strategic objectives.")[0]
     acute = units_of("Blackpool's acute trust built its anchor framework with four community researchers.")[0]
     council = units_of("Preston City Council mapped where its top 300 contracts were spent locally.")[0]
     sources = [
-        source("guide", "national_body"),
-        source("blackpool", "nhs_trust"),
-        source("preston", "local_authority"),
+        a_source("guide", "guide", "national_body"),
+        a_source("blackpool", org_type="nhs_trust"),
+        a_source("preston", org_type="local_authority"),
     ]
     candidates = [
         Candidate(best, 0, 1.0, "guide", 0.5),
@@ -538,19 +520,16 @@ def test_a_list_under_its_own_lead_in_keeps_the_items_it_promises() -> None:
 
 def test_an_opening_and_the_bullet_after_it_from_one_source_are_labelled_once() -> None:
     from assistant.draft import Block, Claim, Draft, render
-    from assistant.retrieval import Hit
-    from assistant.sources import RetrievedSource
 
-    meta = {
-        "doc_id": "abuhb",
-        "doc_type": "news",
-        "org_type": "health_board",
-        "nation": "Wales",
-        "title": "Welsh health board calls on local firms",
-        "publisher": "ABUHB",
-        "source_url": "https://abuhb.nhs.wales/news/minor-works",
-    }
-    source = RetrievedSource(0, Hit(0, 1.0, 0.5, 1.0, 0, 0), "abuhb#0", "Firms apply. It opens in May.", meta)
+    source = a_source(
+        "abuhb",
+        "news",
+        "health_board",
+        "Wales",
+        "Welsh health board calls on local firms",
+        "ABUHB",
+        text="Firms apply. It opens in May.",
+    )
     label = "Welsh health board calls on local firms (Wales, not Scotland)"
     draft = Draft(
         blocks=[
@@ -569,21 +548,11 @@ def test_an_opening_and_the_bullet_after_it_from_one_source_are_labelled_once() 
 def test_examples_from_other_nations_only_say_so_first() -> None:
     from assistant.compose import _missing_nation
     from assistant.draft import Block, Claim, Draft
-    from assistant.retrieval import Hit
-    from assistant.sources import RetrievedSource
 
-    def source(doc: str, nation: str) -> RetrievedSource:
-        meta = {
-            "doc_id": doc,
-            "doc_type": "news",
-            "org_type": "health_board",
-            "nation": nation,
-            "title": doc,
-            "publisher": doc,
-        }
-        return RetrievedSource(0, Hit(0, 1.0, 0.5, 1.0, 0, 0), f"{doc}#0", "", meta)
-
-    sources = [source("abuhb", "Wales"), source("lanarkshire", "Scotland")]
+    sources = [
+        a_source("abuhb", "news", "health_board", "Wales"),
+        a_source("lanarkshire", "news", "health_board", "Scotland"),
+    ]
     question = "Are there examples of Scottish health boards opening the door to small local firms?"
     analysis = analyse(Question(question, asker=Asker(org_type="business")))
     welsh_only = Draft(blocks=[Block("bullets", [Claim("Firms apply.", [0])])])
@@ -756,19 +725,6 @@ def test_a_section_heading_that_leans_back_does_not_introduce_a_list() -> None:
 def test_examples_in_the_askers_sector_come_in_order_of_how_much_of_the_question_they_hold() -> None:
     from assistant.compose import Candidate, ExtractiveComposer
     from assistant.config import DEFAULT_CONFIG
-    from assistant.retrieval import Hit
-    from assistant.sources import RetrievedSource
-
-    def source(doc: str, title: str) -> RetrievedSource:
-        meta = {
-            "doc_id": doc,
-            "doc_type": "case_study",
-            "org_type": "nhs_trust",
-            "nation": "England",
-            "title": title,
-            "publisher": "CLES",
-        }
-        return RetrievedSource(0, Hit(0, 1.0, 0.5, 1.0, 0, 0), f"{doc}#0", "", meta)
 
     acute = units_of("Blackpool Teaching Hospitals employs 7,500 staff and has a turnover of £552 million.")[
         0
@@ -776,7 +732,10 @@ def test_examples_in_the_askers_sector_come_in_order_of_how_much_of_the_question
     mental = units_of(
         "Mersey Care, a mental health and community trust, opened its Life Rooms in a library."
     )[0]
-    sources = [source("blackpool", "Anchoring on the Coast"), source("mersey", "The Life Rooms")]
+    sources = [
+        a_source("blackpool", title="Anchoring on the Coast", publisher="CLES"),
+        a_source("mersey", title="The Life Rooms", publisher="CLES"),
+    ]
     candidates = [Candidate(acute, 0, 1.0, "blackpool", 0.25), Candidate(mental, 1, 0.9, "mersey", 0.6)]
     analysis = analyse(
         Question(
