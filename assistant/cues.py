@@ -261,7 +261,12 @@ CLINICAL = re.compile(
     r"clinically|how much (sevoflurane|desflurane|isoflurane|nitrous oxide|entonox)\b|"
     r"(concentration|dose|mac|amount) of (sevoflurane|desflurane|isoflurane|nitrous oxide|entonox|propofol)|"
     r"\binduce (an?|the|my|our) |\d+[- ]year[- ]old|warfarin|statins?|aspirin|metformin|blood thinners?|"
-    r"should (he|she|they|i|we) (stop|keep taking|eat|avoid))\b",
+    r"should (he|she|they|i|we) (stop|keep taking|eat|avoid)|"
+    # "Which anaesthetic agent should our anaesthetists use instead, and at what concentration?" for a
+    # patient with a family history of malignant hyperthermia (held-out b4-24).
+    r"(which|what) (anaesthetic |inhaled |volatile |alternative )?(agent|drug|medicine)s? (should|to use|do)|"
+    r"at what (concentration|dose|dosage)|malignant hyperthermia|family history of|"
+    r"patients? with (a |an )?(history|allerg\w+))\b",
     re.IGNORECASE,
 )
 
