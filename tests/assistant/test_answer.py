@@ -432,17 +432,21 @@ FILLER = "\n\n".join(
 )
 
 
+def one_document_assistant(tmp_path: Path, embedder: Embedder, name: str, text: str) -> Assistant:
+    corpus = tmp_path / "corpus" / "markdown"
+    corpus.mkdir(parents=True)
+    (corpus / f"{name}.md").write_text(text, encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus", chroma_url=None)
+    assert not build_ingestor(settings, embedder=embedder).sync([tmp_path / "corpus"]).failed
+    return Assistant(settings, IndexHolder(ChunkStore.from_settings(settings)), embedder)
+
+
 def test_every_chunk_giving_the_fact_asked_for_can_be_quoted(tmp_path: Path, embedder: Embedder) -> None:
     """The first chunk giving a count ("six webinars") was already retrieved; the chunk with the numbers
     of businesses and bids was not, and only the first fact chunk used to be added (held-out b3-15)."""
-    corpus = tmp_path / "corpus" / "markdown"
-    corpus.mkdir(parents=True)
-    (corpus / "harbourside-supplier-webinars.md").write_text(
-        WEBINAR_DOC.format(filler=FILLER), encoding="utf-8"
+    assistant = one_document_assistant(
+        tmp_path, embedder, "harbourside-supplier-webinars", WEBINAR_DOC.format(filler=FILLER)
     )
-    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus", chroma_url=None)
-    assert not build_ingestor(settings, embedder=embedder).sync([tmp_path / "corpus"]).failed
-    assistant = Assistant(settings, IndexHolder(ChunkStore.from_settings(settings)), embedder)
     answer = assistant.answer(
         "Harbourside Health Board ran tender training webinars for small businesses. How many businesses "
         "took part, and were they more likely to bid?",
@@ -450,3 +454,40 @@ def test_every_chunk_giving_the_fact_asked_for_can_be_quoted(tmp_path: Path, emb
     )
     assert not answer.refused
     assert "118 local businesses" in answer.answer
+
+
+AUDIT_DOC = """---
+id: harbour-theatre-gases
+title: "Harbour Hospital theatre gases"
+source_url: https://example.org/harbour-theatre-gases
+publisher: Harbour Health Partnership
+doc_type: case_study
+nation: England
+org_type: nhs_trust
+themes: [environment]
+date: "2023-05"
+---
+# Harbour Hospital theatre gases
+
+## What the audit found
+
+An audit at Harbour Hospital showed that only 8% of the nitrous oxide it purchased was actually used.
+
+The hospital replaced its piped manifold with portable cylinders.
+
+The change cut nitrous oxide emissions by 55% each month.
+"""
+
+
+def test_a_question_asking_several_figures_is_answered_by_the_sentences_together(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """Each figure sentence alone shares too little of "what did the audit find, what did they change and
+    how much did emissions drop?"; together they answer it (held-out b4-17 was told the sources lack it)."""
+    assistant = one_document_assistant(tmp_path, embedder, "harbour-theatre-gases", AUDIT_DOC)
+    answer = assistant.answer(
+        "Sustainability manager at an acute trust. Someone told me Harbour Hospital found they were wasting "
+        "most of it - what did the audit actually find, what did they change and how much did emissions drop?"
+    )
+    assert not answer.refused and not answer.gaps
+    assert "8%" in answer.answer

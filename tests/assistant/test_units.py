@@ -581,6 +581,18 @@ def test_held_out_phrasings_are_read_as_meant() -> None:
         (),
     )
     assert subjects_of("How many trees were planted through the NHS Forest in 2024/25?")[1][0] == "NHS Forest"
+    # A question opening with the asker's role says where they are, not what they ask about (b4-06).
+    assert subjects_of("Councillor in Perth & Kinross and I sit on our IJB. What did NHS Tayside say?")[
+        1
+    ] == ("NHS Tayside",)
+    # What a fact counts comes from the sentences that ask, not the story around them (b4-17).
+    story = analyse(
+        Question(
+            "Sustainability manager at an acute trust. Someone told me King's found they were wasting most "
+            "of theirs - what did the audit actually find, and how much did emissions drop?"
+        )
+    )
+    assert {"audit", "emiss"} <= set(story.facts_asked) and not {"manag", "acut"} & set(story.facts_asked)
     # A question others are quoted as asking is not the asker's question.
     quoted = analyse(
         Question(
