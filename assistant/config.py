@@ -191,6 +191,13 @@ class ComposeConfig:
     bar (`start_min_relevance`, relative to the best passage): start answers for an acute trust's newcomer
     and non-executive had no example though an acute trust's case study was retrieved (prac-001/008)."""
     max_examples: int = 3
+    detail_bar_share: float = 0.5
+    """The first example's further passages need this share of the relevance bar: they are read under an
+    example already about the question ("Firms apply for a place on its Minor Works Framework" held
+    0.11 of a long Welsh estates question, under the 0.12 bar; b3-10)."""
+    min_example_documents: int = 2
+    """An examples question answered from fewer case studies or news stories than this gets the direct
+    answer instead (graders, b4-15: one pilot's list was the whole answer)."""
     first_example_detail: int = 2
     """An examples answer's first (best-fitting) example adds up to this many more passages of its document
     about the question, so it says how, not only what (graders: "only headlines", "one thin sentence";

@@ -359,9 +359,11 @@ ABOUT_DOCUMENT = re.compile(
 # whose news is that a document exists is about the document, not advice or an example (graders,
 # prac-001: offered as a newcomer's first step). It answers who published it, so it counts as authorship.
 PUBLICATION_STATEMENT = re.compile(
-    r"\b(published|produced|released|launched|issued) (a|an|the|its|their) (new |short |joint )?"
+    r"\b(published|produced|released|launched|issued|posted) (a|an|the|this|its|their) (new |short |joint )?"
     r"(report|guide|toolkit|paper|briefing|document|case study|blog|evaluation|review|framework document)"
-    r"( called| titled| entitled)?\b",
+    r"( called| titled| entitled)?\b|"
+    # "CLES features Sandwell and West Birmingham Hospitals NHS Trust in its series on…" (graders: padding).
+    r"\bfeatures\b.{0,100}\bin (its|their) (series|collection)\b",
     re.IGNORECASE,
 )
 DOCUMENT_FRAMING = re.compile(

@@ -499,6 +499,37 @@ def test_a_start_answer_takes_an_example_like_the_askers_at_a_lower_bar() -> Non
     assert composer._examples(examples, sources, candidates, set(), limit=3) == []
 
 
+def test_sentences_about_posting_or_featuring_the_document_are_about_the_document() -> None:
+    for text in (
+        "The Co-operative Councils' Innovation Network posted this case study on 25 March 2021.",
+        "CLES features Sandwell and West Birmingham Hospitals NHS Trust in its series on community wealth.",
+    ):
+        assert all(u.about_document for u in units_of(text)), text
+
+
+def test_one_case_study_is_not_a_set_of_examples() -> None:
+    from assistant.compose import Candidate, ExtractiveComposer
+    from assistant.config import DEFAULT_CONFIG
+
+    def listed(lead_in: str, *items: str) -> Unit:
+        return units_of(f"{lead_in}:\n\n" + "\n".join(f"- {item};" for item in items))[0]
+
+    sources = [a_source("network", "guide", "business"), a_source("pilot", org_type="business")]
+    candidates = [
+        Candidate(
+            listed("Businesses as anchors can", "recruit locally", "buy locally"), 0, 1.0, "network", 0.5
+        ),
+        Candidate(
+            listed("Why the companies took part", "business interest", "local ties"), 1, 0.9, "pilot", 0.5
+        ),
+    ]
+    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
+    asked = analyse(Question("Are there examples of businesses like us doing this?"))
+    draft = composer._examples_first(asked, sources, candidates)
+    assert not any(b.heading == "Examples like yours" for b in draft.blocks)
+    assert [c.text for c in draft.claims()] == ["Businesses as anchors can:", "Why the companies took part:"]
+
+
 def test_a_list_under_its_own_lead_in_keeps_the_items_it_promises() -> None:
     """ "…delivered through three elements:" shows three, though the prose beside it uses their words
     (graders, prac-041: "says three elements and shows only one")."""
