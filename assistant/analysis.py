@@ -64,6 +64,12 @@ _ROLE_SAID = re.compile(
     r"((?!(?:small|large|big|new|local)\b)[\w/ -]{3,40}?)\s+(?:at|in|for|on|of|with)\b",
     re.IGNORECASE,
 )
+# Where the asker heard of something ("Saw on LinkedIn that…", "I read in the HSJ that…"): not a subject.
+_WHERE_HEARD = re.compile(
+    r"\b(saw|seen|read|heard|spotted|noticed|came across)( (it|this|that|something|a post))? "
+    r"(on|in|via|through|from) (the )?$",
+    re.IGNORECASE,
+)
 _PARTNER_CUT = re.compile(r"\b(with|alongside|partner\w*|together|and the|and our|to the)\b", re.IGNORECASE)
 _ALREADY = re.compile(
     r"\b(?:we'?ve|we have|i'?ve|i have|we|our \w+ (?:has|have))\s+(?:already\s+)?(?:just\s+)?"
@@ -363,6 +369,8 @@ def subjects_of(text: str) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]
         before = text[: match.start()]
         if _SAID_OF_SELF.search(before):
             continue  # "I'm procurement manager at a district council in the East Midlands": context
+        if _WHERE_HEARD.search(before):
+            continue  # "Saw on LinkedIn that NHS Forest gives…": where the asker heard it (b4-10)
         words = match.group(1).split()
         if not before.strip() or before.rstrip().endswith((".", "?", "!", ":", '"', "-")):
             words = words[1:]  # a capital at the start of a sentence says nothing

@@ -616,6 +616,10 @@ def test_held_out_phrasings_are_read_as_meant() -> None:
     assert subjects_of("Councillor in Perth & Kinross and I sit on our IJB. What did NHS Tayside say?")[
         1
     ] == ("NHS Tayside",)
+    # Where the asker heard of it is not what they ask about (b4-10).
+    assert subjects_of("Saw on LinkedIn that NHS Forest gives hospitals free trees. Can we apply?")[1] == (
+        "NHS Forest",
+    )
     # What a fact counts comes from the sentences that ask, not the story around them (b4-17).
     story = analyse(
         Question(
