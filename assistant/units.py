@@ -168,6 +168,7 @@ def _list_unit(lead_in: str, items: list[str], order: int, section: str = "") ->
     # ("It places its project…:") is not quoted; the items are, under the source's label.
     # "The article was led by Savannah Fishel…:" names the authors: kept, for "who wrote it?" only.
     about_document = bool(cues.ABOUT_DOCUMENT.search(lead_in) and cues.AUTHORSHIP_ANSWER.search(lead_in))
+    headed = False
     if not about_document:
         # Sentences framing the document ("The page describes the first two:") go; the rest stays.
         kept_lead = [
@@ -187,9 +188,13 @@ def _list_unit(lead_in: str, items: list[str], order: int, section: str = "") ->
             # "It focuses on three areas:" leaned on the text before it; the section heading says what
             # the items are, so the list is not quoted bare (graders: "a list with no lead-in").
             lead_in = f"{section.rstrip(':')}:"
+            # Introduced only by a "Key facts at a glance" heading (after "These are the main facts in the
+            # i's report:" went as framing): a digest (b4-11); "Six ways anchors can make a difference" not.
+            headed = bool(cues.DIGEST_HEADING.match(section))
         if not lead_in:
             return []  # nothing says what the items are: "employing people; buying goods…" of what?
-    return [replace(_unit("list", lead_in, order, items=kept), about_document=about_document)]
+    unit = _unit("list", lead_in, order, items=kept)
+    return [replace(unit, about_document=about_document, headed=headed)]
 
 
 def _points_back_inside(sentence: str) -> bool:

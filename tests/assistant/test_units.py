@@ -507,6 +507,14 @@ def test_sentences_about_posting_or_featuring_the_document_are_about_the_documen
         assert all(u.about_document for u in units_of(text)), text
 
 
+def test_a_list_under_a_key_facts_heading_is_a_digest_whatever_its_framing_line() -> None:
+    items = "\n\n- Church land: about 6,000 acres.\n- Assets: £8.7bn.\n- Homes: eight million affected."
+    framed = units_of("These are the main facts in the i's report:" + items, section="Key facts at a glance")
+    assert framed and framed[0].headed and framed[0].text == "Key facts at a glance:"
+    ways = units_of("It names them:" + items, section="Six ways anchors can make a difference")
+    assert ways and not ways[0].headed
+
+
 def test_one_case_study_is_not_a_set_of_examples() -> None:
     from assistant.compose import Candidate, ExtractiveComposer
     from assistant.config import DEFAULT_CONFIG
