@@ -352,7 +352,13 @@ class ExtractiveComposer:
     ) -> list[Claim]:
         """The best passages of different documents, for an answer that says what the sources lack, each
         labelled "About <whose>" so none reads as the answer."""
-        chosen = self._pick(self.candidates(analysis, sources, query_vector), limit, per_source=1)
+        candidates = self.candidates(analysis, sources, query_vector)
+        # What the sources say about the organisation asked about comes first (an England trust's
+        # Living Wage rate over a Belfast trust's budget for "which HSC trusts are accredited?").
+        chosen = self._pick([c for c in candidates if not c.off_subject], limit, per_source=1)
+        if len(chosen) < limit:
+            off = [c for c in candidates if c.off_subject]
+            chosen += self._pick(off, limit - len(chosen), per_source=1, avoid=chosen)
         return [
             self._claim(
                 c,

@@ -215,7 +215,9 @@ FIGURE_QUESTION = re.compile(
     # "What hourly rate does…": the noun must be followed by what a question about it needs, so
     # "Which trusts share their land" is not one.
     r"|(what(['’]s)?|which)( [\w'’-]+){1,6}? (" + FIGURE_NOUNS + r")"
-    r"( (of|does|do|did|is|are|was|were|has|have|had|will|would|can|could|should|for|per|in|and)\b|\s*[?,]))",
+    r"( (of|does|do|did|is|are|was|were|has|have|had|will|would|can|could|should|for|per|in|and)\b|\s*[?,]))"
+    # "What % of Belfast City Council's procurement spend goes to Belfast-based suppliers?" (b4-22).
+    r"|\bwhat ?%",
     re.IGNORECASE,
 )
 # What kind of number a figure question wants: a sum of money, a share, or a count of something.
@@ -375,7 +377,9 @@ DOCUMENT_FRAMING = re.compile(
 NOT_CONTENT = re.compile(
     r"in our own words|^(source|read the|see the|see also|find out more|more information|for more)\b|https?://|"
     r"^reading (the|this) \w+ as\b|^(attendees|participants|delegates) (heard|were told)\b|"
-    r"^the following (list|steps|points)\b",
+    r"^the following (list|steps|points)\b|"
+    # "The subject is social value in public contracts: what it has delivered…" frames the record.
+    r"^the (subject|topic|focus) (is|was|of (the|this) (debate|session|question|record))\b",
     re.IGNORECASE,
 )
 META_SENTENCE = re.compile(f"({ABOUT_DOCUMENT.pattern})|({NOT_CONTENT.pattern})", re.IGNORECASE)

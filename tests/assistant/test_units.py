@@ -624,6 +624,11 @@ def test_held_out_phrasings_are_read_as_meant() -> None:
     assert subjects_of("Councillor in Perth & Kinross and I sit on our IJB. What did NHS Tayside say?")[
         1
     ] == ("NHS Tayside",)
+    # "What %" asks for a figure (b4-22); "The subject is…" frames a record, it is not content.
+    assert analyse(Question("What % of Belfast City Council's spend goes to Belfast firms?")).fact == "figure"
+    assert (
+        units_of("The subject is social value in public contracts: what it has delivered since 2022.") == []
+    )
     # Where the asker heard of it is not what they ask about (b4-10).
     assert subjects_of("Saw on LinkedIn that NHS Forest gives hospitals free trees. Can we apply?")[1] == (
         "NHS Forest",
