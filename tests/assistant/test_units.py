@@ -515,6 +515,36 @@ def test_a_list_under_a_key_facts_heading_is_a_digest_whatever_its_framing_line(
     assert ways and not ways[0].headed
 
 
+def test_a_start_answer_gives_the_best_guides_own_first_steps_not_its_introduction() -> None:
+    from assistant.compose import Candidate, ExtractiveComposer
+    from assistant.config import DEFAULT_CONFIG
+
+    intro, meet, collect = units_of(
+        "Preston City Council is known for the Preston Model, and its guide sets out how other places can "
+        "carry out a spend analysis.\n\n"
+        "1. Meet top management. Start by meeting the senior leaders of each anchor institution individually.\n"
+        "2. Collect data on the top 300 contracts. Ask each anchor to identify its top 300 contracts by value."
+    )
+    sources = [a_source("preston", "guide", "local_authority")]
+    # The introduction holds most of the question's words; the steps hold little of a long question.
+    candidates = [
+        Candidate(intro, 0, 1.4, "preston", 0.25),
+        Candidate(meet, 0, 1.0, "preston", 0.08),
+        Candidate(collect, 0, 1.2, "preston", 0.17),
+    ]
+    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
+    asked = analyse(
+        Question(
+            "I head up procurement at a district council and we don't know where our money goes. "
+            "How do we even start on a spend analysis?",
+            asker=Asker(org_type="local_authority", nation="England"),
+        )
+    )
+    draft = composer._where_to_start(asked, sources, candidates)
+    steps = next(b for b in draft.blocks if b.heading == "First steps").claims
+    assert [c.lead for c in steps[:2]] == ["Meet top management.", "Collect data on the top 300 contracts."]
+
+
 def test_one_case_study_is_not_a_set_of_examples() -> None:
     from assistant.compose import Candidate, ExtractiveComposer
     from assistant.config import DEFAULT_CONFIG
