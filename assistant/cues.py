@@ -297,7 +297,8 @@ REPORTED_ACTIVITY = re.compile(
     re.IGNORECASE,
 )
 ACTION_CUES = re.compile(
-    r"\b(start by|first step|begin by|a good (first|place|starting)|should|can start|starting point|"
+    r"\b(start by|first step|begin by|a good (first|place|starting|way to (begin|start))|should|can start|"
+    r"starting point|"
     r"recommend\w*|step \d|you can|we can|organisations can|anchors can|it helps to|the first|"
     r"advises|suggests|encourages)\b",
     re.IGNORECASE,

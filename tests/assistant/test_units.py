@@ -545,6 +545,28 @@ def test_a_start_answer_gives_the_best_guides_own_first_steps_not_its_introducti
     assert [c.lead for c in steps[:2]] == ["Meet top management.", "Collect data on the top 300 contracts."]
 
 
+def test_a_start_answer_takes_the_first_ranked_sources_advice_when_no_words_are_shared() -> None:
+    from assistant.compose import Candidate, ExtractiveComposer
+    from assistant.config import DEFAULT_CONFIG
+
+    advice = units_of("For many ICSs, a good way to begin is to agree an anchor framework or charter.")[0]
+    context = units_of("Eleven members across the region meet every quarter to share their plans.")[0]
+    sources = [a_source("charter-blog", "blog", "integrated_care_system"), a_source("members", "news")]
+    # The advice shares only "anchor" with the long question; a passage of context shares more.
+    candidates = [Candidate(advice, 0, 0.8, "charter-blog", 0.02), Candidate(context, 1, 0.7, "members", 0.3)]
+    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
+    asked = analyse(
+        Question(
+            "Every partner - trusts, councils, the uni - has its own social value policy. The ICP wants an "
+            "anchor approach across the system. What's a realistic first step?",
+            asker=Asker(org_type="integrated_care_system", nation="England"),
+        )
+    )
+    draft = composer._where_to_start(asked, sources, candidates)
+    steps = next(b for b in draft.blocks if b.heading == "First steps").claims
+    assert [c.text for c in steps] == [advice.text]
+
+
 def test_one_case_study_is_not_a_set_of_examples() -> None:
     from assistant.compose import Candidate, ExtractiveComposer
     from assistant.config import DEFAULT_CONFIG
