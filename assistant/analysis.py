@@ -21,7 +21,7 @@ FigureKind = Literal["money", "share", "count", "number"]
 # Names that are not subjects: acronyms of sector terms, and words capitalised at a sentence start.
 GENERIC_CAPITALS = frozenset(
     "hr ceo cfo coo gp gps pcn pcns icb ics icp vcse vcs cvs nhs uk and the hsc smes sme toms cwb haln "
-    "q&a csr esg cic it non exec pa ops what".split()
+    "q&a csr esg cic it non exec pa ops what ni".split()  # "NI" is a nation (NATION_CUES), not a name
 )
 NATION_TOKENS = {
     "Scotland": ("scotland", "scottish"),

@@ -235,6 +235,9 @@ class ScopeConfig:
     min_fact_overlap: float = 0.3
     """IDF-weighted share of what was asked that the fact-giving passages must share: "local" alone
     does not tie a number to "spend with local businesses" (calibrated on 16 figure questions)."""
+    min_fact_terms: int = 2
+    """With fewer asked words than this, a passage giving a rule about the subject is enough: one word
+    ("set") cannot say which rule the sentence is about. Figures keep the overlap test."""
     fact_look_at: int = 5
     """Top sources whose documents are searched for the asked-for fact."""
 

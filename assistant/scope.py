@@ -62,7 +62,7 @@ def uncovered_entities(analysis: QueryAnalysis, index: SearchIndex) -> list[str]
         for entity, name in zip(analysis.subjects, analysis.subject_names, strict=False)
         if not GENERIC_ACRONYM.fullmatch(name)
         for t in entity
-        if t not in index.idf
+        if not index.knows(t)
     ]
 
 
@@ -172,7 +172,15 @@ def check_fact(
         # Names and dates are checked by subject alone: what else the question says ("I want to
         # reference it properly") is not what the name or date is about.
         # A count next to the thing counted ("600 bank workers") needs no more evidence.
-        if not giving or not asked.total or kind in ("who", "when") or analysis.figure == "count":
+        # So does a rule question whose asking words are all question words but one ("what are the actual
+        # rules here in NI and is there anyone who can help us set it up?" keeps only "set"; b5-02). A
+        # figure keeps the test: "what percentage of Anglian Water's suppliers…" keeps one word too.
+        if (
+            not giving
+            or (kind == "rule" and len(analysis.facts_asked) < cfg.min_fact_terms)
+            or kind in ("who", "when")
+            or analysis.figure == "count"
+        ):
             return bool(giving)
         # The figure must sit with what was asked: one sentence, with the one before it (the subject
         # of "It paid…" is in the sentence before), shares enough of the asked terms.

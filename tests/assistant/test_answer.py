@@ -491,3 +491,35 @@ def test_a_question_asking_several_figures_is_answered_by_the_sentences_together
     )
     assert not answer.refused and not answer.gaps
     assert "8%" in answer.answer
+
+
+GGC_DOC = """---
+id: nhsggc-supplier-webinars
+title: "Diversifying a health board's supply chain"
+source_url: https://example.org/nhsggc-supplier-webinars
+publisher: Example Foundation
+doc_type: case_study
+nation: Scotland
+org_type: health_board
+themes: [procurement]
+date: "2022-10"
+---
+# Diversifying a health board's supply chain
+
+## Reported results
+
+NHS Greater Glasgow and Clyde (NHSGGC) ran six tender training webinars for small businesses.
+
+The NHSGGC webinars drew 136 attendees from 127 Scottish businesses.
+"""
+
+
+def test_initials_written_without_nhs_name_the_body_written_with_it(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """Askers write "GGC" for the board the documents call "NHSGGC": it is named, not unknown (b5-14)."""
+    assistant = one_document_assistant(tmp_path, embedder, "nhsggc-supplier-webinars", GGC_DOC)
+    index = assistant.index.get()
+    assert index.knows("ggc") and "ggc" in index.document_tokens("nhsggc-supplier-webinars")
+    answer = assistant.answer("I remember GGC ran tender training webinars. How many businesses came along?")
+    assert not answer.refused and "127 Scottish businesses" in answer.answer

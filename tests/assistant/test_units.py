@@ -681,6 +681,8 @@ def test_held_out_phrasings_are_read_as_meant() -> None:
     assert (
         units_of("The subject is social value in public contracts: what it has delivered since 2022.") == []
     )
+    # "NI" is a nation, not a name the documents must contain (b5-02).
+    assert subjects_of("What are the actual rules here in NI?") == ((), ())
     # Where the asker heard of it is not what they ask about (b4-10).
     assert subjects_of("Saw on LinkedIn that NHS Forest gives hospitals free trees. Can we apply?")[1] == (
         "NHS Forest",
