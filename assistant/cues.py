@@ -334,7 +334,11 @@ BACK_REFERENCE = re.compile(
 # at something the sentence before said (held-out ho-11). "This" is left out: "in this way", "this year".
 DEMONSTRATIVE_INSIDE = re.compile(
     r"\b(of|to|in|on|for|with|from|by|as|at|into|about|behind|under) (that|those|these) "
-    r"(?!is\b|are\b|was\b|were\b)((?:[a-z]+ )?)([a-z]+)",
+    r"(?!is\b|are\b|was\b|were\b|who\b|which\b)((?:[a-z]+ )?)([a-z]+)|"
+    # "According to the SCA, these organisations typically:", "…suggests that these leaders develop…":
+    # "these"/"those" and a noun anywhere (graders: "'these organisations' has no referent", b5-03, b5-08).
+    r"\b()(these|those) ()(?!who\b|which\b|that\b|are\b|were\b|include\b|two\b|three\b|four\b|five\b)"
+    r"([a-z]+)",
     re.IGNORECASE,
 )
 # Bylines and sentences about the document rather than its subject: never quoted (issue 13, finding 6).
@@ -353,7 +357,7 @@ ABOUT_DOCUMENT = re.compile(
     r"focuses|pulls|draws together|brings together|"
     r"covers|summarises|summarized|summarised|presents|outlines|reviews|considers|examines|notes|asks|argues|"
     r"includes|draws|focuses|discusses|gives|features|shares|provides|reports|offers|aims|brings|was written|"
-    r"is written|is based|is part|was published|is published)\b",
+    r"is written|is based|is part|was published|is published|starts|begins|opens|points|links)\b",
     re.IGNORECASE,
 )
 # How a document frames its content ("This guide summarises…", "The report notes that…"): never quoted,
