@@ -396,19 +396,28 @@ def test_a_story_start_question_is_judged_on_the_words_the_corpus_uses(assistant
     assert _coverage_terms(fact, index) == list(fact.topic_terms)
 
 
+def front_matter(
+    doc_id: str, title: str, publisher: str, nation: str, org_type: str, theme: str, date: str
+) -> str:
+    """A test document's front matter, as corpus/ documents carry it."""
+    return (
+        f'---\nid: {doc_id}\ntitle: "{title}"\nsource_url: https://example.org/{doc_id}\npublisher: {publisher}\n'
+        f'doc_type: case_study\nnation: {nation}\norg_type: {org_type}\nthemes: [{theme}]\ndate: "{date}"\n---\n'
+    )
+
+
 # Webinars counted in one chunk, their results several chunks later: the results must be quotable.
-WEBINAR_DOC = """---
-id: harbourside-supplier-webinars
-title: "Harbourside Health Board supplier webinars"
-source_url: https://example.org/harbourside-supplier-webinars
-publisher: Harbourside Health Board
-doc_type: case_study
-nation: Scotland
-org_type: health_board
-themes: [procurement]
-date: "2022-10"
----
-# Harbourside Health Board supplier webinars
+WEBINAR_DOC = (
+    front_matter(
+        "harbourside-supplier-webinars",
+        "Harbourside Health Board supplier webinars",
+        "Harbourside Health Board",
+        "Scotland",
+        "health_board",
+        "procurement",
+        "2022-10",
+    )
+    + """# Harbourside Health Board supplier webinars
 
 ## The webinars
 
@@ -424,6 +433,7 @@ The health board reports the following results:
 - the sessions drew 142 attendees from 118 local businesses;
 - in a survey, 78% of attending businesses said they were more likely to bid for public contracts.
 """
+)
 
 FILLER = "\n\n".join(
     f"## Background {n}\n\nThe board's estate includes {n} community hospitals, clinics and depots, and its "
@@ -456,18 +466,17 @@ def test_every_chunk_giving_the_fact_asked_for_can_be_quoted(tmp_path: Path, emb
     assert "118 local businesses" in answer.answer
 
 
-AUDIT_DOC = """---
-id: harbour-theatre-gases
-title: "Harbour Hospital theatre gases"
-source_url: https://example.org/harbour-theatre-gases
-publisher: Harbour Health Partnership
-doc_type: case_study
-nation: England
-org_type: nhs_trust
-themes: [environment]
-date: "2023-05"
----
-# Harbour Hospital theatre gases
+AUDIT_DOC = (
+    front_matter(
+        "harbour-theatre-gases",
+        "Harbour Hospital theatre gases",
+        "Harbour Health Partnership",
+        "England",
+        "nhs_trust",
+        "environment",
+        "2023-05",
+    )
+    + """# Harbour Hospital theatre gases
 
 ## What the audit found
 
@@ -477,6 +486,7 @@ The hospital replaced its piped manifold with portable cylinders.
 
 The change cut nitrous oxide emissions by 55% each month.
 """
+)
 
 
 def test_a_question_asking_several_figures_is_answered_by_the_sentences_together(
@@ -493,18 +503,17 @@ def test_a_question_asking_several_figures_is_answered_by_the_sentences_together
     assert "8%" in answer.answer
 
 
-GGC_DOC = """---
-id: nhsggc-supplier-webinars
-title: "Diversifying a health board's supply chain"
-source_url: https://example.org/nhsggc-supplier-webinars
-publisher: Example Foundation
-doc_type: case_study
-nation: Scotland
-org_type: health_board
-themes: [procurement]
-date: "2022-10"
----
-# Diversifying a health board's supply chain
+GGC_DOC = (
+    front_matter(
+        "nhsggc-supplier-webinars",
+        "Diversifying a health board's supply chain",
+        "Example Foundation",
+        "Scotland",
+        "health_board",
+        "procurement",
+        "2022-10",
+    )
+    + """# Diversifying a health board's supply chain
 
 ## Reported results
 
@@ -512,6 +521,7 @@ NHS Greater Glasgow and Clyde (NHSGGC) ran six tender training webinars for smal
 
 The NHSGGC webinars drew 136 attendees from 127 Scottish businesses.
 """
+)
 
 
 def test_initials_written_without_nhs_name_the_body_written_with_it(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from assistant.analysis import Question, analyse, needs_history, read_asker, resolve_followup
-from assistant.draft import parse_cited_sentences
+from assistant.compose import Candidate, ExtractiveComposer
+from assistant.config import DEFAULT_CONFIG
+from assistant.draft import Claim, parse_cited_sentences
 from assistant.evidence import evidence_label, staleness_warnings
 from assistant.llm import parse_answer
 from assistant.retrieval import Hit
@@ -32,6 +34,15 @@ def a_source(
         "source_url": f"https://example.org/{doc}",
     }
     return RetrievedSource(0, Hit(0, 1.0, 0.5, 1.0, 0, 0), f"{doc}#0", text, meta)
+
+
+def first_steps(
+    question: str, asker: Asker, sources: list[RetrievedSource], candidates: list[Candidate]
+) -> list[Claim]:
+    """The First steps of a start answer composed from these candidates (no index needed)."""
+    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
+    draft = composer._where_to_start(analyse(Question(question, asker=asker)), sources, candidates)
+    return next(b for b in draft.blocks if b.heading == "First steps").claims
 
 
 def test_asker_is_read_from_self_description_only() -> None:
@@ -368,8 +379,6 @@ def test_a_sentence_leaning_on_the_one_before_is_not_quoted_alone() -> None:
 
 
 def test_a_digest_does_not_repeat_what_the_prose_beside_it_says() -> None:
-    from assistant.compose import Candidate, ExtractiveComposer
-    from assistant.config import DEFAULT_CONFIG
 
     digest = units_of(
         "- Partnership between the charity St Basils and Sandwell and West Birmingham Hospitals NHS Trust.\n"
@@ -394,8 +403,7 @@ def test_a_digest_does_not_repeat_what_the_prose_beside_it_says() -> None:
 
 
 def test_a_digest_quoted_beside_the_answer_keeps_only_its_facts_about_the_question() -> None:
-    from assistant.compose import LEFT_OUT, Candidate, ExtractiveComposer
-    from assistant.config import DEFAULT_CONFIG
+    from assistant.compose import LEFT_OUT
 
     digest = units_of(
         "- Run by Blackpool Teaching Hospitals NHS Foundation Trust with Health Foundation funding.\n"
@@ -421,8 +429,6 @@ def test_a_digest_quoted_beside_the_answer_keeps_only_its_facts_about_the_questi
 
 def test_a_direct_answer_puts_the_better_documents_passages_first() -> None:
     """Not the better-ranked source's weaker passage before a stronger one ("buried last", graders)."""
-    from assistant.compose import Candidate, ExtractiveComposer
-    from assistant.config import DEFAULT_CONFIG
 
     def listed(lead_in: str, *items: str) -> Unit:
         return units_of(f"{lead_in}:\n\n" + "\n".join(f"- {item};" for item in items))[0]
@@ -443,8 +449,6 @@ def test_a_direct_answer_puts_the_better_documents_passages_first() -> None:
 
 
 def test_the_first_example_says_how_as_well_as_what() -> None:
-    from assistant.compose import Candidate, ExtractiveComposer
-    from assistant.config import DEFAULT_CONFIG
 
     what, how, also = (
         units_of(text)[0]
@@ -469,8 +473,6 @@ def test_the_first_example_says_how_as_well_as_what() -> None:
 
 
 def test_a_start_answer_takes_an_example_like_the_askers_at_a_lower_bar() -> None:
-    from assistant.compose import Candidate, ExtractiveComposer
-    from assistant.config import DEFAULT_CONFIG
 
     best = units_of("Boards that succeeded tied anchor work to the trust's strategic objectives.")[0]
     acute = units_of("Blackpool's acute trust built its anchor framework with four community researchers.")[0]
@@ -533,8 +535,6 @@ def test_a_list_under_a_key_facts_heading_is_a_digest_whatever_its_framing_line(
 
 
 def test_a_start_answer_gives_the_best_guides_own_first_steps_not_its_introduction() -> None:
-    from assistant.compose import Candidate, ExtractiveComposer
-    from assistant.config import DEFAULT_CONFIG
 
     intro, meet, collect = units_of(
         "Preston City Council is known for the Preston Model, and its guide sets out how other places can "
@@ -549,44 +549,34 @@ def test_a_start_answer_gives_the_best_guides_own_first_steps_not_its_introducti
         Candidate(meet, 0, 1.0, "preston", 0.08),
         Candidate(collect, 0, 1.2, "preston", 0.17),
     ]
-    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
-    asked = analyse(
-        Question(
-            "I head up procurement at a district council and we don't know where our money goes. "
-            "How do we even start on a spend analysis?",
-            asker=Asker(org_type="local_authority", nation="England"),
-        )
+    steps = first_steps(
+        "I head up procurement at a district council and we don't know where our money goes. "
+        "How do we even start on a spend analysis?",
+        Asker(org_type="local_authority", nation="England"),
+        sources,
+        candidates,
     )
-    draft = composer._where_to_start(asked, sources, candidates)
-    steps = next(b for b in draft.blocks if b.heading == "First steps").claims
     assert [c.lead for c in steps[:2]] == ["Meet top management.", "Collect data on the top 300 contracts."]
 
 
 def test_a_start_answer_takes_the_first_ranked_sources_advice_when_no_words_are_shared() -> None:
-    from assistant.compose import Candidate, ExtractiveComposer
-    from assistant.config import DEFAULT_CONFIG
 
     advice = units_of("For many ICSs, a good way to begin is to agree an anchor framework or charter.")[0]
     context = units_of("Eleven members across the region meet every quarter to share their plans.")[0]
     sources = [a_source("charter-blog", "blog", "integrated_care_system"), a_source("members", "news")]
     # The advice shares only "anchor" with the long question; a passage of context shares more.
     candidates = [Candidate(advice, 0, 0.8, "charter-blog", 0.02), Candidate(context, 1, 0.7, "members", 0.3)]
-    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
-    asked = analyse(
-        Question(
-            "Every partner - trusts, councils, the uni - has its own social value policy. The ICP wants an "
-            "anchor approach across the system. What's a realistic first step?",
-            asker=Asker(org_type="integrated_care_system", nation="England"),
-        )
+    steps = first_steps(
+        "Every partner - trusts, councils, the uni - has its own social value policy. The ICP wants an "
+        "anchor approach across the system. What's a realistic first step?",
+        Asker(org_type="integrated_care_system", nation="England"),
+        sources,
+        candidates,
     )
-    draft = composer._where_to_start(asked, sources, candidates)
-    steps = next(b for b in draft.blocks if b.heading == "First steps").claims
     assert [c.text for c in steps] == [advice.text]
 
 
 def test_one_case_study_is_not_a_set_of_examples() -> None:
-    from assistant.compose import Candidate, ExtractiveComposer
-    from assistant.config import DEFAULT_CONFIG
 
     def listed(lead_in: str, *items: str) -> Unit:
         return units_of(f"{lead_in}:\n\n" + "\n".join(f"- {item};" for item in items))[0]
@@ -610,8 +600,6 @@ def test_one_case_study_is_not_a_set_of_examples() -> None:
 def test_a_list_under_its_own_lead_in_keeps_the_items_it_promises() -> None:
     """ "…delivered through three elements:" shows three, though the prose beside it uses their words
     (graders, prac-041: "says three elements and shows only one")."""
-    from assistant.compose import Candidate, ExtractiveComposer
-    from assistant.config import DEFAULT_CONFIG
 
     listed = units_of(
         "The council says the project is delivered through three elements that are linked to one another:\n\n"
@@ -751,8 +739,7 @@ def test_a_demonstrative_inside_a_sentence_leans_on_the_one_before() -> None:
 
 
 def test_a_list_of_names_is_quoted_whole_and_a_cut_list_says_so() -> None:
-    from assistant.compose import LEFT_OUT, ExtractiveComposer
-    from assistant.config import DEFAULT_CONFIG
+    from assistant.compose import LEFT_OUT
 
     composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
     names = units_of(
@@ -854,8 +841,6 @@ def test_a_section_heading_that_leans_back_does_not_introduce_a_list() -> None:
 
 
 def test_examples_in_the_askers_sector_come_in_order_of_how_much_of_the_question_they_hold() -> None:
-    from assistant.compose import Candidate, ExtractiveComposer
-    from assistant.config import DEFAULT_CONFIG
 
     acute = units_of("Blackpool Teaching Hospitals employs 7,500 staff and has a turnover of £552 million.")[
         0
