@@ -177,7 +177,7 @@ def _list_unit(lead_in: str, items: list[str], order: int, section: str = "") ->
             if not (cues.META_SENTENCE.search(sentence) or cues.DOCUMENT_FRAMING.search(sentence))
         ]
         lead_in = " ".join(kept_lead)
-        if cues.BACK_REFERENCE.match(lead_in) or _points_back_inside(lead_in, lead_in=True):
+        if cues.BACK_REFERENCE.match(lead_in):
             lead_in = ""
         if (
             not lead_in
@@ -197,14 +197,13 @@ def _list_unit(lead_in: str, items: list[str], order: int, section: str = "") ->
     return [replace(unit, about_document=about_document, headed=headed)]
 
 
-def _points_back_inside(sentence: str, lead_in: bool = False) -> bool:
+def _points_back_inside(sentence: str) -> bool:
     """ "…one part of that preventative answer": the demonstrative's noun was not named earlier in the
     sentence, so it is something the sentence before said ("…weighting on those contracts" after
-    "its highways contracts" points inside the sentence). A list's lead-in ending on one ("The LGA
-    reports these findings:") points ahead, at its items."""
+    "its highways contracts" points inside the sentence). Not applied to a list's lead-in: replaced by its
+    section heading, "According to the SCA, these organisations typically:" read as "What effective
+    communities have in common:", which misstated the source (graders, b5-03)."""
     for match in cues.DEMONSTRATIVE_INSIDE.finditer(sentence):
-        if lead_in and not sentence[match.end() :].strip(" :"):
-            continue
         earlier = tokens(sentence[: match.start()])
         first = 3 if match.group(4) else 7  # which of the pattern's two forms matched
         named = tokens(f"{match.group(first) or ''}{match.group(first + 1) or ''}")
