@@ -389,7 +389,10 @@ NOT_CONTENT = re.compile(
 )
 META_SENTENCE = re.compile(f"({ABOUT_DOCUMENT.pattern})|({NOT_CONTENT.pattern})", re.IGNORECASE)
 # A section heading that introduces a summary of facts, not an answer: "Key facts at a glance".
-DIGEST_HEADING = re.compile(r"^(key (facts|points|figures)|at a glance|in brief|facts and figures)\b", re.I)
+DIGEST_HEADING = re.compile(
+    r"^(key (facts|points|figures)|at a glance|in brief|facts and figures|headline (figures|facts|numbers))\b",
+    re.I,
+)
 # Sections written by the corpus's own writers, not by the source (issue 14's audit): not quoted.
 WRITERS_SECTIONS = re.compile(
     r"^(who to involve|why (it|this) matters\b.*|what we take from it|lessons for (other|health)\b.*|"

@@ -193,6 +193,8 @@ def _list_unit(lead_in: str, items: list[str], order: int, section: str = "") ->
             headed = bool(cues.DIGEST_HEADING.match(section))
         if not lead_in:
             return []  # nothing says what the items are: "employing people; buying goods…" of what?
+        # "Headline figures reported for the programme:" introduces a digest as a heading would (prac-002).
+        headed = headed or bool(cues.DIGEST_HEADING.match(lead_in))
     unit = _unit("list", lead_in, order, items=kept)
     return [replace(unit, about_document=about_document, headed=headed)]
 

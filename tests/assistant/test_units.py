@@ -524,6 +524,9 @@ def test_a_list_under_a_key_facts_heading_is_a_digest_whatever_its_framing_line(
     assert framed and framed[0].headed and framed[0].text == "Key facts at a glance:"
     ways = units_of("It names them:" + items, section="Six ways anchors can make a difference")
     assert ways and not ways[0].headed
+    # A lead-in that is itself a digest's heading (prac-002's first step was a programme's statistics).
+    figures = units_of("Headline figures reported for the programme:" + items)
+    assert figures and figures[0].headed
 
 
 def test_a_start_answer_gives_the_best_guides_own_first_steps_not_its_introduction() -> None:
