@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant import cues
-from assistant.text import QUESTION_NOISE, STOPWORDS, content_terms, stem, tokens
+from assistant.text import QUESTION_NOISE, STOPWORDS, content_terms, split_typed_sentences, stem, tokens
 from core.schemas import Asker, ChatTurn, SearchFilters
 
 Intent = Literal["start", "definition", "list", "figure", "who_when", "examples", "general"]
@@ -356,7 +356,7 @@ def figure_kind(text: str) -> FigureKind:
 
 def asking_part(text: str) -> str:
     """The sentences that ask (end with "?"), or the whole text when none does."""
-    asking = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.endswith("?")]
+    asking = [s for s in split_typed_sentences(text) if s.endswith("?")]
     return " ".join(asking) or text
 
 
@@ -433,7 +433,7 @@ one of those Public Services Board clusters?") is about that sentence, not the q
 def _answer_sentence_asked_about(question: str, answer: str) -> str:
     asked = set(content_terms(question, drop_question_noise=True))
     best, shared = "", 0
-    for sentence in re.split(r"(?<=[.!?])\s+", answer):
+    for sentence in split_typed_sentences(answer):
         overlap = len(asked & set(content_terms(sentence)))
         if overlap > shared:
             best, shared = sentence, overlap

@@ -421,11 +421,10 @@ class ExtractiveComposer:
         # The best passage opens the answer; others follow grouped by document, the document with the
         # better passage first (graders: the TOMs, the rule for Northern Ireland "buried last" behind
         # weaker passages of better-ranked sources), each document's passages in reading order.
-        best_of: dict[str, float] = {}
+        best_of: dict[str, float] = {lead.doc: float("inf")}  # the opening's document first
         for c in rest:
             best_of[c.doc] = max(best_of.get(c.doc, c.score), c.score)
-        lead_doc_first = {lead.doc: float("inf")}
-        rest.sort(key=lambda c: (-lead_doc_first.get(c.doc, best_of[c.doc]), c.position, c.unit.order))
+        rest.sort(key=lambda c: (-best_of[c.doc], c.position, c.unit.order))
         # The opening says whose words it quotes, as every other passage does: for "has anyone…" and
         # "which…" questions the source's name is part of the answer.
         # Bullets hold much less of the question than the opening are padding (graders, issue 13).
@@ -460,11 +459,7 @@ class ExtractiveComposer:
         said = [c.unit.terms for c in chosen if c.unit.kind != "list"]
 
         def repeated(item: str) -> bool:
-            terms = tokens(item)
-            return any(
-                len(terms & other) / max(1, min(len(terms), len(other))) > self.config.duplicate_overlap
-                for other in said
-            )
+            return self._repeats(tokens(item), said)
 
         kept: list[Candidate] = []
         for c in chosen:
@@ -767,8 +762,8 @@ class ExtractiveComposer:
                     and c.unit is not best[0].unit
                     and not c.unit.headed  # a "Key facts" digest repeats what the passages say
                 ]
-                picked += self._pick(more, detail, per_source=detail, avoid=[*chosen, *best])
-                picked = [best[0], *sorted(picked[1:], key=lambda c: (c.position, c.unit.order))]
+                details = self._pick(more, detail, per_source=detail, avoid=[*chosen, *best])
+                picked = [*best, *sorted(details, key=lambda c: (c.position, c.unit.order))]
             for c in picked:
                 chosen.append(c)
                 used.add(id(c.unit))
@@ -800,6 +795,13 @@ class ExtractiveComposer:
             bonus -= self.config.example_action_bonus
         return bonus
 
+    def _repeats(self, terms: frozenset[str] | set[str], said: list[frozenset[str]]) -> bool:
+        """Most of these words (of the shorter side) are already in something said: a repeat."""
+        return any(
+            len(terms & other) / max(1, min(len(terms), len(other))) > self.config.duplicate_overlap
+            for other in said
+        )
+
     def _pick(
         self, candidates: list[Candidate], limit: int, per_source: int, avoid: list[Candidate] | None = None
     ) -> list[Candidate]:
@@ -810,14 +812,10 @@ class ExtractiveComposer:
         for c in sorted(candidates, key=lambda c: -c.score):
             if per.get(c.doc, 0) >= per_source:
                 continue
-            terms = c.unit.terms
-            if any(
-                len(terms & other) / max(1, min(len(terms), len(other))) > self.config.duplicate_overlap
-                for other in seen_terms
-            ):
+            if self._repeats(c.unit.terms, seen_terms):
                 continue
             chosen.append(c)
-            seen_terms.append(terms)
+            seen_terms.append(c.unit.terms)
             per[c.doc] = per.get(c.doc, 0) + 1
             if len(chosen) == limit:
                 break

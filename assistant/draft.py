@@ -87,6 +87,9 @@ def render(draft: Draft, retrieved: list[RetrievedSource], evidence_label: str) 
         )
         return line + "".join(f"\n  - {item}" for item in claim.items)
 
+    def docs_of(claims: list[Claim]) -> set[object]:
+        return {retrieved[p].meta["doc_id"] for c in claims for p in c.sources if 0 <= p < len(retrieved)}
+
     parts: list[str] = [*draft.gaps]
     previous_label: str | None = None
     previous_docs: set[object] = set()
@@ -103,7 +106,7 @@ def render(draft: Draft, retrieved: list[RetrievedSource], evidence_label: str) 
                 # the first bullet after an opening with the same label (graders: "heading duplicated");
                 # nor a shorter form of it ("Creating healthy places" after "NHS Property Services
                 # (NHSPS): Creating healthy places").
-                docs = {retrieved[p].meta["doc_id"] for p in claim.sources if 0 <= p < len(retrieved)}
+                docs = docs_of([claim])
                 if (
                     claim.label
                     and previous_label
@@ -120,12 +123,7 @@ def render(draft: Draft, retrieved: list[RetrievedSource], evidence_label: str) 
             parts.append("\n".join(lines))
             continue
         previous_label = block.claims[-1].label if block.claims else None
-        previous_docs = {
-            retrieved[p].meta["doc_id"]
-            for c in block.claims[-1:]
-            for p in c.sources
-            if 0 <= p < len(retrieved)
-        }
+        previous_docs = docs_of(block.claims[-1:])
     if draft.followups:
         parts.append("**You could also ask**\n" + "\n".join(f"- {q}" for q in draft.followups))
     if evidence_label:

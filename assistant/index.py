@@ -410,12 +410,18 @@ class IndexHolder:
                 return self._delta(base)
         return None
 
-    def _full_build_if_due(self, index: SearchIndex) -> None:
-        """Start a full rebuild in the background once a delta has outgrown its limits."""
+    def _outgrown(self, index: SearchIndex) -> bool:
+        """A delta grown past its limits, due to be replaced by a full build (said in the log)."""
         from assistant.delta import needs_full_build
 
-        if needs_full_build(index, *self.delta_limits):
-            log.info("the delta on %s has grown past its limits: rebuilding the full index", index.version)
+        if not needs_full_build(index, *self.delta_limits):
+            return False
+        log.info("the delta on %s has grown past its limits: rebuilding the full index", index.version)
+        return True
+
+    def _full_build_if_due(self, index: SearchIndex) -> None:
+        """Start a full rebuild in the background once a delta has outgrown its limits."""
+        if self._outgrown(index):
             self._refresh_in_background(full=True)
 
     def save_snapshot(self) -> Path | None:
@@ -471,13 +477,7 @@ class IndexHolder:
     def _refresh(self, full: bool = False) -> None:
         try:
             index = self._build_and_swap(full)
-            if not full:
-                from assistant.delta import needs_full_build
-
-                if needs_full_build(index, *self.delta_limits):
-                    log.info(
-                        "the delta on %s has grown past its limits: rebuilding the full index", index.version
-                    )
-                    self._build_and_swap(full=True)
+            if not full and self._outgrown(index):  # already in the background: rebuild here
+                self._build_and_swap(full=True)
         except Exception:  # the index in hand keeps serving; the next check tries again
             log.warning("rebuilding the search index failed; still serving the previous one", exc_info=True)

@@ -248,7 +248,8 @@ class Assistant:
         if fact is not None:
             # Each chunk giving the fact is quotable, not only the first: the webinars' "136 attendees
             # from 127 businesses" sat after a retrieved chunk that gave the number of webinars (b3-15).
-            added = [row for row in fact.rows if row not in {h.row for h in result.hits}]
+            have = {h.row for h in result.hits}
+            added = [row for row in fact.rows if row not in have]
             for row in added[: self.config.retrieval.fact_rows_added]:
                 result.hits = self._with_row(index, analysis.retrieval_query, result.hits, row)
         if analysis.wants_start and result.hits:

@@ -55,6 +55,16 @@ def split_line_sentences(line: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
 
 
+_TYPED_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def split_typed_sentences(text: str) -> list[str]:
+    """The sentences of a question or answer as typed in the chat: a practitioner's next sentence may
+    start in lower case ("i run a small firm. how many came along?"), which `split_line_sentences`,
+    made for documents, does not split on."""
+    return _TYPED_SENTENCE_END.split(text.strip())
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences, with each list item or line of its own kept apart."""
     sentences: list[str] = []
