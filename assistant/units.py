@@ -188,13 +188,12 @@ def _list_unit(lead_in: str, items: list[str], order: int, section: str = "") ->
             # "It focuses on three areas:" leaned on the text before it; the section heading says what
             # the items are, so the list is not quoted bare (graders: "a list with no lead-in").
             lead_in = f"{section.rstrip(':')}:"
-            # Introduced only by a "Key facts at a glance" heading (after "These are the main facts in the
-            # i's report:" went as framing): a digest (b4-11); "Six ways anchors can make a difference" not.
-            headed = bool(cues.DIGEST_HEADING.match(section))
         if not lead_in:
             return []  # nothing says what the items are: "employing people; buying goods…" of what?
-        # "Headline figures reported for the programme:" introduces a digest as a heading would (prac-002).
-        headed = headed or bool(cues.DIGEST_HEADING.match(lead_in))
+        # A digest, whether its lead-in is a "Key facts at a glance" heading (after "These are the main
+        # facts in the i's report:" went as framing, b4-11) or its own "Headline figures reported for the
+        # programme:" (prac-002); "Six ways anchors can make a difference" is not one.
+        headed = bool(cues.DIGEST_HEADING.match(lead_in))
     unit = _unit("list", lead_in, order, items=kept)
     return [replace(unit, about_document=about_document, headed=headed)]
 
