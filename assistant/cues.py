@@ -144,11 +144,13 @@ AUTHORSHIP_QUESTION = re.compile(
     r"\bwho (were|are) the authors\b",
     re.IGNORECASE,
 )
+# The kinds of document a sentence says someone published (AUTHORSHIP_ANSWER, PUBLICATION_STATEMENT).
+PUBLISHED_KINDS = "report|guide|toolkit|paper|briefing|document|case study|blog|evaluation|review"
 AUTHORSHIP_ANSWER = re.compile(
     r"\b(written|authored|led|published|edited|produced|chaired|funded|commissioned|delivered|run|put together) by\b|"
     r"\bco-?authors?\b|\bauthors?\b|\bnamed on\b|\b(is|are|was|were) leading\b|\bspearhead|"
     r"\b(published|produced|released|launched|issued) (a|an|the|its|their) (new |short |joint )?"
-    r"(report|guide|toolkit|paper|briefing|document|case study|blog|evaluation|review)\b",
+    rf"({PUBLISHED_KINDS})\b",
     re.IGNORECASE,
 )
 # The clause of a question asking who ("Who's leading the push to get every trust paying…"), up to the
@@ -367,7 +369,7 @@ ABOUT_DOCUMENT = re.compile(
 # prac-001: offered as a newcomer's first step). It answers who published it, so it counts as authorship.
 PUBLICATION_STATEMENT = re.compile(
     r"\b(published|produced|released|launched|issued|posted) (a|an|the|this|its|their) (new |short |joint )?"
-    r"(report|guide|toolkit|paper|briefing|document|case study|blog|evaluation|review|framework document)"
+    rf"({PUBLISHED_KINDS}|framework document)"
     r"( called| titled| entitled)?\b|"
     # "CLES features Sandwell and West Birmingham Hospitals NHS Trust in its series on…" (graders: padding).
     r"\bfeatures\b.{0,100}\bin (its|their) (series|collection)\b",
@@ -470,9 +472,7 @@ GENERIC_INITIALS = frozenset(
     "PPN TOMS CO2 LGBTQ BAME".split()
 )
 NAME_BEFORE_INITIALS = r"((?!(?:The|A|An|In|At|On|By|For|Its|Our)\b)[A-Z][\w&'’.-]*(?: (?:[A-Z][\w&'’.-]*|and|of|for|the|upon|&)){1,9}) "
-EARLY_DEFINITE = re.compile(
-    r"^(?:\S+\s+){0,6}?the (trust|council|board|university|association|network|partnership)\b", re.IGNORECASE
-)
+EARLY_DEFINITE = re.compile(rf"^(?:\S+\s+){{0,6}}?the ({'|'.join(ORGANISATION_NAMES)})\b", re.IGNORECASE)
 # Questions whose answer is a name: "Which big US health systems…", "Has any trust…", "Is there a team…".
 NAMES_WANTED = re.compile(
     r"\b(which|what) (\w+ ){0,3}(health systems|systems|trusts|councils|boards|organisations|bodies|networks|"
