@@ -117,6 +117,17 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Ask:
+    """One of the things a question asks: the words only it has, and what kind of question it is on its
+    own ("Where do we start…, and is there any benchmark?" asks to start and about a benchmark)."""
+
+    terms: tuple[str, ...]
+    intent: Intent
+    heading_words: tuple[str, ...] = ()
+    """Stemmed words a section heading answering it would use ("barrier" for "what gets in the way?")."""
+
+
+@dataclass(frozen=True)
 class QueryAnalysis:
     question: str
     """The question as asked."""
@@ -165,6 +176,8 @@ class QueryAnalysis:
     """The stemmed words of those glosses: what the story is about, for judging passages at a discount."""
     facts_asked: tuple[str, ...] = field(default_factory=tuple)
     """Stemmed words of what the fact question counts or requires (subject and noise removed)."""
+    asks: tuple[Ask, ...] = ()
+    """The separate things the question asks, each with the words only it has (see `asks_of`)."""
 
     @property
     def wants_start(self) -> bool:
@@ -360,6 +373,47 @@ def asking_part(text: str) -> str:
     return " ".join(asking) or text
 
 
+def asks_of(text: str, drop: frozenset[str] | set[str]) -> tuple[Ask, ...]:
+    """The separate things a question asks, each as the stemmed words only it has ("How many pledges
+    are in that charter, does it cover climate stuff, and who else has signed up?" asks about pledges,
+    climate and signing up; the charter is all three's subject). Fewer than two asks: ()."""
+    parts: list[str] = []
+    for sentence in split_typed_sentences(text):
+        if sentence.endswith("?"):
+            # "Looking back at COVID, what did anchor leaders learn…?" asks one thing: a part asks only
+            # when it opens as a question does.
+            parts += [part for part in cues.ASK_BOUNDARY.split(sentence) if cues.ASK_OPENING.match(part)]
+        elif cues.REQUEST_SENTENCE.match(sentence):
+            parts += cues.REQUEST_ITEMS.split(sentence)
+    asks = [
+        (
+            part,
+            tuple(dict.fromkeys(t for t in content_terms(part, drop_question_noise=True) if t not in drop)),
+        )
+        for part in parts
+    ]
+    asks = [
+        (part, terms) for part, terms in asks if terms or any(p.search(part) for p, _ in cues.ASK_HEADINGS)
+    ]
+    if len(asks) < 2:
+        return ()
+    shared = set(asks[0][1]).intersection(*(terms for _, terms in asks[1:]))
+    distinct = [
+        Ask(
+            tuple(t for t in terms if t not in shared),
+            intent_of(part),
+            tuple(
+                t
+                for pattern, words in cues.ASK_HEADINGS
+                if pattern.search(part)
+                for t in content_terms(words)
+            ),
+        )
+        for part, terms in asks
+    ]
+    return tuple(ask for ask in distinct if ask.terms or ask.heading_words)
+
+
 def subjects_of(text: str) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
     """Names and numbers the question is about, as stemmed tokens and as written (self-description and
     sentence-initial capitals excluded)."""
@@ -450,6 +504,7 @@ also searched with its themes' glosses. The practitioner set's narrative questio
 dev questions, asked plainly, 10-24."""
 MAX_GLOSSES = 2
 """At most this many theme glosses: more would outweigh the question's own words in the query vector."""
+ASK_NOISE = frozenset(stem(w) for w in cues.ASK_NOISE)
 FACT_TOPICS = frozenset({"job", "work", "works", "working", "role", "new"})
 
 ORG_WORDS = {
@@ -572,4 +627,7 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         theme_query=theme_query,
         theme_terms=theme_terms,
         facts_asked=facts_asked,
+        asks=asks_of(
+            text, subject_tokens | {stem(w) for w in cues.FACT_NOISE | GENERIC_CAPITALS} | ASK_NOISE
+        ),
     )

@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant import cues
-from assistant.analysis import AskerProfile, QueryAnalysis
+from assistant.analysis import Ask, AskerProfile, QueryAnalysis
 from assistant.config import ComposeConfig
 from assistant.draft import Block, Claim, Draft
-from assistant.index import SearchIndex, TermWeights
+from assistant.index import SearchIndex, TermWeights, heading_answers
 from assistant.scope import gives_fact
 from assistant.sources import DOC_TYPE_LABELS, ORG_TYPE_LABELS, RetrievedSource
 from assistant.text import content_terms, tokens
@@ -408,15 +408,14 @@ class ExtractiveComposer:
         if not chosen:
             return Draft()
         chosen = self._covering_each_fact(analysis, pool, chosen)
-        # Open with a passage that answers, not a "key facts" digest, unless the digest is far better.
-        opening = next(
-            (
-                c
-                for c in chosen
-                if not c.unit.headed and c.score >= self.config.opening_share * chosen[0].score
-            ),
-            chosen[0],
-        )
+        chosen, answering = self._covering_each_ask(analysis, sources, pool, chosen)
+        # Open with a passage that answers, not a "key facts" digest, unless the digest is far better;
+        # for a question asking several things, with one that answers one of them (of two words or more:
+        # "when did they bring it in" made "bringing together…" the opening, dev-s-03).
+        fit = [
+            c for c in chosen if not c.unit.headed and c.score >= self.config.opening_share * chosen[0].score
+        ]
+        opening = next((c for c in fit if self._answers_an_ask(analysis, c)), fit[0] if fit else chosen[0])
         lead, rest = opening, [c for c in chosen if c is not opening]
         # The best passage opens the answer; others follow grouped by document, the document with the
         # better passage first (graders: the TOMs, the rule for Northern Ireland "buried last" behind
@@ -424,12 +423,12 @@ class ExtractiveComposer:
         best_of: dict[str, float] = {lead.doc: float("inf")}  # the opening's document first
         for c in rest:
             best_of[c.doc] = max(best_of.get(c.doc, c.score), c.score)
-        rest.sort(key=lambda c: (-best_of[c.doc], c.position, c.unit.order))
+        rest.sort(key=lambda c: (-best_of[c.doc], sources[c.position].row, c.unit.order))
         # The opening says whose words it quotes, as every other passage does: for "has anyone…" and
         # "which…" questions the source's name is part of the answer.
         # Bullets hold much less of the question than the opening are padding (graders, issue 13).
         floor = self.config.bullet_relevance_share * lead.lexical
-        rest = [c for c in rest if c.lexical >= floor]
+        rest = [c for c in rest if c.lexical >= floor or id(c) in answering]
         lead, rest = self._without_repeated_items(lead, rest)
         lead = self._with_rest_of_paragraph(lead, sources, {id(c.unit) for c in rest})
         opening_label = self.label_example(sources[lead.position], analysis.asker, lead.unit)
@@ -497,6 +496,147 @@ class ExtractiveComposer:
                 chosen = [*chosen[:-1], best] if len(chosen) >= self.config.max_direct else [*chosen, best]
         return chosen
 
+    def _gives_a_fact(self, analysis: QueryAnalysis, candidate: Candidate) -> bool:
+        return any(
+            gives_fact(candidate.unit.quoted(), kind, analysis, exact_figure=False)
+            for kind in analysis.fact_kinds
+        )
+
+    def _headed(self, ask: Ask, pool: list[Candidate], docs: set[str]) -> list[Candidate]:
+        """Passages of `docs` under a section heading naming what `ask` asks ("The Value Wales benchmark"
+        for "is there any benchmark…?")."""
+        return [c for c in pool if c.doc in docs and self._heading_answers(ask, c.unit.section_terms)]
+
+    def _heading_answers(self, ask: Ask, heading: frozenset[str]) -> bool:
+        return heading_answers(self.index, ask, heading, self.config.ask_cover_share)
+
+    def _side_answers(
+        self,
+        analysis: QueryAnalysis,
+        sources: list[RetrievedSource],
+        candidates: list[Candidate],
+        used: set[int],
+    ) -> list[Claim]:
+        """A start or examples question asking something else as well ("Where do we start…, and is there
+        any benchmark for what good looks like?"): that is answered first, from the best-ranked sources, by
+        a passage under a heading naming it or holding its words (graders, b5-01: the Value Wales norm of
+        one job or 52 weeks of training per £1m was left out)."""
+        cfg = self.config
+        ranked = list(dict.fromkeys(str(source.meta["doc_id"]) for source in sources))
+        docs = set(ranked[: cfg.side_answer_docs])
+        claims: list[Claim] = []
+        for ask in analysis.asks:
+            if ask.intent == analysis.intent or ask.intent == "start":
+                continue
+            pool = [c for c in candidates if id(c.unit) not in used]
+            found = self._headed(ask, pool, docs) or [
+                c
+                for c in pool
+                if c.doc in docs
+                and self._ask_share(ask, c.unit) >= cfg.ask_cover_share
+                and c.lexical >= cfg.start_min_relevance
+            ]
+            if not found:
+                continue
+            best = self._whole_paragraph(
+                max(found, key=lambda c: (self._ask_share(ask, c.unit), c.score)), sources
+            )
+            used.update(id(c.unit) for c in candidates if _inside(c, best, None))
+            used.add(id(best.unit))
+            label = self.label_example(sources[best.position], analysis.asker, best.unit)
+            claims.append(self._claim(best, label, _item_terms(analysis), aside=True))
+        return claims
+
+    def _answers_an_ask(self, analysis: QueryAnalysis, candidate: Candidate) -> bool:
+        return any(
+            len(ask.terms) > 1 and self._ask_share(ask, candidate.unit) >= self.config.ask_cover_share
+            for ask in analysis.asks
+        )
+
+    def _ask_share(self, ask: Ask, unit: Unit) -> float:
+        return self.index.term_weights(ask.terms).share(unit.terms | unit.section_terms)
+
+    def _covering_each_ask(
+        self,
+        analysis: QueryAnalysis,
+        sources: list[RetrievedSource],
+        pool: list[Candidate],
+        chosen: list[Candidate],
+    ) -> tuple[list[Candidate], set[int]]:
+        """ "What did the programme focus on, and what early results did they claim?": each thing asked
+        that no chosen passage answers is answered by the best passage of a chosen document that does,
+        in the weakest slot (graders, b5-16: the launch date quoted, the three areas and £11m not). Gives
+        the candidates chosen and the ids of those answering an ask (kept whatever their share of the
+        whole question)."""
+        answering: set[int] = set()
+        if not analysis.asks:
+            return chosen, answering
+        cover = self.config.ask_cover_share
+        # The documents the answer rests on most: a weak bullet's document answering "did they hit
+        # problems?" under its own "Challenges" heading is about something else (b4-21).
+        best_of: dict[str, float] = {}
+        for c in chosen:
+            best_of[c.doc] = max(best_of.get(c.doc, c.score), c.score)
+        docs = set(sorted(best_of, key=lambda doc: -best_of[doc])[: self.config.ask_answer_docs])
+        for ask in analysis.asks:
+            # A section headed with what is asked ("Early results", "Three areas of focus") is the answer
+            # in a document written with headings, even when a chosen passage happens to share the word.
+            headed = self._headed(ask, pool, docs)
+            giving = [c for c in chosen if c in headed] or (
+                [] if headed else [c for c in chosen if self._ask_share(ask, c.unit) >= cover]
+            )
+            if giving:
+                pick = max(giving, key=lambda c: c.score)
+                if headed:
+                    whole = self._whole_paragraph(pick, sources)
+                    chosen = [whole if c is pick else c for c in chosen if not _inside(c, whole, pick)]
+                    pick = whole
+                answering.add(id(pick))
+                continue
+            found = headed or [c for c in pool if c.doc in docs and self._ask_share(ask, c.unit) >= cover]
+            found = [c for c in found if c not in chosen]
+            if not found:
+                continue
+            best = max(found, key=lambda c: (self._ask_share(ask, c.unit), c.score))
+            if headed:
+                # The section's paragraph whole: "commitments of over £900,000" and "an additional £11
+                # million" are its two sentences, and each is a result asked for.
+                best = self._whole_paragraph(best, sources)
+                chosen = [c for c in chosen if not _inside(c, best, None)]
+            if len(chosen) >= self.config.max_direct:
+                weakest = min(
+                    (c for c in chosen[1:] if id(c) not in answering and not self._gives_a_fact(analysis, c)),
+                    key=lambda c: c.score,
+                    default=None,
+                )
+                if weakest is None:
+                    continue
+                chosen = [c for c in chosen if c is not weakest]
+            chosen = [*chosen, best]
+            answering.add(id(best))
+        return chosen, answering
+
+    def _whole_paragraph(self, candidate: Candidate, sources: list[RetrievedSource]) -> Candidate:
+        """A sentence passage with the other sentences of its paragraph, in order, up to the opening cap."""
+        unit = candidate.unit
+        if unit.kind != "sentences" or unit.paragraph < 0:
+            return candidate
+        texts: list[str] = []
+        words = 0
+        for other in self.index.units(sources[candidate.position].row):
+            if other.paragraph != unit.paragraph or other.kind != "sentences" or other.about_document:
+                continue
+            if other.words < self.config.min_unit_words:
+                continue  # a run-in heading ("Results.") is not part of what the paragraph says
+            if words + other.words > self.config.opening_max_words:
+                break
+            texts.append(other.text)
+            words += other.words
+        if len(texts) <= 1 or unit.text not in texts:
+            return candidate
+        joined = " ".join(texts)
+        return replace(candidate, unit=replace(unit, text=joined, terms=frozenset(content_terms(joined))))
+
     def _with_rest_of_paragraph(
         self, lead: Candidate, sources: list[RetrievedSource], taken: set[int]
     ) -> Candidate:
@@ -524,11 +664,12 @@ class ExtractiveComposer:
     def _examples_first(
         self, analysis: QueryAnalysis, sources: list[RetrievedSource], candidates: list[Candidate]
     ) -> Draft:
+        used: set[int] = set()
         examples = self._examples(
             analysis,
             sources,
             candidates,
-            set(),
+            used,
             limit=self.config.max_examples + 1,
             detail=self.config.first_example_detail,
         )
@@ -537,7 +678,10 @@ class ExtractiveComposer:
         example_docs = {sources[p].meta["doc_id"] for claim in examples for p in claim.sources}
         if len(example_docs) < self.config.min_example_documents:
             return self._direct(analysis, sources, candidates)
-        return Draft(blocks=[Block("bullets", examples, heading="Examples like yours")])
+        side = self._side_answers(analysis, sources, candidates, used)
+        return Draft(
+            blocks=[Block("bullets", examples, heading="Examples like yours"), Block("bullets", side)]
+        )
 
     def _where_to_start(
         self, analysis: QueryAnalysis, sources: list[RetrievedSource], candidates: list[Candidate]
@@ -668,6 +812,7 @@ class ExtractiveComposer:
             if len(reading) == self.config.max_reading:
                 break
         opening: list[Block] = []
+        side = self._side_answers(analysis, sources, candidates, used)
         if analysis.fact is not None:  # the fact asked for comes first, then the steps
             facts = [
                 c
@@ -679,6 +824,8 @@ class ExtractiveComposer:
                 label = self.label_example(sources[best[0].position], asker, best[0].unit)
                 opening = [Block("paragraph", [self._claim(best[0], label, _item_terms(analysis))])]
                 used.add(id(best[0].unit))
+        if side:
+            opening.append(Block("bullets", side))
         return Draft(
             blocks=[
                 *opening,
@@ -820,6 +967,11 @@ class ExtractiveComposer:
             if len(chosen) == limit:
                 break
         return chosen
+
+
+def _inside(candidate: Candidate, whole: Candidate, kept: Candidate | None) -> bool:
+    """`candidate` is a passage `whole` now quotes (a sentence of the paragraph it became)."""
+    return candidate is not kept and candidate.doc == whole.doc and candidate.unit.text in whole.unit.text
 
 
 def _missing_nation(analysis: QueryAnalysis, sources: list[RetrievedSource], draft: Draft) -> list[str]:

@@ -69,6 +69,11 @@ class RetrievalConfig:
     0.2, not 0.3: long story-like questions share little with any chunk, and the chunk with the answer
     ("the MRP Community Benefits Strategy", Cheshire and Merseyside's results) was left out; must-mention
     practitioner 0.733 -> 0.756, dev 0.765 -> 0.770, check unchanged, fresh refusals unchanged."""
+    ask_expand_docs: int = 5
+    """For a question asking several things (`QueryAnalysis.asks`), the best-ranked documents searched
+    for a chunk holding each ask, its section heading included ("what early results they claimed" is the
+    chunk under "Early results"): a long question shares too little with it to pass `expand_min_overlap`
+    (graders, b5-16: the three areas and the £11m left out though their document ranked first)."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,15 @@ class ComposeConfig:
     start_relative_relevance: float = 0.8
     """…or this share of the best passage's, when that is lower: a long question shares little with any
     passage, and a fixed bar dropped its best ones (graders, prac-013)."""
+    ask_cover_share: float = 0.5
+    """A passage (its section heading included) answers one of a question's several asks when it holds
+    this IDF-weighted share of that ask's own words: half of "early results claimed" is "Early results"."""
+    ask_answer_docs: int = 2
+    """A direct answer's missing asks are answered from the documents of its two best passages (b5-16's
+    programme was the second; a third, weaker document's "Challenges" section answered nothing asked)."""
+    side_answer_docs: int = 5
+    """A start or examples question's other asks are answered from the best-ranked this many documents:
+    the ones `RetrievalConfig.expand_docs` searched for a chunk answering each ask."""
     start_min_relevance: float = 0.2
     """Steps and examples of a start answer must hold this share of the question's terms: the graders saw
     the same tree-planting and charter passages padding unrelated start answers."""

@@ -145,7 +145,10 @@ AUTHORSHIP_QUESTION = re.compile(
     re.IGNORECASE,
 )
 # The kinds of document a sentence says someone published (AUTHORSHIP_ANSWER, PUBLICATION_STATEMENT).
-PUBLISHED_KINDS = "report|guide|toolkit|paper|briefing|document|case study|blog|evaluation|review"
+PUBLISHED_KINDS = (
+    "report|guide|toolkit|paper|briefing|document|case study|blog|evaluation|review|news item|news story|"
+    "article|press release|statement"
+)
 AUTHORSHIP_ANSWER = re.compile(
     r"\b(written|authored|led|published|edited|produced|chaired|funded|commissioned|delivered|run|put together) by\b|"
     r"\bco-?authors?\b|\bauthors?\b|\bnamed on\b|\b(is|are|was|were) leading\b|\bspearhead|"
@@ -493,3 +496,53 @@ WRITERS_LEAD_IN = re.compile(
     r"(lessons|takeaways) for (other|others)|reading (the|this) \w+ as)\b",
     re.IGNORECASE,
 )
+
+# -- the separate things one question asks ---------------------------------------------------------------
+
+# A sentence that asks without a question mark: "I need the areas and the headline numbers."
+REQUEST_SENTENCE = re.compile(
+    r"^\s*(i need|i'd like|i would like|i want|i'm after|i am after|i'm looking for|we need|tell me|"
+    r"give me|please|can you|could you)\b",
+    re.IGNORECASE,
+)
+# Where one question moves on to a further ask: "How many pledges are in that charter, does it cover
+# climate stuff, and who else has signed up?"; "what it focused on …, and what early results they claimed".
+ASK_BOUNDARY = re.compile(
+    r"\s*[,;]\s*(?:and\s+|or\s+|plus\s+)?(?=(?:who|what|when|where|which|how|why|whether|does|do|did|is|are|"
+    r"was|were|has|have|can|could|should|will|would)\b)|"
+    r"\s+(?:and|plus)\s+(?:also\s+)?(?=(?:who|what|when|where|which|how|why|whether|does|did|has|have)\b)",
+    re.IGNORECASE,
+)
+# Words that say how something is asked, not what: "Who put it out…", "How long did it take…", "how did
+# they set it up?" (alone they matched passages that merely used the word: "put health … at the heart").
+ASK_NOISE = frozenset(
+    "put take took taken come came done do did set get got go tend tends right happen happened use used "
+    "mean means remind long much many actual actually claim claimed say said".split()
+)
+ASK_OPENING = re.compile(
+    r"^\s*(?:(?:and|or|so|but|also|plus|ok|okay|great|right)[,\s]+)*(?:who|whom|whose|what|what's|when|where|which|"
+    r"how|why|whether|does|do|did|is|are|was|were|has|have|had|can|could|should|will|would|any|anyone|anything)\b",
+    re.IGNORECASE,
+)
+# How an ask is put, and the words a section heading answering it uses: "What tends to get in the way?" is
+# answered under "Barriers to closer working" (graders, b5-06: the report's barriers left out).
+ASK_HEADINGS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"\b(gets? in the way|stands? in the way|holds? \w+ back|obstacles?|hurdles?|blockers?|barriers?|"
+            r"difficult(y|ies)|challenges?|went wrong|problems?)\b",
+            re.I,
+        ),
+        "barriers challenges",
+    ),
+    (re.compile(r"\b(what good looks like|benchmarks?|yardstick|norm)\b", re.I), "benchmark"),
+    (re.compile(r"\b(learn\w*|lessons?|takeaways?)\b", re.I), "lessons"),
+    (
+        re.compile(r"\b(results?|outcomes?|impact|difference|did it work|deliver(ed)?|achieve\w*)\b", re.I),
+        "results",
+    ),
+    # Not "fund": it is in names ("the Severn Trent Community Fund").
+    (re.compile(r"\b(cost\w*|paid|pay for|funded|funding|afford\w*)\b", re.I), "costs funding"),
+)
+# A request naming several things: "the areas and the headline numbers".
+REQUEST_ITEMS = re.compile(r"\s*(?:,|\band\b)\s+(?=the\b|any\b|its\b|their\b)", re.IGNORECASE)

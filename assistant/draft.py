@@ -104,15 +104,18 @@ def render(draft: Draft, retrieved: list[RetrievedSource], evidence_label: str) 
             for claim in block.claims:
                 # Passages of one source in a row: its label once, not repeated on every bullet nor on
                 # the first bullet after an opening with the same label (graders: "heading duplicated");
-                # nor a shorter form of it ("Creating healthy places" after "NHS Property Services
-                # (NHSPS): Creating healthy places").
+                # nor a shorter or longer form of it for the same document ("Creating healthy places"
+                # after "NHS Property Services (NHSPS): Creating healthy places", or the reverse).
                 docs = docs_of([claim])
                 if (
                     claim.label
                     and previous_label
                     and (
                         claim.label == previous_label
-                        or (claim.label in previous_label and docs == previous_docs)
+                        or (
+                            (claim.label in previous_label or previous_label in claim.label)
+                            and docs == previous_docs
+                        )
                     )
                 ):
                     claim = replace(claim, label=None)

@@ -27,6 +27,7 @@ from core.schemas import THEMES, SearchFilters
 from core.store import ChunkStore, StoredChunks
 
 if TYPE_CHECKING:
+    from assistant.analysis import Ask
     from assistant.delta import StackedVectors
     from assistant.snapshot import SnapshotStore
 
@@ -60,6 +61,14 @@ class TermWeights:
     def share(self, terms: Collection[str]) -> float:
         """IDF-weighted share of the question's terms found in `terms` (0 for a question with none)."""
         return sum(w for t, w in self.weights.items() if t in terms) / self.total if self.total else 0.0
+
+
+def heading_answers(index: SearchIndex, ask: Ask, heading: Collection[str], cover: float) -> bool:
+    """A section heading answers one of a question's asks when it holds `cover` of the ask's own words
+    (IDF-weighted) or a word such a heading uses ("Barriers…" for "what gets in the way?")."""
+    if any(word in heading for word in ask.heading_words):
+        return True
+    return index.term_weights(ask.terms).share(heading) >= cover
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from assistant.compose import ExtractiveComposer
 from assistant.config import DEFAULT_CONFIG, AnswerConfig
 from assistant.draft import Block, Draft, render
 from assistant.evidence import evidence_label, staleness_warnings
-from assistant.index import IndexHolder, SearchIndex
+from assistant.index import IndexHolder, SearchIndex, heading_answers
 from assistant.llm import NOT_COVERED, LLMClient, parse_answer
 from assistant.retrieval import Hit, HybridRetriever, RetrievalResult
 from assistant.scope import FactCheck, check_fact, uncovered_entities
@@ -269,7 +269,8 @@ class Assistant:
         have = {h.row for h in hits}
         vector: np.ndarray | None = None
         extra: list[Hit] = []
-        for doc in list(dict.fromkeys(str(index.doc_ids[h.row]) for h in hits))[: cfg.expand_docs]:
+        docs = list(dict.fromkeys(str(index.doc_ids[h.row]) for h in hits))
+        for position, doc in enumerate(docs[: cfg.expand_docs]):
             scored = []
             for row in index.rows_of(doc):
                 if row in have:
@@ -279,11 +280,36 @@ class Assistant:
                     share += 1.0  # "who wrote it?": the chunk naming the authors, whatever its words
                 if share >= cfg.expand_min_overlap:
                     scored.append((share, row))
-            for _, row in sorted(scored, reverse=True)[: cfg.expand_chunks]:
+            rows = [row for _, row in sorted(scored, reverse=True)[: cfg.expand_chunks]]
+            if position < cfg.ask_expand_docs:
+                answering = self._answering_each_ask(index, analysis, doc, have)
+                rows += [row for row in answering if row not in have]
+            for row in dict.fromkeys(rows):
                 if vector is None:
                     vector = self.retriever.embed_query(analysis.retrieval_query)
                 extra.append(_added_hit(index, row, vector))
+                have.add(row)
         return [*hits, *extra]
+
+    def _answering_each_ask(
+        self, index: SearchIndex, analysis: QueryAnalysis, doc: str, have: set[int]
+    ) -> list[int]:
+        """A document's chunk for each of the question's several asks that a chunk of it answers (its
+        words or its section heading: "Early results" answers "what early results they claimed"), unless
+        a chunk already retrieved answers it as well."""
+        cover = self.config.compose.ask_cover_share
+        rows = []
+        for ask in analysis.asks:
+            weights = index.term_weights(ask.terms)
+            scored = []
+            for row in index.rows_of(doc):
+                share = weights.share(index.sentences(row).all_terms)
+                answers = share >= cover or heading_answers(index, ask, _headings(index, row), cover)
+                scored.append((answers, row in have, share, row))
+            answers, _, _, row = max(scored, default=(False, False, 0.0, -1))
+            if answers:
+                rows.append(row)
+        return rows
 
     def _with_guidance_and_examples(
         self, index: SearchIndex, analysis: QueryAnalysis, hits: list[Hit]
@@ -497,6 +523,11 @@ class Assistant:
                 if piece:
                     yield StreamEvent("delta", text=piece)
         yield StreamEvent("answer", answer=answer)
+
+
+def _headings(index: SearchIndex, row: int) -> frozenset[str]:
+    """The words of the section headings a chunk's passages sit under."""
+    return frozenset(t for unit in index.units(row) for t in unit.section_terms)
 
 
 def _added_hit(index: SearchIndex, row: int, vector: np.ndarray, score: float = 0.0) -> Hit:

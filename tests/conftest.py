@@ -129,6 +129,8 @@ The partners agreed to publish a shared local spend figure every year from 2023.
 def index_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     root = tmp_path_factory.mktemp("assistant-index")
     corpus = copy_docs(root / "corpus")
+    # A statement whose answers sit under its section headings ("Three areas of focus", "Early results").
+    copy_docs(root / "corpus", ["markdown/gov-wales-foundational-economy-health-statement.md"])
     (corpus / "markdown" / "injected-garden-note.md").write_text(INJECTION_DOC, encoding="utf-8")
     (corpus / "markdown" / "riverside-anchor-report.md").write_text(AUTHORED_DOC, encoding="utf-8")
     settings = Settings(data_dir=root / "data", corpus_dir=corpus, chroma_url=None)

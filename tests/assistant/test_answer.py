@@ -533,3 +533,30 @@ def test_initials_written_without_nhs_name_the_body_written_with_it(
     assert index.knows("ggc") and "ggc" in index.document_tokens("nhsggc-supplier-webinars")
     answer = assistant.answer("I remember GGC ran tender training webinars. How many businesses came along?")
     assert not answer.refused and "127 Scottish businesses" in answer.answer
+
+
+def test_each_thing_a_question_asks_is_answered(assistant: Assistant) -> None:
+    """A question asking what a programme focused on and what results it claimed gets the areas and the
+    results, each under its own heading in the source, not only the launch sentence (graders, b5-16)."""
+    answer = assistant.answer(
+        "Writing a board paper on local spend. Can someone remind me what the Welsh Government's "
+        "foundational economy programme for health and social services focused on when the ministers "
+        "launched it, and what early results they claimed? I need the areas and the headline numbers."
+    )
+    assert not answer.refused
+    for fact in ("What is bought directly", "£900,000", "£11 million"):
+        assert fact in answer.answer, answer.answer
+    assert answer.has_valid_citations()
+
+
+def test_a_start_question_asking_something_else_too_gets_that_answered(assistant: Assistant) -> None:
+    """ "Where do we start…, and what results did it get?": the results, from the section that gives them,
+    come before the first steps (graders, b5-01: the benchmark asked about was left out)."""
+    answer = assistant.answer(
+        "I'm a GP practice manager. Where do we start with a food growing project like the Lambeth GP "
+        "Food Co-op, and what results has it had?"
+    )
+    assert not answer.refused
+    before_steps = answer.answer.split("**First steps**")[0]
+    assert "**First steps**" in answer.answer and "[" in before_steps, answer.answer
+    assert "isolat" in before_steps, answer.answer

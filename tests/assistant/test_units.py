@@ -857,3 +857,28 @@ def test_examples_in_the_askers_sector_come_in_order_of_how_much_of_the_question
     composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
     claims = composer._examples(analysis, sources, candidates, set(), limit=2)
     assert (claims[0].label or "").startswith("The Life Rooms")
+
+
+def test_a_question_asking_several_things_is_read_as_several_asks() -> None:
+    several = analyse(
+        Question(
+            "How many pledges are actually in that charter, does it cover climate stuff, and who else has "
+            "signed up apart from the council?"
+        )
+    )
+    assert [ask.terms for ask in several.asks] == [
+        ("pledg", "charter"),
+        ("cover", "climat"),
+        ("els", "sign", "apart", "council"),
+    ]
+    request = analyse(Question("What did the programme focus on? I need the areas and the headline numbers."))
+    assert [ask.terms for ask in request.asks][1:] == [("area",), ("headlin", "number")]
+    # A preamble before the question is not an ask of its own.
+    assert analyse(Question("Looking back at COVID, what did anchor leaders learn from it?")).asks == ()
+    # How an ask is put says what a heading answering it is called; a start question's other ask is
+    # not a start question.
+    start = analyse(Question("How should we go about building that link? What tends to get in the way?"))
+    assert [(ask.intent, ask.heading_words) for ask in start.asks] == [
+        ("start", ()),
+        ("general", ("barrier", "challeng")),
+    ]
