@@ -889,11 +889,17 @@ class ExtractiveComposer:
             # what it wants examples of, so the bar stays.
             like_theirs = analysis.intent == "start" and bool(asker.org_types) and not any(fit(position)[:2])
             floor = bar * (self.config.like_theirs_bar_share if like_theirs else 1.0)
+            # From the document's best-placed chunk, or from another of its chunks when that one shows what
+            # was done and the best-placed one does not (prac-036: the Life Rooms' "Six aims" list, not the
+            # service Mersey Care runs).
             pool = [
                 replace(c, score=c.score + self._shows_action(c.unit))
                 for c in candidates
-                if c.position == position and id(c.unit) not in used and c.lexical >= floor
+                if c.doc == doc and id(c.unit) not in used and c.lexical >= floor
             ]
+            placed = [c for c in pool if c.position == position]
+            if any(self._shows_action(c.unit) >= 0 for c in placed):
+                pool = placed
             best = self._pick(pool, 1, per_source=1, avoid=chosen)
             if not best:
                 continue

@@ -69,6 +69,11 @@ class RetrievalConfig:
     0.2, not 0.3: long story-like questions share little with any chunk, and the chunk with the answer
     ("the MRP Community Benefits Strategy", Cheshire and Merseyside's results) was left out; must-mention
     practitioner 0.733 -> 0.756, dev 0.765 -> 0.770, check unchanged, fresh refusals unchanged."""
+    whole_examples: int = 2
+    """An examples question's best-ranked case studies of the asker's kind of organisation whose other
+    chunks are quotable too, so the first example can say how as well as what (prac-036)."""
+    whole_example_rows: int = 8
+    """At most this many chunks added for them (a case study runs 4-8 chunks in the corpus)."""
     ask_expand_docs: int = 5
     """For a question asking several things (`QueryAnalysis.asks`), the best-ranked documents searched
     for a chunk holding each ask, its section heading included ("what early results they claimed" is the

@@ -418,7 +418,9 @@ DID_SOMETHING = re.compile(
 # work with local SMEs…", "The strategy will…" (graders: examples "quoting a programme's aims").
 AIMS_ONLY = re.compile(
     r"\b(aims? (to|are|is)|the aim (is|was)|objectives? (is|are)|sets? out to|intends? to|wants? to|hopes? to|"
-    r"plans? to|will|would|ambitions?|is expected to|are expected to|seeks? to)\b",
+    r"plans? to|will|would|ambitions?|is expected to|are expected to|seeks? to)\b|"
+    # A list of aims under its heading ("Six aims: raise the profile…", graders prac-036).
+    r"^(\w+ )?(aims|objectives|goals|ambitions)\s*:",
     re.IGNORECASE,
 )
 TIMELINE_ONLY = re.compile(
@@ -538,7 +540,11 @@ ASK_HEADINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(what good looks like|benchmarks?|yardstick|norm)\b", re.I), "benchmark"),
     (re.compile(r"\b(learn\w*|lessons?|takeaways?)\b", re.I), "lessons"),
     (
-        re.compile(r"\b(results?|outcomes?|impact|difference|did it work|deliver(ed)?|achieve\w*)\b", re.I),
+        re.compile(
+            r"\b(results?|outcomes?|impact|difference|did it work|deliver(ed)?|achieve\w*|retention|"
+            r"stay(ed|s)? (on|in post|in work|in the job))\b",
+            re.I,
+        ),
         "results",
     ),
     # Not "fund": it is in names ("the Severn Trent Community Fund").

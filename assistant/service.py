@@ -12,7 +12,7 @@ import numpy as np
 
 from assistant import cues
 from assistant.analysis import QueryAnalysis, Question, analyse, needs_history
-from assistant.compose import ExtractiveComposer
+from assistant.compose import EXAMPLE_TYPES, ExtractiveComposer
 from assistant.config import DEFAULT_CONFIG, AnswerConfig
 from assistant.draft import Block, Draft, render
 from assistant.evidence import evidence_label, staleness_warnings
@@ -255,7 +255,46 @@ class Assistant:
         if analysis.wants_start and result.hits:
             result.hits = self._with_guidance_and_examples(index, analysis, result.hits)
         result.hits = self._with_answering_chunks(index, analysis, result.hits)
+        if analysis.intent == "examples":
+            result.hits = self._with_first_examples_whole(index, analysis, result.hits)
         return result, fact
+
+    def _with_first_examples_whole(
+        self, index: SearchIndex, analysis: QueryAnalysis, hits: list[Hit]
+    ) -> list[Hit]:
+        """The best-ranked case studies of the asker's kind of organisation, whole: an example says how as
+        well as what, and how is often in a chunk that shares few of the question's words (graders,
+        prac-036: the Life Rooms' six aims were quoted, not the library Mersey Care opened it in)."""
+        cfg = self.config.retrieval
+        asker = analysis.asker
+
+        def like_theirs(row: int) -> bool:
+            meta = index.metadatas[row]
+            return meta["doc_type"] in EXAMPLE_TYPES and (
+                not asker.org_types or meta["org_type"] in asker.org_types
+            )
+
+        # In the order the composer takes examples: the asker's nation first, then the document holding
+        # most of the question (IDF-weighted share, to one decimal), then its rank.
+        asked = index.term_weights(analysis.topic_terms)
+        fit: dict[str, tuple[bool, float, int]] = {}
+        for position, hit in enumerate(hits):
+            if not like_theirs(hit.row):
+                continue
+            doc = str(index.doc_ids[hit.row])
+            nation = str(index.metadatas[hit.row]["nation"])
+            units = [u for u in index.units(hit.row) if not u.headed]  # as the composer: digests aside
+            share = -round(max((asked.share(u.terms) for u in units), default=0.0), 1)
+            other_nation = bool(asker.nation) and nation not in (asker.nation, "UK")
+            best = fit.get(doc, (other_nation, share, position))
+            fit[doc] = (other_nation, min(best[1], share), best[2])
+        docs = sorted(fit, key=lambda doc: fit[doc])
+        have = {h.row for h in hits}
+        rows = [row for doc in docs[: cfg.whole_examples] for row in index.rows_of(doc) if row not in have]
+        if not rows:
+            return hits
+        vector = self.retriever.embed_query(analysis.retrieval_query)
+        return [*hits, *(_added_hit(index, row, vector) for row in rows[: cfg.whole_example_rows])]
 
     def _with_answering_chunks(
         self, index: SearchIndex, analysis: QueryAnalysis, hits: list[Hit]

@@ -882,3 +882,22 @@ def test_a_question_asking_several_things_is_read_as_several_asks() -> None:
         ("start", ()),
         ("general", ("barrier", "challeng")),
     ]
+
+
+def test_an_example_shows_what_was_done_not_a_list_of_aims() -> None:
+    """The best-placed chunk of a case study holds only its aims: the example comes from another chunk
+    of it that says what the organisation runs (graders, prac-036: the Life Rooms' "Six aims")."""
+    aims = units_of(
+        "Six aims:\n\n- raise the profile of mental wellbeing;\n- promote wellbeing through non-clinical "
+        "opportunities;\n- improve access to meaningful occupation."
+    )[0]
+    runs = units_of(
+        "The Life Rooms is a service run by Mersey Care NHS Foundation Trust, which offers community hubs "
+        "where people find learning, advice and peer support."
+    )[0]
+    sources = [a_source("life-rooms"), a_source("life-rooms")]
+    candidates = [Candidate(aims, 0, 0.9, "life-rooms", 0.3), Candidate(runs, 1, 0.8, "life-rooms", 0.3)]
+    analysis = analyse(Question("Is there an example from a mental health trust like ours?"))
+    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
+    examples = composer._examples(analysis, sources, candidates, set(), limit=2)
+    assert [c.text for c in examples] == [runs.text]
