@@ -499,6 +499,9 @@ WRITERS_LEAD_IN = re.compile(
     re.IGNORECASE,
 )
 
+# A question asking for several figures at once, each of its own kind.
+SEVERAL_FIGURES = re.compile(r"\b(what|which|any|the) (figures|numbers|stats|statistics)\b|\bhow big\b", re.I)
+
 # -- the separate things one question asks ---------------------------------------------------------------
 
 # A sentence that asks without a question mark: "I need the areas and the headline numbers."

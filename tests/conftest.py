@@ -130,7 +130,14 @@ def index_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder)
     root = tmp_path_factory.mktemp("assistant-index")
     corpus = copy_docs(root / "corpus")
     # A statement whose answers sit under its section headings ("Three areas of focus", "Early results").
-    copy_docs(root / "corpus", ["markdown/gov-wales-foundational-economy-health-statement.md"])
+    # A release giving several figures in one list (staff, spend, land).
+    copy_docs(
+        root / "corpus",
+        [
+            "markdown/gov-wales-foundational-economy-health-statement.md",
+            "markdown/nhs-tayside-anchor-strategy-2023.md",
+        ],
+    )
     (corpus / "markdown" / "injected-garden-note.md").write_text(INJECTION_DOC, encoding="utf-8")
     (corpus / "markdown" / "riverside-anchor-report.md").write_text(AUTHORED_DOC, encoding="utf-8")
     settings = Settings(data_dir=root / "data", corpus_dir=corpus, chroma_url=None)
