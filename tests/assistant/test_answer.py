@@ -579,3 +579,14 @@ def test_several_figures_asked_at_once_are_found(assistant: Assistant) -> None:
         "What percentage of NHS Tayside's spend on goods and services goes to Tayside firms?"
     )
     assert missing.gaps
+
+
+def test_a_start_question_gets_how_to_take_part_from_its_best_source(assistant: Assistant) -> None:
+    """How to take part is in a chunk of the best-ranked story that shares few of the question's words:
+    it is still a first step (held-out b4-08 got the Circuit of Wales and NHS Forest sites instead)."""
+    answer = assistant.answer(
+        "small building firm in Newport, 12 of us. heard the health board in Gwent wants local firms to do "
+        "maintenance on the hospitals. how do we get on it?"
+    )
+    steps = answer.answer.split("**First steps**")[1].split("**Examples like yours**")[0]
+    assert "Minor Works Framework" in steps, answer.answer

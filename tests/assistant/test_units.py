@@ -571,6 +571,31 @@ def test_a_start_answer_takes_the_first_ranked_sources_advice_when_no_words_are_
     assert [c.text for c in steps] == [advice.text]
 
 
+def test_advice_on_how_to_begin_leads_the_first_steps_of_the_source_that_gives_it() -> None:
+    """The best-ranked source says how to begin and gives a theme sharing more of the question: both are
+    steps, the advice on how to begin first, as the source orders them (held-out b4-09)."""
+
+    text = (
+        "For many ICSs, a good way to begin is to agree an anchor framework or charter.\n\n"
+        "The first theme is clarity and capacity. Before drafting anything, a system should define what "
+        "an anchor framework means for its partners and their social value policies."
+    )
+    begin, theme = [u for u in units_of(text) if u.kind == "sentences"][:2]
+    sources = [a_source("charter-blog", "blog", "integrated_care_system")]
+    candidates = [
+        Candidate(theme, 0, 0.81, "charter-blog", 0.05),
+        Candidate(begin, 0, 0.77, "charter-blog", 0.02),
+    ]
+    steps = first_steps(
+        "Every partner has its own social value policy. The ICP wants an anchor approach across the "
+        "system. What's a realistic first step?",
+        Asker(org_type="integrated_care_system", nation="England"),
+        sources,
+        candidates,
+    )
+    assert [c.text for c in steps] == [begin.text, theme.text]
+
+
 def test_one_case_study_is_not_a_set_of_examples() -> None:
 
     def listed(lead_in: str, *items: str) -> Unit:
