@@ -554,7 +554,10 @@ class ExtractiveComposer:
         )
 
     def _ask_share(self, ask: Ask, unit: Unit) -> float:
-        return self.index.term_weights(ask.terms).share(unit.terms | unit.section_terms)
+        # Words no document uses ("unaffordable") cannot be quoted by any passage: they do not count.
+        return self.index.term_weights(self.index.known_terms(ask.terms)).share(
+            unit.terms | unit.section_terms
+        )
 
     def _covering_each_ask(
         self,

@@ -68,7 +68,7 @@ def heading_answers(index: SearchIndex, ask: Ask, heading: Collection[str], cove
     (IDF-weighted) or a word such a heading uses ("Barriers…" for "what gets in the way?")."""
     if any(word in heading for word in ask.heading_words):
         return True
-    return index.term_weights(ask.terms).share(heading) >= cover
+    return index.term_weights(index.known_terms(ask.terms)).share(heading) >= cover
 
 
 @dataclass(frozen=True)

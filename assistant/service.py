@@ -343,7 +343,7 @@ class Assistant:
         cover = self.config.compose.ask_cover_share
         rows = []
         for ask in analysis.asks:
-            weights = index.term_weights(ask.terms)
+            weights = index.term_weights(index.known_terms(ask.terms))
             scored = []
             for row in index.rows_of(doc):
                 share = weights.share(index.sentences(row).all_terms)
