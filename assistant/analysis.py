@@ -187,7 +187,12 @@ class QueryAnalysis:
     def named_subjects(self) -> tuple[frozenset[str], ...]:
         """The organisations and works the question names, each as its stemmed words; nations are the
         asker's or the fact's context (`subject_nations`), judged apart."""
-        return tuple(frozenset(e) for e in self.subjects if not set(e) <= ALL_NATION_TOKENS)
+        # Nor is a year ("…how many patients took part in 2023?"): every document dated 2023 names it.
+        return tuple(
+            frozenset(e)
+            for e in self.subjects
+            if not set(e) <= ALL_NATION_TOKENS and not all(re.fullmatch(r"[\d,.%]+", t) for t in e)
+        )
 
 
 # -- the asker -----------------------------------------------------------------------------------------

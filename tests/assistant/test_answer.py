@@ -590,3 +590,16 @@ def test_a_start_question_gets_how_to_take_part_from_its_best_source(assistant: 
     )
     steps = answer.answer.split("**First steps**")[1].split("**Examples like yours**")[0]
     assert "Minor Works Framework" in steps, answer.answer
+
+
+def test_nearest_facts_come_from_the_document_about_what_was_asked(assistant: Assistant) -> None:
+    """A gap answer's nearest facts come from the document about the organisation asked about: a year in
+    the question is not a subject, or every document dated that year is "about" it (the co-op's own case
+    study was passed over for two 2023 news stories)."""
+    answer = assistant.answer(
+        "In the HALN case study of the Lambeth GP Food Co-op, how many patients took part in 2023?"
+    )
+    assert answer.gaps, answer.answer
+    nearest = answer.answer.split("**Nearest in the sources, about something else**")[1]
+    first = nearest.strip().splitlines()[0]
+    assert "Lambeth" in first, answer.answer
