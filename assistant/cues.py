@@ -523,10 +523,12 @@ REQUEST_SENTENCE = re.compile(
 )
 # Where one question moves on to a further ask: "How many pledges are in that charter, does it cover
 # climate stuff, and who else has signed up?"; "what it focused on …, and what early results they claimed".
+# The words a question (or a further ask within one) opens with.
+_WH_WORDS = "who|what|when|where|which|how|why|whether"
+_ASKING_VERBS = "does|do|did|is|are|was|were|has|have|can|could|should|will|would"
 ASK_BOUNDARY = re.compile(
-    r"\s*[,;]\s*(?:and\s+|or\s+|plus\s+)?(?=(?:who|what|when|where|which|how|why|whether|does|do|did|is|are|"
-    r"was|were|has|have|can|could|should|will|would)\b)|"
-    r"\s+(?:and|plus)\s+(?:also\s+)?(?=(?:who|what|when|where|which|how|why|whether|does|did|has|have)\b)",
+    rf"\s*[,;]\s*(?:and\s+|or\s+|plus\s+)?(?=(?:{_WH_WORDS}|{_ASKING_VERBS})\b)|"
+    rf"\s+(?:and|plus)\s+(?:also\s+)?(?=(?:{_WH_WORDS}|does|did|has|have)\b)",
     re.IGNORECASE,
 )
 # Words that say how something is asked, not what: "Who put it out…", "How long did it take…", "how did
@@ -536,8 +538,8 @@ ASK_NOISE = frozenset(
     "mean means remind long much many actual actually claim claimed say said".split()
 )
 ASK_OPENING = re.compile(
-    r"^\s*(?:(?:and|or|so|but|also|plus|ok|okay|great|right)[,\s]+)*(?:who|whom|whose|what|what's|when|where|which|"
-    r"how|why|whether|does|do|did|is|are|was|were|has|have|had|can|could|should|will|would|any|anyone|anything)\b",
+    r"^\s*(?:(?:and|or|so|but|also|plus|ok|okay|great|right)[,\s]+)*"
+    rf"(?:{_WH_WORDS}|whom|whose|what's|{_ASKING_VERBS}|had|any|anyone|anything)\b",
     re.IGNORECASE,
 )
 # How an ask is put, and the words a section heading answering it uses: "What tends to get in the way?" is
