@@ -419,6 +419,9 @@ def asks_of(text: str, drop: frozenset[str] | set[str]) -> tuple[Ask, ...]:
     return tuple(ask for ask in distinct if ask.terms or ask.heading_words)
 
 
+_LIKENESS = re.compile(r"-(style|like|type|esque)\b", re.IGNORECASE)
+
+
 def subjects_of(text: str) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
     """Names and numbers the question is about, as stemmed tokens and as written (self-description and
     sentence-initial capitals excluded)."""
@@ -430,7 +433,9 @@ def subjects_of(text: str) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]
             continue  # "I'm procurement manager at a district council in the East Midlands": context
         if _WHERE_HEARD.search(before):
             continue  # "Saw on LinkedIn that NHS Forest gives…": where the asker heard it (b4-10)
-        words = match.group(1).split()
+        # "a Preston-style spend analysis" is about Preston's: "-style" names no one (b6-18 was told the
+        # sources lack the figure "for Preston-style").
+        words = [_LIKENESS.sub("", word) for word in match.group(1).split()]
         if not before.strip() or before.rstrip().endswith((".", "?", "!", ":", '"', "-")):
             words = words[1:]  # a capital at the start of a sentence says nothing
         kept = [
@@ -575,6 +580,10 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
     if fact == "figure":
         # "Who's leading the push…, and what rate…": the who-clause is not what the figure counts.
         stripped = cues.WHO_CLAUSE.sub(" ", stripped)
+    if fact == "figure" and figure_kind(text) == "money":
+        # "How much money are we talking about?": what a money figure is ("money", "funding", "cost") is
+        # checked by the figure itself, and no sentence giving the sum need repeat it (b6-20).
+        weak |= {stem(w) for w in cues.MONEY_WORDS}
     facts_asked = tuple(sorted(tokens(stripped) - subject_tokens - weak))
     retrieval_query = resolved
     sector_words = ORG_WORDS.get(asker.org_types[0], "") if asker.org_types else ""

@@ -232,6 +232,8 @@ MONEY_QUESTION = re.compile(
     r"rate|fund\w*|grants?|turnover|£)",
     re.I,
 )
+# Words saying what a money figure is, not what it is about.
+MONEY_WORDS = frozenset("money cost costs funding funded fund price budget paid pay".split())
 COUNT_QUESTION = re.compile(r"\b(how many|number of)\b", re.I)
 RULE_QUESTION = re.compile(
     # A rule asked about, not a word in passing ("…policy, law, that kind of thing?").
@@ -241,7 +243,9 @@ RULE_QUESTION = re.compile(
 )
 RULE_WORDS = re.compile(
     r"\b(must|required|requirements?|require[sd]?|mandatory|mandate|rules?|law|legal(ly)?|duty|statutory|"
-    r"obliged|obligation|minimum|legislation|act|regulations?|policy|weighting|compulsory|voluntary)\b",
+    r"obliged|obligation|minimum|legislation|act|regulations?|policy|weighting|compulsory|voluntary|"
+    # "what conditions would we have to meet?": "checks that each site meets a short list of conditions".
+    r"conditions?|criteria|eligib\w*)\b",
     re.IGNORECASE,
 )
 OUTCOME_QUESTION = re.compile(
@@ -386,7 +390,7 @@ PUBLICATION_STATEMENT = re.compile(
     rf"({PUBLISHED_KINDS}|framework document)"
     r"( called| titled| entitled)?\b|"
     # "CLES features Sandwell and West Birmingham Hospitals NHS Trust in its series on…" (graders: padding).
-    r"\bfeatures\b.{0,100}\bin (its|their) (series|collection)\b",
+    r"\bfeatures\b.{0,100}\bin (one of )?(its|their) (series|collection|case stud(y|ies)|blogs?|reports?)\b",
     re.IGNORECASE,
 )
 DOCUMENT_FRAMING = re.compile(

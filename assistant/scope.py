@@ -190,6 +190,7 @@ def check_fact(
         # figure keeps the test: "what percentage of Anglian Water's suppliers…" keeps one word too.
         if (
             not giving
+            or not asked.total  # nothing asked beyond the fact's own kind ("how much money?")
             or (kind == "rule" and len(analysis.facts_asked) < cfg.min_fact_terms)
             or kind in ("who", "when")
             or analysis.figure == "count"

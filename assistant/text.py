@@ -28,7 +28,8 @@ QUESTION_NOISE = frozenset(
     bit sure quite honestly basically pretty hardly anyway what whats what's what’s
     change day days week weeks couple patch loads keep keeps talking talk picked pick brief mix everyone
     everybody usually alone rather nearly anything everything always big stuff bunch whole around
-    currently went came fired sent tried gone""".split()
+    currently went came fired sent tried gone ok okay still absolutely nothing something anybody
+    somebody""".split()
 )
 
 

@@ -131,13 +131,14 @@ def index_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder)
     corpus = copy_docs(root / "corpus")
     # A statement whose answers sit under its section headings ("Three areas of focus", "Early results").
     # A release giving several figures in one list (staff, spend, land); a news story saying how firms
-    # take part in a chunk of its own.
+    # take part in a chunk of its own; an FAQ whose conditions are rules.
     copy_docs(
         root / "corpus",
         [
             "markdown/gov-wales-foundational-economy-health-statement.md",
             "markdown/nhs-tayside-anchor-strategy-2023.md",
             "html/abuhb-minor-works-framework-local-firms.html",
+            "markdown/nhs-forest-tree-bundles-eligibility.md",
         ],
     )
     (corpus / "markdown" / "injected-garden-note.md").write_text(INJECTION_DOC, encoding="utf-8")

@@ -603,3 +603,28 @@ def test_nearest_facts_come_from_the_document_about_what_was_asked(assistant: As
     nearest = answer.answer.split("**Nearest in the sources, about something else**")[1]
     first = nearest.strip().splitlines()[0]
     assert "Lambeth" in first, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "given"),
+    [
+        # "-style" names no one: the sources were said to lack the figure "for Preston-style" (b6-18).
+        (
+            "For a Preston-style spend analysis, how many contracts are you meant to pull out, and what do "
+            "you break them down by?",
+            "300",
+        ),
+        # Conditions are rules: "checks that each site meets a short list of conditions" (b6-17).
+        (
+            "Practice manager at a health centre in Fife. We lease the building and the grounds rather than "
+            "own them. Can we still get the free NHS Forest trees, and what conditions would we have to meet?",
+            "conditions",
+        ),
+    ],
+)
+def test_facts_the_sources_give_are_not_said_to_be_missing(
+    assistant: Assistant, question: str, given: str
+) -> None:
+    answer = assistant.answer(question)
+    assert not answer.gaps and not answer.refused, answer.answer
+    assert given in answer.answer

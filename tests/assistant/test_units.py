@@ -929,3 +929,16 @@ def test_an_example_shows_what_was_done_not_a_list_of_aims() -> None:
     composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
     examples = composer._examples(analysis, sources, candidates, set(), limit=2)
     assert [c.text for c in examples] == [runs.text]
+
+
+def test_a_money_question_counts_no_money_words_and_a_chatty_opening_is_no_topic() -> None:
+    """ "How much money are we talking about?" is answered by any sum about the subject: "money" need not be
+    in the sentence giving it (b6-20 was told the sources lack Derry's figure beside "£150,000 for Derry")."""
+    asked = analyse(
+        Question("ok so who's actually funding the Derry one, and how much money are we talking about?")
+    )
+    assert asked.fact == "figure" and asked.figure == "money"
+    assert asked.facts_asked == ()
+    assert not {"ok", "still", "absolut", "noth"} & set(
+        analyse(Question("ok we still have absolutely nothing on the land. any ideas?")).topic_terms
+    )
