@@ -69,6 +69,9 @@ class RetrievalConfig:
     0.2, not 0.3: long story-like questions share little with any chunk, and the chunk with the answer
     ("the MRP Community Benefits Strategy", Cheshire and Merseyside's results) was left out; must-mention
     practitioner 0.733 -> 0.756, dev 0.765 -> 0.770, check unchanged, fresh refusals unchanged."""
+    aspect_expand_docs: int = 2
+    """For a follow-up asking about results, lessons, costs or people, the best-ranked documents searched
+    for the chunk saying most of it (the follow-up's subject is in the first one or two)."""
     whole_examples: int = 2
     """An examples question's best-ranked case studies of the asker's kind of organisation whose other
     chunks are quotable too, so the first example can say how as well as what (prac-036)."""

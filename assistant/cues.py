@@ -189,7 +189,9 @@ ASPECT_CUES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
     "results": (
         re.compile(
-            r"\b(results?|outcomes?|impact|difference|achieve\w*|did it work|how did it go|effect)\b", re.I
+            r"\b(results?|outcomes?|impact|difference|achieve\w*|did (it|they|this|that) (\w+ )?work|how did it go|"
+            r"effect|any (numbers|figures|data|evidence)|worth copying)\b",
+            re.I,
         ),
         re.compile(
             r"\b(result\w*|outcomes?|impact|led to|rose|fell|increased|reduced|saved|achieved|created|"

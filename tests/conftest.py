@@ -131,7 +131,8 @@ def index_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder)
     corpus = copy_docs(root / "corpus")
     # A statement whose answers sit under its section headings ("Three areas of focus", "Early results").
     # A release giving several figures in one list (staff, spend, land); a news story saying how firms
-    # take part in a chunk of its own; an FAQ whose conditions are rules.
+    # take part in a chunk of its own; an FAQ whose conditions are rules; a case study whose numbers sit in a
+    # chunk of their own.
     copy_docs(
         root / "corpus",
         [
@@ -139,6 +140,7 @@ def index_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder)
             "markdown/nhs-tayside-anchor-strategy-2023.md",
             "html/abuhb-minor-works-framework-local-firms.html",
             "markdown/nhs-forest-tree-bundles-eligibility.md",
+            "markdown/innovation-agency-life-rooms-mersey-care.md",
         ],
     )
     (corpus / "markdown" / "injected-garden-note.md").write_text(INJECTION_DOC, encoding="utf-8")

@@ -628,3 +628,19 @@ def test_facts_the_sources_give_are_not_said_to_be_missing(
     answer = assistant.answer(question)
     assert not answer.gaps and not answer.refused, answer.answer
     assert given in answer.answer
+
+
+def test_a_followup_asking_whether_it_worked_gets_the_numbers(assistant: Assistant) -> None:
+    """ "Did it actually work? any numbers?" is answered from the chunk giving them, though it shares none
+    of the question's words (held-out b6-19 got the case study's introduction again)."""
+    history = [
+        ChatTurn(
+            role="user", content="Has any mental health trust turned an old building into a community hub?"
+        ),
+        ChatTurn(role="assistant", content="Yes. Mersey Care NHS Foundation Trust runs the Life Rooms."),
+    ]
+    answer = assistant.answer(
+        "that sounds great but did it actually work? any numbers, or anything showing it's worth copying?",
+        history,
+    )
+    assert "Southport" in answer.answer or "80,000" in answer.answer, answer.answer
