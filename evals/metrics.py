@@ -117,8 +117,10 @@ def mean(values: Sequence[float]) -> float:
 _LABEL = re.compile(r"^\s*-\s+\*\*([^*]+)\*\*:?\s*")
 _DEFECTS: dict[str, re.Pattern[str]] = {
     "byline_or_meta": re.compile(
-        r"^(by|written by|posted|published|author)\b|\b(this|the) (case study|report|blog|article|page|q&a|"
-        r"briefing|guide) (looks at|describes|covers|summarises|notes that|sets out how)|in our own words",
+        # "By Jane Smith", not a list item "by helping to relieve some of the pressures…" under its lead-in.
+        r"^((?-i:[Bb]y(?= [A-Z]))|written by|posted|published|author)\b|"
+        r"\b(this|the) (case study|report|blog|article|page|q&a|briefing|guide) "
+        r"(looks at|describes|covers|summarises|notes that|sets out how)|in our own words",
         re.IGNORECASE,
     ),
     "question_quoted": re.compile(r"\?\s*(\[\d+\])*\s*$"),

@@ -53,6 +53,9 @@ def test_answer_defects_find_what_a_reader_trips_over() -> None:
     assert has_start_shape(clean)
     assert answer_defects("- **A:** It also runs open days for local people. [1]") == ["fragment"]
     assert answer_defects("- **A:** This case study looks at the trust. [1]") == ["byline_or_meta"]
+    assert answer_defects("- **A:** By Jane Smith, 3 May 2022. [1]") == ["byline_or_meta"]
+    # A list item continuing its lead-in ("He names two further ways…:") is not a byline.
+    assert answer_defects("- **A:** HACT names two ways: [1]\n  - by helping to relieve the pressures.") == []
     assert answer_defects("- **A:** Have you joined the network? [1]") == ["question_quoted"]
     assert answer_defects("- **A:** The *trust pays well. [1]") == ["stray_markdown"]
     assert answer_defects("- **Stimulating local growth through…:** Local spend rose. [1]") == ["cut_title"]
