@@ -290,7 +290,7 @@ class ExtractiveComposer:
         if analysis.intent == "start":
             if unit.kind == "step" or cues.ACTION_START.match(unit.lead or unit.text):
                 bonus += cfg.step_bonus
-            if cues.ACTION_CUES.search(text):
+            if cues.ACTION_CUES.search(text) or (_takes_part(analysis.asker) and cues.TAKE_PART.search(text)):
                 bonus += cfg.action_cue_bonus
             if source.doc_type in GUIDANCE_TYPES:
                 bonus += cfg.guidance_bonus
@@ -715,6 +715,7 @@ class ExtractiveComposer:
             if (
                 unit.kind == "step"
                 or cues.ACTION_CUES.search(unit.quoted())
+                or (_takes_part(asker) and cues.TAKE_PART.search(unit.quoted()))
                 or cues.ACTION_START.match(unit.text)
             ):
                 return True
@@ -1006,6 +1007,14 @@ class ExtractiveComposer:
             if len(chosen) == limit:
                 break
         return chosen
+
+
+SUPPLIER_TYPES = {"business", "vcse"}
+"""Organisations that take part in an anchor's contracts or programmes rather than run them."""
+
+
+def _takes_part(asker: AskerProfile) -> bool:
+    return bool(SUPPLIER_TYPES & set(asker.org_types))
 
 
 def _inside(candidate: Candidate, whole: Candidate, kept: Candidate | None) -> bool:

@@ -311,13 +311,19 @@ ACTION_CUES = re.compile(
     r"\b(start by|first step|begin by|a good (first|place|starting|way to (begin|start))|should|can start|"
     r"(good|natural|obvious|useful|best) starting point|starting point (is|for|would)|"
     r"recommend\w*|step \d|you can|we can|organisations can|anchors can|it helps to|the first|"
-    r"advises|suggests|encourages|"
-    # What someone has to do to take part: "Firms that want to compete… have to apply for a place on
-    # the health board's new Minor Works Framework" (held-out b4-08 got the Circuit of Wales instead).
-    r"(have|has|need|needs) to (apply|register|bid|join|sign up|submit|complete|contact)|can (apply|register|"
+    r"advises|suggests|encourages)\b",
+    re.IGNORECASE,
+)
+# What a supplier or partner has to do to take part: "Firms that want to compete… have to apply for a place
+# on the health board's new Minor Works Framework" (held-out b4-08 got the Circuit of Wales instead). Advice
+# for an asker who would take part (a business, a community group), not for the buyer (b7-14).
+TAKE_PART = re.compile(
+    r"\b((have|has|need|needs) to (apply|register|bid|join|sign up|submit|complete|contact)|can (apply|register|"
     r"bid|join|sign up)|how to (apply|register|bid|join))\b",
     re.IGNORECASE,
 )
+# A passage pointing elsewhere in its document: "Use the key messages above: …" (b7-14).
+POINTS_ELSEWHERE = re.compile(r"\b(above|below|earlier in (this|the) (guide|page|document))\b", re.IGNORECASE)
 # Advice on how to begin, said as such: "a good way to begin is to agree an anchor framework", "start by
 # meeting the senior leaders", "the first step is…".
 START_ADVICE = re.compile(

@@ -222,6 +222,11 @@ def check_fact(
     return FactCheck([], f"The sources I have don't give {KIND_WORDS[kind]} for {_subject_phrase(analysis)}.")
 
 
+# "in Carmarthenshire, Ceredigion and Pembrokeshire": places something is in.
+_PLACE_LIST = re.compile(r"\bin (the )?[A-Z][\w'’-]*((, | and | & )[A-Z][\w'’-]*)*")
+_COMPARISON = re.compile(r"\b(like|unlike|as in|compared (with|to)|similar to)\b[^,;?]*", re.IGNORECASE)
+
+
 def _subject_phrase(analysis: QueryAnalysis) -> str:
     """The subject as a reader would name it: the longest names (not nation adjectives, years, or
     names inside longer ones), at most two, else the nation."""
@@ -237,9 +242,14 @@ def _subject_phrase(analysis: QueryAnalysis) -> str:
     names = [n for n in names if not any(n != other and n in other for other in names)]
     # Names in the question itself, not in what the asker tells first ("In England the NHS has to give
     # social value 10%. What's the equivalent in Scotland?"), when it names any.
-    asked = asking_part(analysis.question)
+    # Nor in a comparison ("…like the 10% thing in England?" read "for Scotland and England", b7-19).
+    asked = _COMPARISON.sub(" ", asking_part(analysis.question))
     names = [n for n in names if n in asked] or names
-    names = list(dict.fromkeys(names))[:2]
+    names = list(dict.fromkeys(names))
+    # After the first, a name the question places something in is where, not whose: "businesses in
+    # Carmarthenshire, Ceredigion and Pembrokeshire" (b7-06 read "for Hywel Dda and Carmarthenshire").
+    places = " | ".join(m.group(0) for m in _PLACE_LIST.finditer(asked))
+    names = (names[:1] + [n for n in names[1:] if n not in places])[:2]
     if not names:
         names = list(analysis.subject_nations) or ["what you asked about"]
     return " and ".join(names)

@@ -122,6 +122,8 @@ def units_of(text: str, section: str = "") -> list[Unit]:
             sentences = split_line_sentences(body)
             if _NUMBERED.match(line) and len(sentences) >= 2 and len(sentences[0].split()) <= 10:
                 lead, rest = sentences[0], sentences[1:]
+                # "Use the key messages above: …" points at text the answer does not quote (b7-14).
+                rest = [sentence for sentence in rest if not cues.POINTS_ELSEWHERE.search(sentence)] or rest
                 leans_back = bool(cues.BACK_REFERENCE.match(rest[0]))  # "That meeting led…"
                 if not unfit(lead) and not leans_back and not any(unfit(s) for s in rest):
                     units.append(_unit("step", " ".join(rest), len(units), lead=finish(lead)))

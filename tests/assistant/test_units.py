@@ -9,6 +9,7 @@ from assistant.draft import Claim, parse_cited_sentences
 from assistant.evidence import evidence_label, staleness_warnings
 from assistant.llm import parse_answer
 from assistant.retrieval import Hit
+from assistant.scope import _subject_phrase
 from assistant.sources import RetrievedSource
 from assistant.units import Unit, units_of
 from core.schemas import Asker, ChatTurn, Citation
@@ -942,3 +943,47 @@ def test_a_money_question_counts_no_money_words_and_a_chatty_opening_is_no_topic
     assert not {"ok", "still", "absolut", "noth"} & set(
         analyse(Question("ok we still have absolutely nothing on the land. any ideas?")).topic_terms
     )
+
+
+def test_how_to_take_part_is_a_first_step_for_a_supplier_not_for_the_buyer() -> None:
+    """ "Firms … have to apply for a place on the framework" tells a building firm what to do (b4-08); to a
+    health board's procurement manager it is someone else's step (b7-14)."""
+    apply = units_of(
+        "Firms that want to compete for the contracts have to apply for a place on the health board's new "
+        "Minor Works Framework."
+    )[0]
+    sources = [a_source("abuhb", "news", "health_board", "Wales")]
+    question = "Where do we start with getting onto the health board's maintenance work?"
+    for org_type, expected in (("business", [apply.text]), ("health_board", [])):
+        steps = first_steps(
+            question,
+            Asker(org_type=org_type, nation="Wales"),
+            sources,
+            [Candidate(apply, 0, 0.9, "abuhb", 0.4)],
+        )
+        assert [c.text for c in steps] == expected, org_type
+
+
+def test_a_step_keeps_no_sentence_pointing_elsewhere_in_its_guide() -> None:
+    step = units_of(
+        "1. Meet top management. Start by meeting the senior leaders of each anchor individually. Use the key "
+        "messages above: extra value from existing spend, lawful and no premium."
+    )[0]
+    assert step.kind == "step" and "above" not in step.text and step.text.startswith("Start by meeting")
+
+
+def test_a_missing_fact_is_said_of_whose_it_is_not_where_or_what_it_is_compared_with() -> None:
+    places = analyse(
+        Question(
+            "What percentage of Hywel Dda health board's spending goes to businesses in Carmarthenshire, "
+            "Ceredigion and Pembrokeshire?"
+        )
+    )
+    assert _subject_phrase(places) == "Hywel Dda"
+    compared = analyse(
+        Question(
+            "Is there a set minimum weighting for social value that NHS boards in Scotland have to use when "
+            "scoring tenders, like the 10% thing in England?"
+        )
+    )
+    assert _subject_phrase(compared) == "Scotland"
