@@ -47,7 +47,10 @@ SELF_WORDS = (
 _SELF_CLAUSE = re.compile(
     r"\b(i'?m|i am|i work|we['’]re|we are|i manage|i lead|i run|i sit|i chair|as an?|our|my|here (at|in)|"
     r"i'?ve (just )?(been appointed|joined|started)|"
-    r"based (at|in))\b[^.?!;]{0,70}",
+    r"based (at|in))\b[^.?!;]{0,70}|"
+    # A question opening with what the asker's organisation is: "small building firm in Newport, 12 of us."
+    r"^(?:[\w&-]+ ){0,3}(?:firm|company|business|charity|contractor|supplier|social enterprise)s? "
+    r"(?:in|at|from|based)\b[^.?!;]{0,70}",
     re.IGNORECASE,
 )
 # A name inside the asker's description of themselves, up to the end of that clause ("We're a community

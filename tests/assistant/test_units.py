@@ -987,3 +987,15 @@ def test_a_missing_fact_is_said_of_whose_it_is_not_where_or_what_it_is_compared_
         )
     )
     assert _subject_phrase(compared) == "Scotland"
+
+
+def test_a_question_opening_with_what_the_askers_organisation_is_says_who_asks() -> None:
+    firm = read_asker("small building firm in Newport, 12 of us. how do we get on the framework?", None, True)
+    assert firm.org_types == ("business",)
+    # A named organisation the question is about is not the asker.
+    assert (
+        read_asker(
+            "NHS Tayside has been calling itself an anchor. What figures did it give?", None, False
+        ).org_types
+        == ()
+    )
