@@ -7,7 +7,7 @@ A `Question` (text, history, filters and, when the caller knows it, the asker) b
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from assistant import cues
@@ -394,21 +394,8 @@ def asks_of(text: str, drop: frozenset[str] | set[str]) -> tuple[Ask, ...]:
         elif cues.REQUEST_SENTENCE.match(sentence):
             parts += cues.REQUEST_ITEMS.split(sentence)
     asks = [
-        (
-            part,
-            tuple(dict.fromkeys(t for t in content_terms(part, drop_question_noise=True) if t not in drop)),
-        )
-        for part in parts
-    ]
-    asks = [
-        (part, terms) for part, terms in asks if terms or any(p.search(part) for p, _ in cues.ASK_HEADINGS)
-    ]
-    if len(asks) < 2:
-        return ()
-    shared = set(asks[0][1]).intersection(*(terms for _, terms in asks[1:]))
-    distinct = [
         Ask(
-            tuple(t for t in terms if t not in shared),
+            tuple(dict.fromkeys(t for t in content_terms(part, drop_question_noise=True) if t not in drop)),
             intent_of(part),
             tuple(
                 t
@@ -417,8 +404,13 @@ def asks_of(text: str, drop: frozenset[str] | set[str]) -> tuple[Ask, ...]:
                 for t in content_terms(words)
             ),
         )
-        for part, terms in asks
+        for part in parts
     ]
+    asks = [ask for ask in asks if ask.terms or ask.heading_words]
+    if len(asks) < 2:
+        return ()
+    shared = set(asks[0].terms).intersection(*(ask.terms for ask in asks[1:]))
+    distinct = [replace(ask, terms=tuple(t for t in ask.terms if t not in shared)) for ask in asks]
     return tuple(ask for ask in distinct if ask.terms or ask.heading_words)
 
 
@@ -564,7 +556,8 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         t for n in subject_nations for t in NATION_TOKENS.get(n, ())
     }
     # What a fact counts is often a job, a role or work: those stay; other question words go.
-    weak = {stem(w) for w in cues.FACT_NOISE | GENERIC_CAPITALS | (QUESTION_NOISE - FACT_TOPICS)}
+    fact_noise = {stem(w) for w in cues.FACT_NOISE | GENERIC_CAPITALS}
+    weak = fact_noise | {stem(w) for w in QUESTION_NOISE - FACT_TOPICS}
     # What the fact is about, without how the asker describes themselves ("I'm at a Welsh university
     # writing about…") or the figure question's own words.
     # Only the sentences that ask: "Sustainability manager at an acute trust. Someone told me King's found
@@ -644,7 +637,5 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         theme_query=theme_query,
         theme_terms=theme_terms,
         facts_asked=facts_asked,
-        asks=asks_of(
-            text, subject_tokens | {stem(w) for w in cues.FACT_NOISE | GENERIC_CAPITALS} | ASK_NOISE
-        ),
+        asks=asks_of(text, subject_tokens | fact_noise | ASK_NOISE),
     )

@@ -148,6 +148,7 @@ class ExtractiveComposer:
         self.index = index
         self.config = config
         self.embed = embed
+        self._ask_weights: dict[Ask, TermWeights] = {}  # each ask's, weighed once per answer
 
     def label_example(self, source: RetrievedSource, asker: AskerProfile, unit: Unit) -> str:
         return example_label(source, asker, unit, referent_of(self.index, source, unit))
@@ -226,10 +227,9 @@ class ExtractiveComposer:
     def _off_subject(self, analysis: QueryAnalysis, docs: list[str]) -> set[str]:
         """Documents that name none of the organisations or works the question is about, when some
         retrieved document does (nations are the asker's context, judged apart)."""
-        subjects = analysis.named_subjects
-        if not subjects:
+        if not analysis.named_subjects:
             return set()
-        about = {doc for doc in docs if any(entity <= self.index.document_tokens(doc) for entity in subjects)}
+        about = {doc for doc in docs if self._names_of_subject(analysis, doc)}
         return set(docs) - about if about else set()
 
     def _names_of_subject(self, analysis: QueryAnalysis, doc: str) -> int:
@@ -290,7 +290,7 @@ class ExtractiveComposer:
         if analysis.intent == "start":
             if unit.kind == "step" or cues.ACTION_START.match(unit.lead or unit.text):
                 bonus += cfg.step_bonus
-            if cues.ACTION_CUES.search(text) or (_takes_part(analysis.asker) and cues.TAKE_PART.search(text)):
+            if _advises(text, analysis.asker):
                 bonus += cfg.action_cue_bonus
             if source.doc_type in GUIDANCE_TYPES:
                 bonus += cfg.guidance_bonus
@@ -435,9 +435,7 @@ class ExtractiveComposer:
         # The best passage opens the answer; others follow grouped by document, the document with the
         # better passage first (graders: the TOMs, the rule for Northern Ireland "buried last" behind
         # weaker passages of better-ranked sources), each document's passages in reading order.
-        best_of: dict[str, float] = {lead.doc: float("inf")}  # the opening's document first
-        for c in rest:
-            best_of[c.doc] = max(best_of.get(c.doc, c.score), c.score)
+        best_of = {**_best_score_of(rest), lead.doc: float("inf")}  # the opening's document first
         rest.sort(key=lambda c: (-best_of[c.doc], sources[c.position].row, c.unit.order))
         # The opening says whose words it quotes, as every other passage does: for "has anyone…" and
         # "which…" questions the source's name is part of the answer.
@@ -523,7 +521,12 @@ class ExtractiveComposer:
         return [c for c in pool if c.doc in docs and self._heading_answers(ask, c.unit.section_terms)]
 
     def _heading_answers(self, ask: Ask, heading: frozenset[str]) -> bool:
-        return heading_answers(self.index, ask, heading, self.config.ask_cover_share)
+        return heading_answers(ask, self._weights_of(ask), heading, self.config.ask_cover_share)
+
+    def _weights_of(self, ask: Ask) -> TermWeights:
+        if ask not in self._ask_weights:
+            self._ask_weights[ask] = self.index.known_term_weights(ask.terms)
+        return self._ask_weights[ask]
 
     def _side_answers(
         self,
@@ -569,10 +572,7 @@ class ExtractiveComposer:
         )
 
     def _ask_share(self, ask: Ask, unit: Unit) -> float:
-        # Words no document uses ("unaffordable") cannot be quoted by any passage: they do not count.
-        return self.index.term_weights(self.index.known_terms(ask.terms)).share(
-            unit.terms | unit.section_terms
-        )
+        return self._weights_of(ask).share(unit.terms | unit.section_terms)
 
     def _covering_each_ask(
         self,
@@ -592,9 +592,7 @@ class ExtractiveComposer:
         cover = self.config.ask_cover_share
         # The documents the answer rests on most: a weak bullet's document answering "did they hit
         # problems?" under its own "Challenges" heading is about something else (b4-21).
-        best_of: dict[str, float] = {}
-        for c in chosen:
-            best_of[c.doc] = max(best_of.get(c.doc, c.score), c.score)
+        best_of = _best_score_of(chosen)
         docs = set(sorted(best_of, key=lambda doc: -best_of[doc])[: self.config.ask_answer_docs])
         for ask in analysis.asks:
             # A section headed with what is asked ("Early results", "Three areas of focus") is the answer
@@ -652,8 +650,7 @@ class ExtractiveComposer:
             words += other.words
         if len(texts) <= 1 or unit.text not in texts:
             return candidate
-        joined = " ".join(texts)
-        return replace(candidate, unit=replace(unit, text=joined, terms=frozenset(content_terms(joined))))
+        return _merged(candidate, texts)
 
     def _with_rest_of_paragraph(
         self, lead: Candidate, sources: list[RetrievedSource], taken: set[int]
@@ -676,8 +673,7 @@ class ExtractiveComposer:
             words += other.words
         if len(texts) == 1:
             return lead
-        joined = " ".join(texts)
-        return replace(lead, unit=replace(unit, text=joined, terms=frozenset(content_terms(joined))))
+        return _merged(lead, texts)
 
     def _examples_first(
         self, analysis: QueryAnalysis, sources: list[RetrievedSource], candidates: list[Candidate]
@@ -712,12 +708,7 @@ class ExtractiveComposer:
             """Something to do: a step, advice wording, or a list of actions. A guide's background
             sentence ("The academy is a £32 million development") is not a step."""
             unit = c.unit
-            if (
-                unit.kind == "step"
-                or cues.ACTION_CUES.search(unit.quoted())
-                or (_takes_part(asker) and cues.TAKE_PART.search(unit.quoted()))
-                or cues.ACTION_START.match(unit.text)
-            ):
+            if unit.kind == "step" or _advises(unit.quoted(), asker) or cues.ACTION_START.match(unit.text):
                 return True
             actions = sum(bool(cues.ACTION_START.match(item)) for item in unit.items)
             return unit.kind == "list" and actions * 2 >= len(unit.items)
@@ -1013,8 +1004,27 @@ SUPPLIER_TYPES = {"business", "vcse"}
 """Organisations that take part in an anchor's contracts or programmes rather than run them."""
 
 
-def _takes_part(asker: AskerProfile) -> bool:
-    return bool(SUPPLIER_TYPES & set(asker.org_types))
+def _advises(text: str, asker: AskerProfile) -> bool:
+    """Advice wording ("start by", "should"), or what someone has to do to take part when the asker is
+    one who would (a business, a community group), not the buyer."""
+    takes_part = bool(SUPPLIER_TYPES & set(asker.org_types))
+    return bool(cues.ACTION_CUES.search(text) or (takes_part and cues.TAKE_PART.search(text)))
+
+
+def _best_score_of(candidates: list[Candidate]) -> dict[str, float]:
+    """Each document's best passage score."""
+    best: dict[str, float] = {}
+    for c in candidates:
+        best[c.doc] = max(best.get(c.doc, c.score), c.score)
+    return best
+
+
+def _merged(candidate: Candidate, texts: list[str]) -> Candidate:
+    """The candidate quoting these consecutive sentences of its paragraph as one passage."""
+    joined = " ".join(texts)
+    return replace(
+        candidate, unit=replace(candidate.unit, text=joined, terms=frozenset(content_terms(joined)))
+    )
 
 
 def _inside(candidate: Candidate, whole: Candidate, kept: Candidate | None) -> bool:

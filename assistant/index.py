@@ -63,12 +63,10 @@ class TermWeights:
         return sum(w for t, w in self.weights.items() if t in terms) / self.total if self.total else 0.0
 
 
-def heading_answers(index: SearchIndex, ask: Ask, heading: Collection[str], cover: float) -> bool:
+def heading_answers(ask: Ask, weights: TermWeights, heading: Collection[str], cover: float) -> bool:
     """A section heading answers one of a question's asks when it holds `cover` of the ask's own words
-    (IDF-weighted) or a word such a heading uses ("Barriers…" for "what gets in the way?")."""
-    if any(word in heading for word in ask.heading_words):
-        return True
-    return index.term_weights(index.known_terms(ask.terms)).share(heading) >= cover
+    (`weights`, IDF-weighted) or a word such a heading uses ("Barriers…" for "what gets in the way?")."""
+    return any(word in heading for word in ask.heading_words) or weights.share(heading) >= cover
 
 
 @dataclass(frozen=True)
@@ -274,6 +272,11 @@ class SearchIndex:
         """The corpus uses this word, or an NHS body's initials it writes with "NHS" run in ("GGC" as
         "NHSGGC")."""
         return token in self.idf or f"{NHS_PREFIX}{token}" in self.idf
+
+    def known_term_weights(self, terms: Iterable[str]) -> TermWeights:
+        """Weights of the terms the corpus uses: a word no document has ("unaffordable") cannot be quoted
+        by any passage, and weighed at the rarest IDF it made every passage fall short."""
+        return self.term_weights(self.known_terms(terms))
 
     def known_terms(self, terms: Iterable[str]) -> list[str]:
         """The terms the corpus uses at all (in its vocabulary), in the given order."""

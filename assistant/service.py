@@ -266,33 +266,12 @@ class Assistant:
         well as what, and how is often in a chunk that shares few of the question's words (graders,
         prac-036: the Life Rooms' six aims were quoted, not the library Mersey Care opened it in)."""
         cfg = self.config.retrieval
-        asker = analysis.asker
-
-        def like_theirs(row: int) -> bool:
-            meta = index.metadatas[row]
-            return meta["doc_type"] in EXAMPLE_TYPES and (
-                not asker.org_types or meta["org_type"] in asker.org_types
-            )
-
-        # In the order the composer takes examples: the asker's nation first, then the document holding
-        # most of the question (IDF-weighted share, to one decimal), then its rank.
-        asked = index.term_weights(analysis.topic_terms)
-        fit: dict[str, tuple[bool, float, int]] = {}
-        for position, hit in enumerate(hits):
-            if not like_theirs(hit.row):
-                continue
-            doc = str(index.doc_ids[hit.row])
-            nation = str(index.metadatas[hit.row]["nation"])
-            units = [u for u in index.units(hit.row) if not u.headed]  # as the composer: digests aside
-            share = -round(max((asked.share(u.terms) for u in units), default=0.0), 1)
-            other_nation = bool(asker.nation) and nation not in (asker.nation, "UK")
-            best = fit.get(doc, (other_nation, share, position))
-            fit[doc] = (other_nation, min(best[1], share), best[2])
-        docs = sorted(fit, key=lambda doc: fit[doc])
-        if analysis.intent == "start" and hits:
+        if analysis.intent == "start":
             # A start question's best-ranked document, whatever its kind: how to take part is often in a
             # chunk of its own ("Firms … have to apply for a place on the Minor Works Framework", b4-08).
-            docs = [str(index.doc_ids[hits[0].row])]
+            docs = [str(index.doc_ids[hits[0].row])] if hits else []
+        else:
+            docs = _examples_like_theirs(index, analysis, hits)
         have = {h.row for h in hits}
         rows = [row for doc in docs[: cfg.whole_examples] for row in index.rows_of(doc) if row not in have]
         if not rows:
@@ -345,11 +324,11 @@ class Assistant:
         cover = self.config.compose.ask_cover_share
         rows = []
         for ask in analysis.asks:
-            weights = index.term_weights(index.known_terms(ask.terms))
+            weights = index.known_term_weights(ask.terms)
             scored = []
             for row in index.rows_of(doc):
                 share = weights.share(index.sentences(row).all_terms)
-                answers = share >= cover or heading_answers(index, ask, _headings(index, row), cover)
+                answers = share >= cover or heading_answers(ask, weights, _headings(index, row), cover)
                 scored.append((answers, row in have, share, row))
             answers, _, _, row = max(scored, default=(False, False, 0.0, -1))
             if answers:
@@ -568,6 +547,33 @@ class Assistant:
                 if piece:
                     yield StreamEvent("delta", text=piece)
         yield StreamEvent("answer", answer=answer)
+
+
+def _examples_like_theirs(index: SearchIndex, analysis: QueryAnalysis, hits: list[Hit]) -> list[str]:
+    """The case studies and stories of the asker's kind among `hits`, in the order the composer takes
+    examples: the asker's nation first, then the document holding most of the question (IDF-weighted
+    share, to one decimal), then its rank."""
+    asker = analysis.asker
+
+    def like_theirs(row: int) -> bool:
+        meta = index.metadatas[row]
+        return meta["doc_type"] in EXAMPLE_TYPES and (
+            not asker.org_types or meta["org_type"] in asker.org_types
+        )
+
+    asked = index.term_weights(analysis.topic_terms)
+    fit: dict[str, tuple[bool, float, int]] = {}
+    for position, hit in enumerate(hits):
+        if not like_theirs(hit.row):
+            continue
+        doc = str(index.doc_ids[hit.row])
+        nation = str(index.metadatas[hit.row]["nation"])
+        units = [u for u in index.units(hit.row) if not u.headed]  # as the composer: digests aside
+        share = -round(max((asked.share(u.terms) for u in units), default=0.0), 1)
+        other_nation = bool(asker.nation) and nation not in (asker.nation, "UK")
+        best = fit.get(doc, (other_nation, share, position))
+        fit[doc] = (other_nation, min(best[1], share), best[2])
+    return sorted(fit, key=lambda doc: fit[doc])
 
 
 _NUMBERS = re.compile(r"\d[\d,.]*")
