@@ -160,6 +160,11 @@ class QueryAnalysis:
     """What a follow-up asks about its subject: lessons, results, costs, people."""
     wants_names: bool = False
     """The answer is a name (which organisations, has anyone, is there a team)."""
+    example_kinds: tuple[str, ...] = ()
+    """Kinds of organisation an examples question names as what it wants examples of ("examples of private
+    companies doing this?": businesses). Their documents are examples whatever their type."""
+    wants_figures: bool = False
+    """The question wants figures besides whatever else it asks ("examples…, with numbers?")."""
     already_done: tuple[frozenset[str], ...] = ()
     """Things the asker says they have done ("we've signed the charter"): not offered as steps."""
     clinical: str | None = None
@@ -381,6 +386,21 @@ def asking_part(text: str) -> str:
     return " ".join(asking) or text
 
 
+def kinds_wanted(text: str) -> tuple[str, ...]:
+    """Kinds of organisation an examples question asks for examples of ("Are there examples of private
+    companies doing this properly?": businesses; held-out b7-20 got definitions of public anchors). Only
+    the kinds whose documents the NHS's outnumber (`cues.KINDS_OUTSHONE`)."""
+    found: list[str] = []
+    asking = asking_part(text)
+    for org, words in cues.KINDS_OUTSHONE.items():
+        wanted = cues.EXAMPLES_OF + words + r"\b"
+        if re.search(wanted, asking, re.IGNORECASE):
+            found.append(org)
+    if "business" in found and "utility" not in found:
+        found.append("utility")  # water companies are private companies (the corpus's "utility")
+    return tuple(found)
+
+
 def asks_of(text: str, drop: frozenset[str] | set[str]) -> tuple[Ask, ...]:
     """The separate things a question asks, each as the stemmed words only it has ("How many pledges
     are in that charter, does it cover climate stuff, and who else has signed up?" asks about pledges,
@@ -480,8 +500,31 @@ def resolve_followup(question: str, history: tuple[ChatTurn, ...]) -> tuple[str,
     if not history or not needs_history(question):
         return question, False, last_answer
     last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
-    context = _answer_sentence_asked_about(question, last_answer) or last_user
-    return f"{question} {_subject_of_turn(context)}".strip(), True, last_answer
+    context = _answer_sentence_asked_about(question, last_answer)
+    if context:
+        return f"{question} {_subject_of_turn(context)}".strip(), True, last_answer
+    # "Did it actually work?" after "Has any trust turned an old building into a hub?" / "Yes. Mersey Care
+    # … runs the Life Rooms.": "it" is what the answer named, so its names join the question's topic (an
+    # employability award for mental health posts outranked the Life Rooms without them). A follow-up
+    # naming its own subject ("And is the new Monklands hospital part of that?") is about that.
+    named = "" if subjects_of(question)[1] else " ".join(_names_answered(last_answer))
+    return f"{question} {_subject_of_turn(last_user)} {named}".strip(), True, last_answer
+
+
+FOLLOWUP_ANSWER_NAMES = 2
+"""Names from the previous answer's first sentence naming any that a follow-up's "it" may mean: the
+organisation and what it runs ("Mersey Care NHS Foundation Trust runs the Life Rooms")."""
+
+
+def _names_answered(answer: str) -> list[str]:
+    """Titles quoted and names of two words or more ("Life Rooms"; a one-word capital is too often a
+    sentence's "Health…"), from the first sentence naming anything: what the answer is about."""
+    for sentence in split_typed_sentences(answer):
+        titles = [m.group(1) for m in cues.QUOTED_TITLE.finditer(sentence)]
+        names = subjects_of(sentence)[1]
+        if titles or names:
+            return [*titles, *(name for name in names if len(name.split()) > 1)][:FOLLOWUP_ANSWER_NAMES]
+    return []
 
 
 ANSWER_CONTEXT_TERMS = 2
@@ -627,6 +670,8 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         aspects=aspects,
         already_done=_already_done(text),
         wants_names=bool(cues.NAMES_WANTED.search(text)),
+        wants_figures=bool(cues.FIGURES_WANTED.search(asking_part(text))),
+        example_kinds=kinds_wanted(text) if intent == "examples" else (),
         deadline=bool(cues.DEADLINE_QUESTION.search(text)),
         clinical=clinical_reason(text),
         is_followup=is_followup,

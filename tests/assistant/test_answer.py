@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from assistant.cues import CARBON_HEAVY_CARE
 from assistant.index import IndexHolder
-from assistant.service import Assistant
+from assistant.service import CLINICAL_ASIDE_HEADING, Assistant
 from core.embedding import Embedder
-from core.schemas import ChatTurn, SearchFilters
+from core.schemas import Asker, ChatTurn, SearchFilters
 from core.settings import Settings
 from core.store import ChunkStore
 from ingest.sync import build_ingestor
@@ -230,7 +231,75 @@ def test_a_nations_rule_the_sources_do_not_give_is_said_plainly(assistant: Assis
 )
 def test_clinical_questions_in_any_phrasing_are_refused(assistant: Assistant, question: str) -> None:
     answer = assistant.answer(question)
-    assert answer.refused and "clinical" in answer.answer and not answer.citations
+    assert answer.refused and answer.refusal_reason == "clinical" and "clinical" in answer.answer
+    # Anything cited is under the heading saying it is the environmental side, not advice on patients.
+    assert not answer.citations or CLINICAL_ASIDE_HEADING in answer.answer
+    assert answer.has_valid_citations()
+
+
+def test_a_clinical_refusal_gives_the_environmental_side_the_sources_cover(assistant: Assistant) -> None:
+    """A sustainability lead's question about which gas to give patients is refused, then told what the
+    sources say about the gases' environmental side; a professional is not sent to NHS 111 (graders, b6-24,
+    b7-15: boilerplate refusals aimed at the public)."""
+    asker = Asker(role="consultant anaesthetist", org_type="health_board", nation="Scotland")
+    answer = assistant.answer(
+        "As part of our net zero plan we're dropping desflurane. For frail elderly patients, what sevoflurane "
+        "concentration should we run instead?",
+        asker=asker,
+    )
+    assert answer.refused and answer.refusal_reason == "clinical"
+    refusal, aside = answer.answer.split(CLINICAL_ASIDE_HEADING)
+    assert "NHS 111" not in refusal and "clinical guidelines" in refusal
+    assert CARBON_HEAVY_CARE.search(aside) and answer.citations and answer.has_valid_citations()
+    # With nothing in the corpus around it, the refusal stands alone; an unknown asker is told where to go.
+    alone = assistant.answer(
+        "One of our gardening group is on warfarin and eats loads of kale. Should she stop?"
+    )
+    assert alone.refused and not alone.citations and "NHS 111" in alone.answer
+
+
+def test_how_a_programme_was_set_up_is_answered_from_its_steps(assistant: Assistant) -> None:
+    """ "Has any trust done this and how did they set it up?": the answer gives the section saying how the
+    programme worked, not only the trust's size (held-out b7-08)."""
+    answer = assistant.answer(
+        "We want to open up entry-level support services jobs to people with a learning disability. Has any "
+        "trust in Northern Ireland actually done this and how did they set it up?"
+    )
+    assert not answer.refused
+    for step in ("14-week employability programme", "Belfast Metropolitan College"):
+        assert step in answer.answer, answer.answer
+    assert answer.has_valid_citations()
+
+
+def test_examples_of_a_kind_of_organisation_are_of_that_kind(assistant: Assistant) -> None:
+    """Asked for examples of private companies, the examples are businesses' own, not NHS bodies' (held-out
+    b7-20 got definitions of public-sector anchors)."""
+    answer = assistant.answer(
+        "Sustainability manager at a large regional company. Leadership wants us to take a bigger role in "
+        "community health and wellbeing, like the NHS anchor stuff. Are there examples of private companies "
+        "doing this properly, beyond a bit of volunteering?",
+        asker=Asker(role="Sustainability manager", org_type="business", nation="England"),
+    )
+    assert not answer.refused
+    assert {c.doc_id for c in answer.citations} == {
+        "c3-mars-local-business-health-partnership",
+        "mag-airport-academies-local-jobs",
+    }, answer.answer
+    assert answer.has_valid_citations()
+
+
+def test_examples_wanted_with_numbers_give_a_figure(assistant: Assistant) -> None:
+    """An example passage without a figure is followed by its document's passage with one when numbers
+    are asked for (held-out b7-16: UCLan's example said only what it wanted from contractors)."""
+    answer = assistant.answer(
+        "We're starting a big campus redevelopment and the VC wants it to visibly benefit local firms and "
+        "residents, not just a national contractor. Are there examples of universities that have managed "
+        "this, with numbers?",
+        asker=Asker(role="Director of estates", org_type="university", nation="England"),
+    )
+    assert not answer.refused
+    assert "96p" in answer.answer, answer.answer
+    assert answer.has_valid_citations()
 
 
 def test_followup_answers_what_it_asks_without_replaying(assistant: Assistant) -> None:

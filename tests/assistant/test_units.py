@@ -913,6 +913,51 @@ def test_a_question_asking_several_things_is_read_as_several_asks() -> None:
     ]
 
 
+def test_how_something_was_set_up_is_an_ask_answered_under_a_how_heading() -> None:
+    """ "Has any trust done this and how did they set it up?" asks two things; the second is answered
+    under a heading such as "How the programme worked" (held-out b7-08)."""
+    analysis = analyse(
+        Question("Has any trust in Northern Ireland actually done this and how did they set it up?")
+    )
+    assert len(analysis.asks) == 2
+    assert {"work", "step"} <= set(analysis.asks[1].heading_words)
+    assert analyse(
+        Question("Are there examples of universities that have managed this, with numbers?")
+    ).wants_figures
+    assert not analyse(Question("Are there examples of universities that have managed this?")).wants_figures
+
+
+def test_the_kind_of_organisation_an_examples_question_wants_is_read() -> None:
+    """ "Examples of private companies doing this?" wants businesses (and utilities); "for example on
+    contracts with small firms" and "examples of hospitals helping to create a local business" do not ask
+    for businesses' examples."""
+    wanted = {
+        "Are there examples of private companies doing this properly?": ("business", "utility"),
+        "Any examples from Welsh housing associations?": ("housing",),
+        "Are there examples of faith groups and public health bodies agreeing to work together?": ("vcse",),
+        "How is London's anchor network doing, for example on contracts with small firms?": (),
+        "Are there examples of hospitals helping to create a local business that then supplies them?": (),
+        "Is there an example from a mental health trust like ours?": (),
+    }
+    for question, kinds in wanted.items():
+        assert analyse(Question(question)).example_kinds == kinds, question
+
+
+def test_a_followup_about_it_is_searched_with_what_the_answer_named() -> None:
+    """ "Did it actually work?" after an answer naming the Life Rooms is about the Life Rooms; a follow-up
+    naming its own subject is searched with that, not the answer's names."""
+    history = (
+        ChatTurn(
+            role="user", content="Has any mental health trust turned an old building into a community hub?"
+        ),
+        ChatTurn(role="assistant", content="Yes. Mersey Care NHS Foundation Trust runs the Life Rooms."),
+    )
+    followup = analyse(Question("that sounds great but did it actually work?", history=history))
+    assert followup.is_followup and "Life Rooms" in followup.standalone
+    own = analyse(Question("And is the new Monklands hospital part of that?", history=history))
+    assert "Life Rooms" not in own.standalone
+
+
 def test_an_example_shows_what_was_done_not_a_list_of_aims() -> None:
     """The best-placed chunk of a case study holds only its aims: the example comes from another chunk
     of it that says what the organisation runs (graders, prac-036: the Life Rooms' "Six aims")."""
@@ -930,6 +975,28 @@ def test_an_example_shows_what_was_done_not_a_list_of_aims() -> None:
     composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
     examples = composer._examples(analysis, sources, candidates, set(), limit=2)
     assert [c.text for c in examples] == [runs.text]
+
+
+def test_an_example_wanted_with_numbers_adds_its_passage_giving_one() -> None:
+    """Asked for examples "with numbers", an example passage without a figure is followed by its
+    document's passage giving one (held-out b7-16: UCLan said what it wanted from contractors, not that 96p
+    in every £1 went to small firms); asked without, the example stays one passage."""
+    wanted = units_of(
+        "UCLan wanted contractors for its masterplan that shared its commitment to supporting the local economy."
+    )[0]
+    figure = units_of(
+        "Small businesses were the big winners: 96p in every £1 of the masterplan spend went to SMEs."
+    )[0]
+    sources = [a_source("uclan", "news", "university"), a_source("uclan", "news", "university")]
+    candidates = [Candidate(wanted, 0, 0.9, "uclan", 0.3), Candidate(figure, 1, 0.6, "uclan", 0.2)]
+    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
+    with_numbers = analyse(
+        Question("Are there examples of universities that have managed this, with numbers?")
+    )
+    examples = composer._examples(with_numbers, sources, candidates, set(), limit=2)
+    assert [c.text for c in examples] == [wanted.text, figure.text]
+    plain = analyse(Question("Are there examples of universities that have managed this?"))
+    assert [c.text for c in composer._examples(plain, sources, candidates, set(), limit=2)] == [wanted.text]
 
 
 def test_a_money_question_counts_no_money_words_and_a_chatty_opening_is_no_topic() -> None:
