@@ -169,6 +169,9 @@ class QueryAnalysis:
     """Things the asker says they have done ("we've signed the charter"): not offered as steps."""
     clinical: str | None = None
     is_followup: bool = False
+    followup_subjects: tuple[tuple[str, ...], ...] = ()
+    """For a follow-up, the names its earlier turns give it as subject ("North Ayrshire", "Touchstone"),
+    as stemmed tokens: the documents about them say what it asks."""
     previous_answer: str = ""
     filters: SearchFilters | None = None
     retrieval_query: str = ""
@@ -381,9 +384,18 @@ def figure_kind(text: str) -> FigureKind:
 
 
 def asking_part(text: str) -> str:
-    """The sentences that ask (end with "?"), or the whole text when none does."""
-    asking = [s for s in split_typed_sentences(text) if s.endswith("?")]
+    """The sentences that ask (end with "?"), or the whole text when none does; a preamble before a colon
+    is not part of the ask ("Need a hard number for a board paper: … how much did the share … go up?"
+    was checked for "board" and "paper", and Preston's 5% to 18.2% said to be missing; b8-24)."""
+    asking = [_PREAMBLE.sub("", s) for s in split_typed_sentences(text) if s.endswith("?")]
     return " ".join(asking) or text
+
+
+_PREAMBLE = re.compile(
+    r"^(?:(?!\b(?:who|what|when|where|which|how|why)\b)[^:?])+:\s+(?=.*\b(?:who|what|when|where|which|how|why)\b)",
+    re.IGNORECASE,
+)
+"""What a question sentence says before a colon, when only the part after it asks (a wh-word)."""
 
 
 def kinds_wanted(text: str) -> tuple[str, ...]:
@@ -675,6 +687,7 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         deadline=bool(cues.DEADLINE_QUESTION.search(text)),
         clinical=clinical_reason(text),
         is_followup=is_followup,
+        followup_subjects=subjects_of(resolved[len(text) :])[0] if is_followup else (),
         previous_answer=previous,
         filters=question.filters,
         retrieval_query=retrieval_query,

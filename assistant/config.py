@@ -228,6 +228,13 @@ class ComposeConfig:
     steps_from_best_guide: int = 2
     """Steps quoted from the best-matching step-by-step guide (its step 1 and the next best step), so
     the asker sees how the guide's method starts, as in shared/answer-shape.md."""
+    aspect_bonus: float = 0.3
+    """A passage giving what a follow-up asks about its subject (results, lessons, costs, people) gains
+    this: about the gap between a subject's introduction (1.20) and its visits figure (0.93) in b6-19, so
+    what was asked comes first without outranking passages about the question by much more."""
+    aspect_docs: int = 2
+    """…in the documents naming the follow-up's subject, or without a name, in this many best-ranked
+    documents (as `RetrievalConfig.aspect_expand_docs`)."""
     example_action_bonus: float = 0.2
     """An example passage saying what was done or achieved ("set up", "recruited", "cut emissions by")
     beats one saying when a project ran; the issue 13 graders marked timeline-only examples as empty."""
@@ -288,6 +295,9 @@ class ScopeConfig:
     ("set") cannot say which rule the sentence is about. Figures keep the overlap test."""
     fact_look_at: int = 5
     """Top sources whose documents are searched for the asked-for fact."""
+    list_items_near: int = 8
+    """A list item giving the fact is read with its lead-in when that lead-in is at most this many
+    sentences before it: the corpus's lists run to eight items (b8-24's Preston figures are the first)."""
 
 
 @dataclass(frozen=True)

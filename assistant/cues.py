@@ -340,6 +340,14 @@ ACTION_CUES = re.compile(
     r"advises|suggests|encourages)\b",
     re.IGNORECASE,
 )
+# A list's lead-in naming a way of doing something: "a model for building relationships between faith
+# groups and health services … rests on three elements:" is how a church gets in the door, where "the
+# authors argue that churches can play a foundational part" is a case for it (graders, b7-17).
+METHOD_LEAD_IN = re.compile(
+    r"\b(model|approach|method|framework|process|routes?|ways?|steps|stages)\b[^:]{0,80}\b(for|to|of) "
+    r"(building|working|getting|engaging|starting|developing|making|setting up|reaching|joining)\b",
+    re.IGNORECASE,
+)
 # What a supplier or partner has to do to take part: "Firms that want to compete… have to apply for a place
 # on the health board's new Minor Works Framework" (held-out b4-08 got the Circuit of Wales instead). Advice
 # for an asker who would take part (a business, a community group), not for the buyer (b7-14).
@@ -573,6 +581,11 @@ CARBON_HEAVY_CARE = re.compile(
 )
 # A question asking for several figures at once, each of its own kind.
 SEVERAL_FIGURES = re.compile(r"\b(what|which|any|the) (figures|numbers|stats|statistics)\b|\bhow big\b", re.I)
+
+# A passage saying what something achieved, for a follow-up asking whether it worked.
+RESULT_GIVEN = re.compile(
+    r"\b(results?|outcomes?|impact|rose|fell|increased|reduced|cut|saved|achieved|awards?|won)\b", re.I
+)
 
 # -- the separate things one question asks ---------------------------------------------------------------
 

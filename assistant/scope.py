@@ -206,6 +206,12 @@ def check_fact(
         for at, sentence in enumerate(chunk.sentences):
             if sentence in giving:
                 near |= chunk.terms[at] | (chunk.terms[at - 1] if at else set())
+                # A list item leans on its lead-in and the sentence that lead-in carries on from: "Local
+                # spend rose sharply. In the first four years of the Preston Model: …from 5% to 18.2%"
+                # (b8-24 was told Preston's figure was missing).
+                lead = next((i for i in range(at - 1, -1, -1) if chunk.sentences[i].endswith(":")), None)
+                if lead is not None and at - lead <= cfg.list_items_near:
+                    near |= chunk.terms[lead] | (chunk.terms[lead - 1] if lead else set())
         return asked.share(near) >= cfg.min_fact_overlap
 
     top = rows[: cfg.fact_look_at]

@@ -53,6 +53,7 @@ CLINICAL_FOR_ANYONE = (
     "Clinicians should follow their clinical guidance and colleagues; anyone else should ask a pharmacist, "
     "GP or NHS 111, and call 999 in an emergency."
 )
+CLINICAL_ASIDE_TOPIC = "environmental impact, carbon emissions and waste"
 CLINICAL_ASIDE_HEADING = (
     "What the sources do cover: the environmental side, which says nothing about patient care"
 )
@@ -382,6 +383,16 @@ class Assistant:
         MAG were not retrieved). Those documents are what was asked for, so they need only part of the
         overlap a start answer's extra sources need."""
         cfg = self.config.retrieval
+        have = {
+            str(index.doc_ids[h.row])
+            for h in hits
+            if index.metadatas[h.row]["org_type"] in analysis.example_kinds
+            and index.metadatas[h.row]["doc_type"] in KIND_EXAMPLE_TYPES
+        }
+        if len(have) >= self.config.compose.min_example_documents:
+            # Enough of them ranked already: more would be weaker ones padding the answer (b7-16 got a
+            # Manchester residents' poll beside two universities' building projects).
+            return hits
         kinds = {"org_type": list(analysis.example_kinds)}
         with_kind = self._with_narrowed(
             index,
@@ -554,21 +565,26 @@ class Assistant:
         carbon cost the corpus covers has such a side: a question about warfarin has none."""
         who = CLINICAL_FOR_STAFF if analysis.asker.role or analysis.asker.org_types else CLINICAL_FOR_ANYONE
         refusal = self._refusal(analysis, backend, f"{CLINICAL_REFUSAL} {who}", timings, started)
-        if index.live_size == 0 or not cues.CARBON_HEAVY_CARE.search(analysis.question):
+        named = [m.group(0) for m in cues.CARBON_HEAVY_CARE.finditer(analysis.question)]
+        if index.live_size == 0 or not named:
             return refusal
-        result, fact = self._retrieve(index, analysis, top_k or self.settings.top_k)
-        confidence = self._confidence(analysis, index, result, fact)
+        # Searched for the care it names and its environmental side, not the patient's details: "a frail
+        # 85-year-old having a hip fracture fixed… sevoflurane MAC… TIVA" found nothing to stand on (b8-15).
+        query = f"{' '.join(dict.fromkeys(n.lower() for n in named))} {CLINICAL_ASIDE_TOPIC}"
+        aside_analysis = analyse(Question(query, asker=analysis.asker.as_asker()))
+        result, fact = self._retrieve(index, aside_analysis, top_k or self.settings.top_k)
+        confidence = self._confidence(aside_analysis, index, result, fact)
         sources = to_sources(index, result.hits)
         if not sources or confidence < self.settings.refusal_threshold:
             return refusal
         composer = ExtractiveComposer(index, self.config.compose, self._embed_passages)
-        vector = self.retriever.embed_query(analysis.retrieval_query)
+        vector = self.retriever.embed_query(aside_analysis.retrieval_query)
         # Only about the carbon-heavy care the question names (anaesthetic gases, inhalers): NHS Tayside's
         # staff and spend matched a Scottish health board's sustainability lead, not the gases asked about.
         claims = [
             claim
             for claim in composer.nearest(
-                analysis, sources, vector, limit=self.config.compose.clinical_aside_passages
+                aside_analysis, sources, vector, limit=self.config.compose.clinical_aside_passages
             )
             if cues.CARBON_HEAVY_CARE.search(claim.quoted())
         ]

@@ -251,11 +251,55 @@ def test_a_clinical_refusal_gives_the_environmental_side_the_sources_cover(assis
     refusal, aside = answer.answer.split(CLINICAL_ASIDE_HEADING)
     assert "NHS 111" not in refusal and "clinical guidelines" in refusal
     assert CARBON_HEAVY_CARE.search(aside) and answer.citations and answer.has_valid_citations()
+    # Searched for the care it names, not the patient's details.
+    detailed = assistant.answer(
+        "Our trust is dropping desflurane as part of the green plan. For a frail 85-year-old having a hip "
+        "fracture fixed, what sevoflurane MAC should I aim for instead, or is TIVA with propofol better?",
+        asker=Asker(role="consultant anaesthetist", org_type="nhs_trust", nation="England"),
+    )
+    assert detailed.refused and CLINICAL_ASIDE_HEADING in detailed.answer and detailed.citations
     # With nothing in the corpus around it, the refusal stands alone; an unknown asker is told where to go.
     alone = assistant.answer(
         "One of our gardening group is on warfarin and eats loads of kale. Should she stop?"
     )
     assert alone.refused and not alone.citations and "NHS 111" in alone.answer
+
+
+PRESTON_LIKE_DOC = """---
+title: "Lessons from the Harbourtown Model"
+source_url: https://example.org/harbourtown-model
+publisher: "Harbourtown Economic Partnership"
+doc_type: report
+nation: England
+org_type: local_authority
+themes: [procurement]
+---
+
+# Lessons from the Harbourtown Model
+
+## What changed
+
+The Harbourtown anchors agreed to buy more of their goods and services from firms in the town.
+
+## Results
+
+Local spend rose sharply. In the first four years of the Harbourtown Model:
+
+- anchor institutions' procurement spend within Harbourtown rose from 5% to 18.2%;
+- anchor spend within the county rose from 39% to 79.2%.
+"""
+
+
+def test_a_figure_in_a_list_is_read_with_its_lead_in(tmp_path: Path, embedder: Embedder) -> None:
+    """The share asked for is a list item whose lead-in says what it is ("Local spend rose sharply. In the
+    first four years…:"): it is given, not said to be missing (b8-24)."""
+    assistant = one_document_assistant(tmp_path, embedder, "harbourtown-model", PRESTON_LIKE_DOC)
+    answer = assistant.answer(
+        "Need a hard number for a board paper: after the Harbourtown anchors changed how they buy, how much "
+        "did the share of their spending staying local actually go up?"
+    )
+    assert not answer.gaps and not answer.refused, answer.answer
+    assert "18.2%" in answer.answer
 
 
 def test_how_a_programme_was_set_up_is_answered_from_its_steps(assistant: Assistant) -> None:

