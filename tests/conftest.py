@@ -132,9 +132,8 @@ def index_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder)
     # A statement whose answers sit under its section headings ("Three areas of focus", "Early results").
     # A release giving several figures in one list (staff, spend, land); a news story saying how firms
     # take part in a chunk of its own; an FAQ whose conditions are rules; a case study whose numbers sit in a
-    # chunk of their own. A case study whose programme's steps sit under "How the programme worked"; a
-    # news story whose figures are in chunks other than its best-placed one; a guide to anaesthetic gases;
-    # two businesses' stories among the NHS's.
+    # chunk of their own. A case study whose programme's steps sit under "How the programme worked"; a guide
+    # to anaesthetic gases; two businesses' stories among the NHS's.
     copy_docs(
         root / "corpus",
         [
@@ -144,7 +143,6 @@ def index_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder)
             "markdown/nhs-forest-tree-bundles-eligibility.md",
             "markdown/innovation-agency-life-rooms-mersey-care.md",
             "markdown/bitcni-belfast-trust-employability-award.md",
-            "markdown/uclan-masterplan-local-supply-chain.md",
             "markdown/liverpool-uh-anaesthetic-gases.md",
             "markdown/mag-airport-academies-local-jobs.md",
             "markdown/c3-mars-local-business-health-partnership.md",

@@ -343,20 +343,6 @@ def test_examples_of_a_kind_of_organisation_are_of_that_kind(assistant: Assistan
     assert answer.has_valid_citations()
 
 
-def test_examples_wanted_with_numbers_give_a_figure(assistant: Assistant) -> None:
-    """An example passage without a figure is followed by its document's passage with one when numbers
-    are asked for (held-out b7-16: UCLan's example said only what it wanted from contractors)."""
-    answer = assistant.answer(
-        "We're starting a big campus redevelopment and the VC wants it to visibly benefit local firms and "
-        "residents, not just a national contractor. Are there examples of universities that have managed "
-        "this, with numbers?",
-        asker=Asker(role="Director of estates", org_type="university", nation="England"),
-    )
-    assert not answer.refused
-    assert "96p" in answer.answer, answer.answer
-    assert answer.has_valid_citations()
-
-
 def test_followup_answers_what_it_asks_without_replaying(assistant: Assistant) -> None:
     first = assistant.answer("What is the Lambeth GP Food Co-op?")
     history = [
