@@ -392,10 +392,15 @@ def asking_part(text: str) -> str:
 
 
 _PREAMBLE = re.compile(
-    r"^(?:(?!\b(?:who|what|when|where|which|how|why)\b)[^:?])+:\s+(?=.*\b(?:who|what|when|where|which|how|why)\b)",
+    r"^(?:(?!\b(?:who|what|when|where|which|how|why)\b)[^:?])+?"
+    r"(?::\s+(?=.*\b(?:who|what|when|where|which|how|why)\b)|"
+    r"\s[-–—]\s+(?=(?:so |and |but )?(?:who|what|when|where|which|how|why)\b))",
     re.IGNORECASE,
 )
-"""What a question sentence says before a colon, when only the part after it asks (a wh-word)."""
+"""What a question sentence says before a colon or a dash, when only the part after it asks (a wh-word):
+"In England the NHS has to give social value at least 10% of the marks - what's the minimum weighting
+Welsh health boards have to use?" asks about Wales (b9-22 was told the sources lack the rule "for
+England")."""
 
 
 def kinds_wanted(text: str) -> tuple[str, ...]:
@@ -612,7 +617,11 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
     }
     # What a fact counts is often a job, a role or work: those stay; other question words go.
     fact_noise = {stem(w) for w in cues.FACT_NOISE | GENERIC_CAPITALS}
-    weak = fact_noise | {stem(w) for w in QUESTION_NOISE - FACT_TOPICS}
+    weak = fact_noise | {stem(w) for w in QUESTION_NOISE - FACT_TOPICS} | ASK_NOISE
+    if fact == "outcome":
+        # "What did it actually achieve?": what an outcome is, is checked by the outcome itself, as a money
+        # question's "money" is (b9-15 was told I Can's results were missing).
+        weak |= {stem(w) for w in cues.OUTCOME_WORDS}
     # What the fact is about, without how the asker describes themselves ("I'm at a Welsh university
     # writing about…") or the figure question's own words.
     # Only the sentences that ask: "Sustainability manager at an acute trust. Someone told me King's found

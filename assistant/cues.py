@@ -259,6 +259,9 @@ MONEY_QUESTION = re.compile(
     re.I,
 )
 # Words saying what a money figure is, not what it is about.
+OUTCOME_WORDS = frozenset(
+    "achieve achieved achievement results result outcome outcomes impact difference".split()
+)
 MONEY_WORDS = frozenset("money cost costs funding funded fund price budget paid pay".split())
 COUNT_QUESTION = re.compile(r"\b(how many|number of)\b", re.I)
 RULE_QUESTION = re.compile(

@@ -212,6 +212,11 @@ def check_fact(
                 lead = next((i for i in range(at - 1, -1, -1) if chunk.sentences[i].endswith(":")), None)
                 if lead is not None and at - lead <= cfg.list_items_near:
                     near |= chunk.terms[lead] | (chunk.terms[lead - 1] if lead else set())
+                # A lead-in giving it ("CLES reports the following outcomes after two years:") is read with
+                # its items ("more than 550 job offers…"; b9-15 was told I Can's results were missing).
+                if sentence.endswith(":"):
+                    for item in chunk.terms[at + 1 : at + 1 + cfg.list_items_near]:
+                        near |= item
         return asked.share(near) >= cfg.min_fact_overlap
 
     top = rows[: cfg.fact_look_at]
@@ -250,12 +255,22 @@ def _subject_phrase(analysis: QueryAnalysis) -> str:
     # social value 10%. What's the equivalent in Scotland?"), when it names any.
     # Nor in a comparison ("…like the 10% thing in England?" read "for Scotland and England", b7-19).
     asked = _COMPARISON.sub(" ", asking_part(analysis.question))
-    names = [n for n in names if n in asked] or names
+    # A nation the ask itself names is whose the fact is when no name is in it: "In England the NHS has to
+    # give social value at least 10% of the marks - what's the minimum weighting Welsh health boards have to
+    # use?" is about Wales (b9-22 read "for England").
+    # The nation's own words, not a city in it ("Belfast-based suppliers" is no "for Northern Ireland").
+    asked_tokens = tokens(asked)
+    asked_nations = [
+        nation
+        for nation, words in NATION_TOKENS.items()
+        if asked_tokens & ({"ireland", "ni"} if nation == "Northern Ireland" else set(words))
+    ]
+    names = [n for n in names if n in asked] or ([] if asked_nations else names)
     names = list(dict.fromkeys(names))
     # After the first, a name the question places something in is where, not whose: "businesses in
     # Carmarthenshire, Ceredigion and Pembrokeshire" (b7-06 read "for Hywel Dda and Carmarthenshire").
     places = " | ".join(m.group(0) for m in _PLACE_LIST.finditer(asked))
     names = (names[:1] + [n for n in names[1:] if n not in places])[:2]
     if not names:
-        names = list(analysis.subject_nations) or ["what you asked about"]
+        names = asked_nations or list(analysis.subject_nations) or ["what you asked about"]
     return " and ".join(names)

@@ -29,7 +29,7 @@ QUESTION_NOISE = frozenset(
     change day days week weeks couple patch loads keep keeps talking talk picked pick brief mix everyone
     everybody usually alone rather nearly anything everything always big stuff bunch whole around
     currently went came fired sent tried gone ok okay still absolutely nothing something anybody
-    somebody""".split()
+    somebody think thought called remember recall reckon""".split()
 )
 
 

@@ -821,10 +821,39 @@ def test_a_missing_fact_names_what_was_asked_about() -> None:
         )
     )
     assert _subject_phrase(compared) == "Scotland"
+    # What the asker says before the dash is context; the ask names Wales (b9-22 read "for England").
+    told_first = analyse(
+        Question(
+            "In England the NHS has to give social value at least 10% of the marks - what's the minimum "
+            "weighting Welsh health boards have to use?"
+        )
+    )
+    assert _subject_phrase(told_first) == "Wales"
+    # A city in the ask is not its nation: the names the asker gave stand (fresh-c-18).
+    city = analyse(
+        Question(
+            "I know CLES did a spend analysis with Belfast City Council. What proportion of their spend was "
+            "with Belfast-based suppliers?"
+        )
+    )
+    assert _subject_phrase(city) == "CLES and Belfast City Council"
     belfast = analyse(
         Question("What percentage of Belfast City Council's spend went to Belfast-based suppliers?")
     )
     assert _subject_phrase(belfast) == "Belfast City Council"
+
+
+def test_how_a_question_is_put_is_not_what_a_fact_is_about() -> None:
+    """ "I think it was called I Can? … what did it actually achieve?" asks for I Can's results: "think",
+    "called" and "achieve" are how it is asked (b9-15 was told the results were missing)."""
+    asked = analyse(
+        Question(
+            "There was a Birmingham scheme getting unemployed local people into entry-level NHS jobs - I think "
+            "it was called I Can? How did it work and what did it actually achieve?"
+        )
+    )
+    assert asked.fact == "outcome"
+    assert not {"think", "call", "achiev", "get"} & set(asked.facts_asked), asked.facts_asked
 
 
 def test_an_examples_question_is_about_what_its_question_sentence_names() -> None:
