@@ -576,6 +576,13 @@ FIGURES_WANTED = re.compile(
     r"\b(quantif\w*|numbers|figures)\b(?=[^.?!]*\?)",
     re.IGNORECASE,
 )
+# Who works in care: a clinician's role, or an organisation that provides care.
+CLINICAL_ROLE = re.compile(
+    r"\b(anaesthetist|doctor|gp|nurse|midwife|pharmacist|surgeon|consultant|clinician|clinical|physician|"
+    r"paramedic|therapist|dentist|theatre|matron|ward)\b",
+    re.IGNORECASE,
+)
+CARE_PROVIDERS = frozenset({"nhs_trust", "health_board", "primary_care", "health_system"})
 # Care whose carbon cost the corpus covers: a clinical question naming it is refused, then told what the
 # sources say about its environmental side (graders, b6-24, b7-15).
 CARBON_HEAVY_CARE = re.compile(

@@ -43,8 +43,9 @@ CLINICAL_REFUSAL = (
     "I can't help with clinical questions such as medicines, doses, symptoms or diagnoses: this assistant "
     "only covers how organisations act as health anchors."
 )
-# Who to ask instead. A consultant anaesthetist was told to ask NHS 111 (graders, b6-24, b7-15): an asker
-# who says what they do or where they work is a professional.
+# Who to ask instead. A consultant anaesthetist was told to ask NHS 111 (graders, b6-24, b7-15), and a
+# community gardening group's coordinator to ask "your clinical colleagues" (prac-053): someone working in
+# care (by role or organisation) is pointed to clinical guidance, anyone else to a pharmacist, GP or 111.
 CLINICAL_FOR_STAFF = (
     "Decisions about a patient's care belong to your clinical guidelines, your clinical colleagues and "
     "your medicines information service."
@@ -563,7 +564,11 @@ class Assistant:
         passages, headed as the environmental side (graders, b6-24 and b7-15: a boilerplate refusal for a
         sustainability lead, though the sources cover cutting nitrous oxide waste). Only care with a
         carbon cost the corpus covers has such a side: a question about warfarin has none."""
-        who = CLINICAL_FOR_STAFF if analysis.asker.role or analysis.asker.org_types else CLINICAL_FOR_ANYONE
+        asker = analysis.asker
+        clinician = bool(asker.role and cues.CLINICAL_ROLE.search(asker.role)) or any(
+            org in cues.CARE_PROVIDERS for org in asker.org_types
+        )
+        who = CLINICAL_FOR_STAFF if clinician else CLINICAL_FOR_ANYONE
         refusal = self._refusal(analysis, backend, f"{CLINICAL_REFUSAL} {who}", timings, started)
         named = [m.group(0) for m in cues.CARBON_HEAVY_CARE.finditer(analysis.question)]
         if index.live_size == 0 or not named:
