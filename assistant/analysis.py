@@ -195,6 +195,11 @@ class QueryAnalysis:
         return self.intent == "start"
 
     @property
+    def examples_of(self) -> tuple[str, ...]:
+        """The kinds of organisation examples should be of: those asked for, else the asker's own."""
+        return self.example_kinds or self.asker.org_types
+
+    @property
     def named_subjects(self) -> tuple[frozenset[str], ...]:
         """The organisations and works the question names, each as its stemmed words; nations are the
         asker's or the fact's context (`subject_nations`), judged apart."""
@@ -528,6 +533,13 @@ def resolve_followup(question: str, history: tuple[ChatTurn, ...]) -> tuple[str,
     return f"{question} {_subject_of_turn(last_user)} {named}".strip(), True, last_answer
 
 
+def _subjects_added(question: str, resolved: str) -> tuple[tuple[str, ...], ...]:
+    """The names the standalone form of a follow-up has that the follow-up itself does not: its subject
+    from earlier turns, whether the rules or an LLM wrote that form."""
+    own = set(subjects_of(question)[0])
+    return tuple(entity for entity in subjects_of(resolved)[0] if entity not in own)
+
+
 FOLLOWUP_ANSWER_NAMES = 2
 """Names from the previous answer's first sentence naming any that a follow-up's "it" may mean: the
 organisation and what it runs ("Mersey Care NHS Foundation Trust runs the Life Rooms")."""
@@ -696,7 +708,7 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         deadline=bool(cues.DEADLINE_QUESTION.search(text)),
         clinical=clinical_reason(text),
         is_followup=is_followup,
-        followup_subjects=subjects_of(resolved[len(text) :])[0] if is_followup else (),
+        followup_subjects=_subjects_added(text, resolved) if is_followup else (),
         previous_answer=previous,
         filters=question.filters,
         retrieval_query=retrieval_query,

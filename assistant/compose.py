@@ -32,6 +32,18 @@ EXAMPLE_TYPES = {"case_study", "news"}
 # Asked for examples of a kind of organisation, its own reports and blogs are examples too (Severn Trent's
 # report on its fund); its guides and toolkits stay guidance.
 KIND_EXAMPLE_TYPES = {*EXAMPLE_TYPES, "report", "blog"}
+
+
+def of_kind_asked(doc_type: str, org_type: str, analysis: QueryAnalysis) -> bool:
+    """A document of the kind of organisation an examples question asks for, of a type that shows it."""
+    return org_type in analysis.example_kinds and doc_type in KIND_EXAMPLE_TYPES
+
+
+def is_example(doc_type: str, org_type: str, analysis: QueryAnalysis) -> bool:
+    """A case study or story, or a document of the kind asked for (Severn Trent's report on its fund)."""
+    return doc_type in EXAMPLE_TYPES or of_kind_asked(doc_type, org_type, analysis)
+
+
 READING_TYPES = {"toolkit", "guide", "report"}
 MAX_LABEL_TITLE = 90
 
@@ -869,13 +881,7 @@ class ExtractiveComposer:
         # grounds of local NHS trusts is one relatively low-cost way…" (graders, b8-03: cut before its point).
         taken = {id(c.unit) for c in steps}
         carried = [self._with_rest_of_paragraph(c, sources, taken) for c in steps]
-        used = {id(c.unit) for c in steps} | {
-            id(unit)
-            for before, after in zip(steps, carried, strict=True)
-            if after is not before
-            for unit in self.index.units(sources[after.position].row)
-            if unit.text in after.unit.text
-        }
+        used = taken | {id(c.unit) for c in candidates if any(_inside(c, step, None) for step in carried)}
         steps = carried
         step_claims = [
             self._claim(
@@ -936,13 +942,8 @@ class ExtractiveComposer:
         asker = analysis.asker
         # Asked for examples of a kind ("examples of private companies doing this?"), that kind's documents
         # are examples whatever their type: Severn Trent's report on its own fund (held-out b7-20).
-        kinds = analysis.example_kinds or asker.org_types
-        positions = [
-            p
-            for p, s in enumerate(sources)
-            if s.doc_type in EXAMPLE_TYPES
-            or (s.org_type in analysis.example_kinds and s.doc_type in KIND_EXAMPLE_TYPES)
-        ]
+        kinds = analysis.examples_of
+        positions = [p for p, s in enumerate(sources) if is_example(s.doc_type, s.org_type, analysis)]
         of_kind = [p for p in positions if sources[p].org_type in analysis.example_kinds]
         if len({sources[p].meta["doc_id"] for p in of_kind}) >= self.config.min_example_documents:
             # Asked for companies' examples, a Scottish health board's is not one for an English firm

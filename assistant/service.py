@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -12,9 +12,9 @@ import numpy as np
 
 from assistant import cues
 from assistant.analysis import QueryAnalysis, Question, analyse, needs_history
-from assistant.compose import EXAMPLE_TYPES, KIND_EXAMPLE_TYPES, ExtractiveComposer
+from assistant.compose import ExtractiveComposer, is_example, of_kind_asked
 from assistant.config import DEFAULT_CONFIG, AnswerConfig
-from assistant.draft import Block, Draft, render
+from assistant.draft import Block, Claim, Draft, render
 from assistant.evidence import evidence_label, staleness_warnings
 from assistant.index import IndexHolder, SearchIndex, heading_answers
 from assistant.llm import NOT_COVERED, LLMClient, parse_answer
@@ -166,7 +166,7 @@ class Assistant:
         gate = self._gate(analysis, index)
         if gate is not None:
             if analysis.clinical:
-                refusal = self._clinical_answer(index, analysis, backend, top_k, timings, started)
+                refusal = self._clinical_answer(index, analysis, gate, backend, top_k, timings, started)
             else:
                 refusal = self._refusal(analysis, backend, gate, timings, started)
             refusal.refusal_reason = "clinical" if analysis.clinical else "index_empty"
@@ -387,8 +387,7 @@ class Assistant:
         have = {
             str(index.doc_ids[h.row])
             for h in hits
-            if index.metadatas[h.row]["org_type"] in analysis.example_kinds
-            and index.metadatas[h.row]["doc_type"] in KIND_EXAMPLE_TYPES
+            if of_kind_asked(index.metadatas[h.row]["doc_type"], index.metadatas[h.row]["org_type"], analysis)
         }
         if len(have) >= self.config.compose.min_example_documents:
             # Enough of them ranked already: more would be weaker ones padding the answer (b7-16 got a
@@ -532,13 +531,9 @@ class Assistant:
     ) -> Answer:
         """The sources do not give the fact asked for: say so first, then the nearest facts, each
         labelled with whose they are, so none reads as the answer."""
-        composer = ExtractiveComposer(index, self.config.compose, self._embed_passages)
-        vector = self.retriever.embed_query(analysis.retrieval_query)
-        claims = composer.nearest(analysis, sources, vector, limit=2)
-        draft = Draft(
-            blocks=[Block("bullets", claims, heading="Nearest in the sources, about something else")]
+        draft = self._nearest_draft(
+            index, analysis, sources, "Nearest in the sources, about something else", limit=2
         )
-        draft = check_support(draft, sources, index, self.config.support)
         answer = self._finish(draft, sources, index, "extractive", confidence, analysis, None)
         answer.answer = f"{gap}\n\n{answer.answer}" if draft.claims() else f"{gap} {COVERAGE_NOTE}"
         if not draft.claims():
@@ -550,26 +545,44 @@ class Assistant:
         answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}
         return answer
 
+    def _nearest_draft(
+        self,
+        index: SearchIndex,
+        analysis: QueryAnalysis,
+        sources: list[RetrievedSource],
+        heading: str,
+        limit: int,
+        keep: Callable[[Claim], bool] = lambda claim: True,
+    ) -> Draft:
+        """The nearest passages of different documents, each labelled with whose it is, under `heading`,
+        checked against their sources: what follows a gap or a clinical refusal."""
+        composer = ExtractiveComposer(index, self.config.compose, self._embed_passages)
+        vector = self.retriever.embed_query(analysis.retrieval_query)
+        claims = [claim for claim in composer.nearest(analysis, sources, vector, limit=limit) if keep(claim)]
+        draft = Draft(blocks=[Block("bullets", claims, heading=heading)])
+        return check_support(draft, sources, index, self.config.support)
+
     def _clinical_answer(
         self,
         index: SearchIndex,
         analysis: QueryAnalysis,
+        reason: str,
         backend: Backend,
         top_k: int | None,
         timings: dict[str, float],
         started: float,
     ) -> Answer:
-        """A clinical question is refused. When the corpus covers what surrounds it ("we're dropping
-        desflurane for net zero: what sevoflurane concentration…?"), the refusal goes on to the nearest
-        passages, headed as the environmental side (graders, b6-24 and b7-15: a boilerplate refusal for a
-        sustainability lead, though the sources cover cutting nitrous oxide waste). Only care with a
-        carbon cost the corpus covers has such a side: a question about warfarin has none."""
+        """A clinical question is refused (`reason`, the gate's). When the corpus covers what surrounds it
+        ("we're dropping desflurane for net zero: what sevoflurane concentration…?"), the refusal goes on to
+        the nearest passages, headed as the environmental side (graders, b6-24 and b7-15: a boilerplate
+        refusal for a sustainability lead, though the sources cover cutting nitrous oxide waste). Only care
+        with a carbon cost the corpus covers has such a side: a question about warfarin has none."""
         asker = analysis.asker
         clinician = bool(asker.role and cues.CLINICAL_ROLE.search(asker.role)) or any(
             org in cues.CARE_PROVIDERS for org in asker.org_types
         )
         who = CLINICAL_FOR_STAFF if clinician else CLINICAL_FOR_ANYONE
-        refusal = self._refusal(analysis, backend, f"{CLINICAL_REFUSAL} {who}", timings, started)
+        refusal = self._refusal(analysis, backend, f"{reason} {who}", timings, started)
         named = [m.group(0) for m in cues.CARBON_HEAVY_CARE.finditer(analysis.question)]
         if index.live_size == 0 or not named:
             return refusal
@@ -582,22 +595,15 @@ class Assistant:
         sources = to_sources(index, result.hits)
         if not sources or confidence < self.settings.refusal_threshold:
             return refusal
-        composer = ExtractiveComposer(index, self.config.compose, self._embed_passages)
-        vector = self.retriever.embed_query(aside_analysis.retrieval_query)
         # Only about the carbon-heavy care the question names (anaesthetic gases, inhalers): NHS Tayside's
         # staff and spend matched a Scottish health board's sustainability lead, not the gases asked about.
-        claims = [
-            claim
-            for claim in composer.nearest(
-                aside_analysis, sources, vector, limit=self.config.compose.clinical_aside_passages
-            )
-            if cues.CARBON_HEAVY_CARE.search(claim.quoted())
-        ]
-        draft = check_support(
-            Draft(blocks=[Block("bullets", claims, heading=CLINICAL_ASIDE_HEADING)]),
-            sources,
+        draft = self._nearest_draft(
             index,
-            self.config.support,
+            aside_analysis,
+            sources,
+            CLINICAL_ASIDE_HEADING,
+            self.config.compose.clinical_aside_passages,
+            keep=lambda claim: bool(cues.CARBON_HEAVY_CARE.search(claim.quoted())),
         )
         if not draft.claims():
             return refusal
@@ -683,13 +689,13 @@ def _examples_like_theirs(index: SearchIndex, analysis: QueryAnalysis, hits: lis
     examples: the asker's nation first, then the document holding most of the question (IDF-weighted
     share, to one decimal), then its rank."""
     asker = analysis.asker
-
-    kinds = analysis.example_kinds or asker.org_types
+    kinds = analysis.examples_of
 
     def like_theirs(row: int) -> bool:
         meta = index.metadatas[row]
-        of_kind = meta["org_type"] in analysis.example_kinds and meta["doc_type"] in KIND_EXAMPLE_TYPES
-        return (meta["doc_type"] in EXAMPLE_TYPES or of_kind) and (not kinds or meta["org_type"] in kinds)
+        return is_example(meta["doc_type"], meta["org_type"], analysis) and (
+            not kinds or meta["org_type"] in kinds
+        )
 
     asked = index.term_weights(analysis.topic_terms)
     fit: dict[str, tuple[bool, float, int]] = {}

@@ -812,35 +812,26 @@ def test_a_followup_about_part_of_the_last_answer_is_resolved_to_that_part() -> 
 
 
 def test_a_missing_fact_names_what_was_asked_about() -> None:
-    from assistant.scope import _subject_phrase
-
-    compared = analyse(
-        Question(
-            "In England the NHS has to give social value at least 10% of the tender score. What's the "
-            "equivalent minimum weighting that NHS boards in Scotland have to use?"
-        )
-    )
-    assert _subject_phrase(compared) == "Scotland"
-    # What the asker says before the dash is context; the ask names Wales (b9-22 read "for England").
-    told_first = analyse(
-        Question(
-            "In England the NHS has to give social value at least 10% of the marks - what's the minimum "
-            "weighting Welsh health boards have to use?"
-        )
-    )
-    assert _subject_phrase(told_first) == "Wales"
-    # A city in the ask is not its nation: the names the asker gave stand (fresh-c-18).
-    city = analyse(
-        Question(
-            "I know CLES did a spend analysis with Belfast City Council. What proportion of their spend was "
-            "with Belfast-based suppliers?"
-        )
-    )
-    assert _subject_phrase(city) == "CLES and Belfast City Council"
-    belfast = analyse(
-        Question("What percentage of Belfast City Council's spend went to Belfast-based suppliers?")
-    )
-    assert _subject_phrase(belfast) == "Belfast City Council"
+    """The gap sentence names whose the fact is: not what the asker says first, not where it is, not
+    what it is compared with, and not a city's nation in place of the names the asker gave."""
+    expected = {
+        "In England the NHS has to give social value at least 10% of the tender score. What's the equivalent "
+        "minimum weighting that NHS boards in Scotland have to use?": "Scotland",
+        # Before the dash is context; the ask names Wales (b9-22 read "for England").
+        "In England the NHS has to give social value at least 10% of the marks - what's the minimum "
+        "weighting Welsh health boards have to use?": "Wales",
+        # A city in the ask is not its nation (fresh-c-18).
+        "I know CLES did a spend analysis with Belfast City Council. What proportion of their spend was "
+        "with Belfast-based suppliers?": "CLES and Belfast City Council",
+        "What percentage of Belfast City Council's spend went to Belfast-based suppliers?": "Belfast City Council",
+        # Where it is (b7-06) and what it is compared with (b7-19).
+        "What percentage of Hywel Dda health board's spending goes to businesses in Carmarthenshire, "
+        "Ceredigion and Pembrokeshire?": "Hywel Dda",
+        "Is there a set minimum weighting for social value that NHS boards in Scotland have to use when "
+        "scoring tenders, like the 10% thing in England?": "Scotland",
+    }
+    for question, subject in expected.items():
+        assert _subject_phrase(analyse(Question(question))) == subject, question
 
 
 def test_how_a_question_is_put_is_not_what_a_fact_is_about() -> None:
@@ -1128,23 +1119,6 @@ def test_a_step_keeps_no_sentence_pointing_elsewhere_in_its_guide() -> None:
         "messages above: extra value from existing spend, lawful and no premium."
     )[0]
     assert step.kind == "step" and "above" not in step.text and step.text.startswith("Start by meeting")
-
-
-def test_a_missing_fact_is_said_of_whose_it_is_not_where_or_what_it_is_compared_with() -> None:
-    places = analyse(
-        Question(
-            "What percentage of Hywel Dda health board's spending goes to businesses in Carmarthenshire, "
-            "Ceredigion and Pembrokeshire?"
-        )
-    )
-    assert _subject_phrase(places) == "Hywel Dda"
-    compared = analyse(
-        Question(
-            "Is there a set minimum weighting for social value that NHS boards in Scotland have to use when "
-            "scoring tenders, like the 10% thing in England?"
-        )
-    )
-    assert _subject_phrase(compared) == "Scotland"
 
 
 def test_a_question_opening_with_what_the_askers_organisation_is_says_who_asks() -> None:
