@@ -1131,3 +1131,33 @@ def test_a_question_opening_with_what_the_askers_organisation_is_says_who_asks()
         ).org_types
         == ()
     )
+
+
+def test_a_definite_description_is_quoted_with_the_sentence_that_introduced_it() -> None:
+    # Held-out b9-05: "The Commission is a partnership…" was quoted with no commission named.
+    units = units_of(
+        "North Ayrshire Council set up its Community Wealth Building Commission in June 2019. The "
+        "Commission is a partnership that brings together council services and regional partners."
+    )
+    assert [u.text[:25] for u in units] == ["North Ayrshire Council se"]
+    assert "The Commission is a partnership" in units[0].text
+    figures = units_of(
+        "A flagship example is the planned Community and Visitor Hub at Lochshore. The £3.6 million "
+        "development will use council land and assets to benefit the community."
+    )
+    assert len(figures) == 1 and figures[0].text.startswith("A flagship example")
+    # After a sentence about the document it goes with it, not quoted dangling (b9-09).
+    dangling = units_of(
+        "The Democrat's article reports on local spending by NHS Greater Glasgow and Clyde in 2020/21. The "
+        "figures were released when the health board published its Procurement Annual Report."
+    )
+    assert all(u.about_document for u in dangling)
+    # A name, or "The trust" (which the label names), stands alone; so does a paragraph's first sentence.
+    named = units_of(
+        "Leeds Teaching Hospitals pays the Real Living Wage to all staff. The Health Foundation funded the "
+        "evaluation of the programme. The trust has 20,000 staff across seven hospitals."
+    )
+    assert len(named) == 3
+    assert units_of("The figures show that £9.64 million of contracts went to local businesses.")
+    # "Together they…" leans back (b9-10).
+    assert not units_of("Together they are exploring how a health board can use its spending power.")
