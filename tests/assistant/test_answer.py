@@ -802,3 +802,44 @@ def test_a_sum_and_who_decides_are_both_answered_whoever_asks(tmp_path: Path, em
     assert not answer.refused and not answer.gaps, answer.answer
     assert "£200,000" in answer.answer
     assert "independent panel of customers" in answer.answer
+
+
+COUNCIL_FIGURES_DOC = """---
+title: "Community wealth building in action"
+source_url: https://example.org/harbourtown-council-cwb
+publisher: "Harbourtown Council"
+doc_type: case_study
+nation: England
+org_type: local_authority
+themes: [procurement]
+---
+
+# Community wealth building in action
+
+## Figures
+
+Harbourtown Council reports figures for six partner institutions taken together. Between 2012/13 and 2016/17:
+
+- procurement kept within the town rose by £74 million;
+- procurement within the wider county rose by £200 million.
+"""
+
+
+def test_another_document_about_what_the_question_names_is_not_padding(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """A direct answer leaves out other documents' passages about little of the question, but not one
+    about the organisation the question names: the council's £74m rise beside the briefing's 5% -> 18.2%
+    (held-out b8-24)."""
+    corpus = tmp_path / "corpus" / "markdown"
+    corpus.mkdir(parents=True)
+    (corpus / "harbourtown-model.md").write_text(PRESTON_LIKE_DOC, encoding="utf-8")
+    (corpus / "harbourtown-council-cwb.md").write_text(COUNCIL_FIGURES_DOC, encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus", chroma_url=None)
+    assert not build_ingestor(settings, embedder=embedder).sync([tmp_path / "corpus"]).failed
+    assistant = Assistant(settings, IndexHolder(ChunkStore.from_settings(settings)), embedder)
+    answer = assistant.answer(
+        "Need a hard number for a board paper: after the Harbourtown anchors changed how they buy, how much "
+        "did the share of their spending staying local actually go up?"
+    )
+    assert "18.2%" in answer.answer and "£74 million" in answer.answer, answer.answer

