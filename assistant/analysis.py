@@ -424,6 +424,18 @@ Welsh health boards have to use?" asks about Wales (b9-22 was told the sources l
 England")."""
 
 
+def outshone_kinds(asker: AskerProfile, intent: Intent) -> tuple[str, ...]:
+    """A start question's examples should be of the asker's own kind, and when the NHS's documents
+    outnumber that kind's (`cues.KINDS_OUTSHONE`), its documents are searched for as an examples question
+    asking for them is: a water company's community lead got a business partnership and no water company
+    (held-out b10-08), though Severn Trent and Anglian Water tell their own stories."""
+    if intent != "start" or not asker.org_types or asker.org_types[0] not in cues.KINDS_OUTSHONE:
+        return ()
+    # Only the asker's own kind: a Belfast firm's start answer took a water companies' blog as "like
+    # yours" when businesses counted utilities too (prac-015).
+    return (asker.org_types[0],)
+
+
 def kinds_wanted(text: str) -> tuple[str, ...]:
     """Kinds of organisation an examples question asks for examples of ("Are there examples of private
     companies doing this properly?": businesses; held-out b7-20 got definitions of public anchors). Only
@@ -726,7 +738,7 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         already_done=_already_done(text),
         wants_names=bool(cues.NAMES_WANTED.search(text)),
         wants_figures=bool(cues.FIGURES_WANTED.search(asking_part(text))),
-        example_kinds=kinds_wanted(text) if intent == "examples" else (),
+        example_kinds=kinds_wanted(text) if intent == "examples" else outshone_kinds(asker, intent),
         deadline=bool(cues.DEADLINE_QUESTION.search(text)),
         clinical=clinical_reason(text),
         is_followup=is_followup,

