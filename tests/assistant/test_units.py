@@ -41,6 +41,19 @@ def a_source(
     return RetrievedSource(0, Hit(0, 1.0, 0.5, 1.0, 0, 0), f"{doc}#0", text, meta)
 
 
+def listed(lead_in: str, *items: str) -> Unit:
+    """A list unit with this lead-in and these items."""
+    return units_of(f"{lead_in}:\n\n" + "\n".join(f"- {item};" for item in items))[0]
+
+
+def direct_answer(docs: tuple[str, ...], candidates: list[Candidate]) -> list[str]:
+    """The passages a direct answer to "What do the guides list?" quotes from these candidates, in order."""
+    sources = [a_source(d, doc_type="guide") for d in docs]
+    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
+    draft = composer._direct(analyse(Question("What do the guides list?")), sources, candidates)
+    return [c.text for c in draft.claims()]
+
+
 def first_steps(
     question: str, asker: Asker, sources: list[RetrievedSource], candidates: list[Candidate]
 ) -> list[Claim]:
@@ -437,19 +450,12 @@ def test_a_digest_quoted_beside_the_answer_keeps_only_its_facts_about_the_questi
 
 def test_a_direct_answer_puts_the_better_documents_passages_first() -> None:
     """Not the better-ranked source's weaker passage before a stronger one ("buried last", graders)."""
-
-    def listed(lead_in: str, *items: str) -> Unit:
-        return units_of(f"{lead_in}:\n\n" + "\n".join(f"- {item};" for item in items))[0]
-
-    sources = [a_source(d, doc_type="guide") for d in ("opening", "ranked", "stronger")]
     candidates = [
         Candidate(listed("The opening passage lists", "apprentices", "bursaries"), 0, 1.0, "opening", 0.5),
         Candidate(listed("A weaker passage lists", "gardens", "benches"), 1, 0.5, "ranked", 0.5),
         Candidate(listed("A stronger passage lists", "suppliers", "contracts"), 2, 0.9, "stronger", 0.5),
     ]
-    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
-    draft = composer._direct(analyse(Question("What do the guides list?")), sources, candidates)
-    assert [c.text for c in draft.claims()] == [
+    assert direct_answer(("opening", "ranked", "stronger"), candidates) == [
         "The opening passage lists:",
         "A stronger passage lists:",
         "A weaker passage lists:",
@@ -1218,6 +1224,10 @@ def test_a_release_framing_its_figures_is_about_the_document() -> None:
     assert cues.ABOUT_DOCUMENT.search("The briefing's own discussion centres on what would need to change.")
     assert cues.ABOUT_DOCUMENT.search("The Democrat's article reports on local spending by the board.")
     assert not cues.ABOUT_DOCUMENT.search("The trust's programme trained 50 people last year.")
+    # A release saying what something is says it (b11-02); one framing a list frames it.
+    assert not cues.ABOUT_DOCUMENT.search("The release describes SWCEP as a strategic partnership.")
+    # "…builds on this earlier work" leans on the passage before (b11-07).
+    assert not units_of("The Advice NI paper builds on this earlier work and adds to the movement.")
 
 
 def test_a_uk_wide_example_is_one_from_the_askers_nation_unless_a_nation_is_asked_for() -> None:
@@ -1238,12 +1248,7 @@ def test_a_uk_wide_example_is_one_from_the_askers_nation_unless_a_nation_is_aske
 def test_a_direct_answer_leaves_out_other_documents_passages_about_little_of_the_question() -> None:
     """Graders read another document's passage holding far less of the question than the opening as
     padding (held-out b8/b9); the opening document's own further passages stay, as its context."""
-
-    def listed(lead_in: str, *items: str) -> Unit:
-        return units_of(f"{lead_in}:\n\n" + "\n".join(f"- {item};" for item in items))[0]
-
     floor = DEFAULT_CONFIG.compose.bullet_relevance_share
-    sources = [a_source(d, doc_type="guide") for d in ("opening", "padding", "related")]
     candidates = [
         Candidate(listed("The opening passage lists", "apprentices", "bursaries"), 0, 1.0, "opening", 0.6),
         Candidate(listed("A further passage lists", "mentors", "tutors"), 0, 0.8, "opening", 0.1),
@@ -1254,9 +1259,7 @@ def test_a_direct_answer_leaves_out_other_documents_passages_about_little_of_the
             listed("A related passage lists", "suppliers", "contracts"), 2, 0.6, "related", 0.6 * floor
         ),
     ]
-    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
-    draft = composer._direct(analyse(Question("What do the guides list?")), sources, candidates)
-    assert [c.text for c in draft.claims()] == [
+    assert direct_answer(("opening", "padding", "related"), candidates) == [
         "The opening passage lists:",
         "A further passage lists:",
         "A related passage lists:",
