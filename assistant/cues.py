@@ -380,6 +380,8 @@ BACK_REFERENCE = re.compile(
     r"even so|still|yet|nevertheless|nonetheless|despite this|in spite of this|otherwise|"
     r"but|and|so|then|instead|meanwhile|similarly|likewise|in addition|as a result|in turn|in this way|"
     r"for example|for instance|the same|other|another|each of (them|these)|all of (them|these)|"
+    # "Examples include local councils, universities…": examples of what the passage before said (b11-07).
+    r"examples (include|are|of this|such as)\b|"
     # "The Advice NI paper builds on this earlier work…" (held-out b11-07: quoted with no earlier work).
     r"[^.]{0,80}\b(builds? on|following|after|unlike|like) this (earlier|previous|prior) \w+|"
     # "Together they are exploring…" (held-out b9-10: quoted with no "they").

@@ -1228,6 +1228,9 @@ def test_a_release_framing_its_figures_is_about_the_document() -> None:
     assert not cues.ABOUT_DOCUMENT.search("The release describes SWCEP as a strategic partnership.")
     # "…builds on this earlier work" leans on the passage before (b11-07).
     assert not units_of("The Advice NI paper builds on this earlier work and adds to the movement.")
+    assert not units_of(
+        "Examples include local councils, universities, health trusts and housing associations."
+    )
 
 
 def test_a_uk_wide_example_is_one_from_the_askers_nation_unless_a_nation_is_asked_for() -> None:
