@@ -303,7 +303,7 @@ def read_asker(text: str, given: Asker | None, wants_start: bool) -> AskerProfil
             themes.append(theme)
     if given is not None:
         if given.org_type:
-            org_types = (given.org_type, *[o for o in org_types if o != given.org_type])
+            org_types = (given.org_type,)
         if given.nation:
             nations = (given.nation,)
     if wants_start:

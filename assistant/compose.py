@@ -567,6 +567,7 @@ class ExtractiveComposer:
         """ "Who put it out and when? And what's the headline figure?": each kind of fact asked is given by
         some passage; one that no chosen passage gives takes the weakest slot (graders: the £9.1bn figure
         missing from an answer that named the author and date)."""
+        chosen = self._naming_the_authors(analysis, pool, chosen)
         for kind in analysis.fact_kinds if len(analysis.fact_kinds) > 1 else ():
             if any(gives_fact(c.unit.quoted(), kind, analysis, exact_figure=False) for c in chosen):
                 continue
@@ -586,6 +587,23 @@ class ExtractiveComposer:
                 best = max(giving, key=lambda c: c.score)
                 chosen = [*chosen[:-1], best] if len(chosen) >= self.config.max_direct else [*chosen, best]
         return chosen
+
+    def _naming_the_authors(
+        self, analysis: QueryAnalysis, pool: list[Candidate], chosen: list[Candidate]
+    ) -> list[Candidate]:
+        """ "Who wrote it?": a quoted document's sentence naming more people or bodies as its authors
+        than any chosen passage takes the weakest slot. "Published by the Health Foundation" names the
+        publisher; "written by Sarah Reed, Anya Göpfert, Suzanne Wood…" the authors (prac-031 lost it to
+        chapter summaries that give the year and share more of the question's words)."""
+        if not analysis.authorship:
+            return chosen
+        most = max(MIN_AUTHORS_NAMED - 1, *(_authors_named(c.unit.quoted()) for c in chosen))
+        quoted = {c.doc for c in chosen}
+        naming = [c for c in pool if c.doc in quoted and _authors_named(c.unit.quoted()) > most]
+        if not naming:
+            return chosen
+        best = max(naming, key=lambda c: c.score)
+        return [*chosen[:-1], best] if len(chosen) >= self.config.max_direct else [*chosen, best]
 
     def _gives_a_fact(self, analysis: QueryAnalysis, candidate: Candidate) -> bool:
         return any(
@@ -1150,6 +1168,16 @@ class ExtractiveComposer:
 
 SUPPLIER_TYPES = {"business", "vcse"}
 """Organisations that take part in an anchor's contracts or programmes rather than run them."""
+
+
+MIN_AUTHORS_NAMED = 3
+"""Names (and "written by") a sentence must hold to be brought in as the answer to "who wrote it": the
+publisher line "published by the Health Foundation" holds two."""
+
+
+def _authors_named(text: str) -> int:
+    """How many people or bodies a sentence names as authors: "The report is written by Sarah Reed, …"."""
+    return len(cues.PERSON_OR_BODY.findall(text)) if cues.AUTHORSHIP_ANSWER.search(text) else 0
 
 
 def _without_title_figures(text: str, title: str) -> str:

@@ -297,6 +297,12 @@ class ScopeConfig:
     """Confidence is multiplied by this when the question names something the corpus never mentions
     or asks for a fact no source gives; with the 0.35 refusal threshold this refuses those questions
     (dev refusal accuracy 0.922 -> 1.00 in the issue 6 session)."""
+    start_refusal_margin: float = 0.03
+    """A where-to-start question is answered down to this much below the refusal threshold (0.42 -> 0.39):
+    what to do first is what the corpus is about, and a long start question told in the asker's words
+    shares few terms with any passage (fresh-b-08, a food manufacturer's "sensible first step", scored
+    0.4186 once a PDF heading fix moved one chunk, and was refused). Every question the sets expect
+    refused asks for a fact, not where to start; the highest of them scores 0.3841 (check-040)."""
     min_fact_overlap: float = 0.3
     """IDF-weighted share of what was asked that the fact-giving passages must share: "local" alone
     does not tie a number to "spend with local businesses" (calibrated on 16 figure questions)."""

@@ -368,7 +368,9 @@ POINTS_ELSEWHERE = re.compile(r"\b(above|below|earlier in (this|the) (guide|page
 # meeting the senior leaders", "the first step is…".
 START_ADVICE = re.compile(
     r"\b(start by|begin by|a good (first step|place to (start|begin)|starting point|way to (begin|start))|"
-    r"the first step (is|was|should)|first steps? (for|would|could|should)|can start (by|with))\b",
+    r"the first step (is|was|should)|first steps? (for|would|could|should)|can start (by|with)|"
+    # "Miriam Dobson's advice is to start small", "do not wait for a big budget… before you start" (b10-04)
+    r"start small|(do not|don't) wait for)\b",
     re.IGNORECASE,
 )
 DEFINITION_WORDS = re.compile(

@@ -216,7 +216,10 @@ class Assistant:
         specific fact asked for; None when the question can be answered."""
         if fact is not None and fact.gap is not None and sources:
             return self._gap_answer(analysis, index, sources, fact.gap, backend, confidence, timings, started)
-        if sources and confidence >= self.settings.refusal_threshold:
+        threshold = self.settings.refusal_threshold
+        if analysis.wants_start:
+            threshold -= self.config.scope.start_refusal_margin
+        if sources and confidence >= threshold:
             return None
         reason = (
             "I couldn't find an answer to this in the HALN corpus, so I won't guess."

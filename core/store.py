@@ -35,7 +35,9 @@ from core.settings import Settings
 # 4: a short PDF line before an upper-case line is a heading, not joined into the next sentence.
 # 5: the corpus's provenance line ("This is a summary, in our own words, of …") is out of chunk text.
 # 6: PDF running headers, footers and page labels removed; a wrapped line starting "2022." is not a list item.
-PARSER_VERSION = "6"
+# 7: a PDF page heading wrapped onto a second line keeps its rest ("…the NHS as" / "an anchor institution");
+#    a Markdown paragraph's soft wraps are joined.
+PARSER_VERSION = "7"
 STAGING_SUFFIX = "_staging"
 PAGE_SIZE = 2000
 # The change log on the collection (which documents each content version changed, so a worker can apply

@@ -196,7 +196,7 @@ def markdown_sections(body: str, default_heading: str) -> list[Section]:
             sections.append(Section(heading=heading, text=text))
         lines.clear()
 
-    for line in body.splitlines():
+    for line in _unwrapped_markdown_lines(body):
         match = _HEADING.match(line)
         if match:
             flush()
@@ -205,6 +205,34 @@ def markdown_sections(body: str, default_heading: str) -> list[Section]:
         lines.append(clean_inline(line.rstrip()))
     flush()
     return sections
+
+
+_MARKDOWN_BLOCK_START = re.compile(r"^\s*([-*+•]\s|\d{1,3}[.)]\s|#{1,6}\s|\||>|```|~~~)")
+"""A line starting a list item, heading, table row, quote or code fence begins a block of its own."""
+
+
+def _unwrapped_markdown_lines(body: str) -> list[str]:
+    """Lines with a paragraph's (or list item's) soft wraps joined, as Markdown renders them: a file
+    wrapped at 80 columns otherwise had "…published by the Riverside Foundation in" quoted as a sentence
+    of its own, cut before "August 2021". Only a line that stops mid-sentence is carried on: one ending a
+    sentence stays a passage of its own, as the quarantine reads passages (ingest/quarantine.py), so a
+    planted instruction on the next line does not take its neighbours with it."""
+    out: list[str] = []
+    for line in body.splitlines():
+        previous = out[-1] if out else ""
+        continues = (
+            line.strip()
+            and previous.strip()
+            and not _MARKDOWN_BLOCK_START.match(line)
+            and not previous.rstrip().endswith(_SENTENCE_END)
+            and not _HEADING.match(previous)
+            and not previous.lstrip().startswith(("|", "```", "~~~"))
+        )
+        if continues:
+            out[-1] = f"{previous.rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+    return out
 
 
 Loaded = tuple[DocumentMetadata, list[Section], list[str]]
@@ -302,14 +330,22 @@ def load_pdf(path: Path) -> Loaded:
     for number, lines in enumerate(_without_page_furniture(page_lines), start=1):
         if not lines:
             continue
-        if len(lines[0]) <= 90 and not lines[0].endswith("."):
-            heading = lines[0]
-            lines = lines[1:]
+        if len(lines[0]) <= PDF_HEADING_MAX_CHARS and not lines[0].endswith("."):
+            heading, lines = _page_heading(lines)
         text = _join_pdf_lines(lines)
         if text:
             sections.append(Section(heading=heading, text=text, page=number))
     return meta, sections, []
 
+
+PDF_HEADING_MAX_CHARS = 90
+"""A page's first line this short, without a full stop, is the heading of what follows on the page."""
+
+PDF_HEADING_WRAP_CHARS = 60
+"""A heading too long for one line wraps: a short next line starting in lower case carries it on
+("Building healthier communities: the role of the NHS as" / "an anchor institution. Chapter 1"). Ten of the
+corpus's PDF chunks began with such a leftover ("procurement The Welsh Government says…"); the longest
+was 47 characters."""
 
 PDF_HEADING_MAX_WORDS = 10
 """A one-line paragraph this short, unpunctuated, before a line starting in upper case is a heading."""
@@ -358,6 +394,19 @@ def _without_page_furniture(pages: list[list[str]]) -> list[list[str]]:
             tail -= 1
         cleaned.append(lines[head:tail])
     return cleaned
+
+
+def _page_heading(lines: list[str]) -> tuple[str, list[str]]:
+    """The page's heading (its first line, with the wrapped rest of it) and the lines after it."""
+    heading, rest = lines[0], lines[1:]
+    while (
+        rest
+        and rest[0][:1].islower()
+        and len(rest[0]) <= PDF_HEADING_WRAP_CHARS
+        and not heading.endswith(_SENTENCE_END)
+    ):
+        heading, rest = f"{heading} {rest[0]}", rest[1:]
+    return heading, rest
 
 
 def _starts_item(line: str, previous: str) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.config import DEFAULT_CONFIG
 from assistant.cues import CARBON_HEAVY_CARE
 from assistant.index import IndexHolder
 from assistant.service import CLINICAL_ASIDE_HEADING, Assistant
@@ -843,3 +844,84 @@ def test_another_document_about_what_the_question_names_is_not_padding(
         "did the share of their spending staying local actually go up?"
     )
     assert "18.2%" in answer.answer and "£74 million" in answer.answer, answer.answer
+
+
+def chaptered_report(doc_id: str, body: str) -> str:
+    """One chapter of a report published as a page of its own, as the Health Foundation's are."""
+    header = front_matter(
+        doc_id,
+        "Building greener wards",
+        "Riverside Foundation",
+        "England",
+        "national_body",
+        "estates",
+        "2021-08",
+    )
+    return f"{header}# Building greener wards\n\n{body}\n"
+
+
+def test_who_wrote_it_is_answered_by_name_when_other_sentences_share_more_of_the_question(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """The chapters' summaries give the year and repeat the report's name and publisher, so they share more
+    of "who wrote the Riverside Foundation's 'Building greener wards' report, and when" than the sentence
+    naming the authors; "published by the Riverside Foundation" names only the publisher (prac-031)."""
+    corpus = tmp_path / "corpus" / "markdown"
+    corpus.mkdir(parents=True)
+    (corpus / "greener-wards-introduction.md").write_text(
+        chaptered_report(
+            "greener-wards-introduction",
+            "Building greener wards is a research report published by the Riverside Foundation in August 2021. "
+            "It looks at how the NHS can improve health through its jobs and land.\n\n"
+            "The report is written by Amara Okafor, Ben Hale, Carys Lloyd and Dev Patel. It thanks the staff "
+            "who took part.",
+        ),
+        encoding="utf-8",
+    )
+    for n, (name, role) in enumerate(
+        [("employer", "an employer of local people"), ("buyer", "a buyer of goods"), ("land", "a landowner")],
+        start=2,
+    ):
+        (corpus / f"greener-wards-{name}.md").write_text(
+            chaptered_report(
+                f"greener-wards-{name}",
+                f"Chapter {n} of the Riverside Foundation's 2021 report Building greener wards examines the NHS "
+                f"as {role}. It asks what wards could do differently.\n\n"
+                f"The Riverside Foundation's report Building greener wards came out in 2021 with {n} case "
+                f"studies of wards as {role}.",
+            ),
+            encoding="utf-8",
+        )
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus", chroma_url=None)
+    assert not build_ingestor(settings, embedder=embedder).sync([tmp_path / "corpus"]).failed
+    assistant = Assistant(settings, IndexHolder(ChunkStore.from_settings(settings)), embedder)
+    answer = assistant.answer(
+        "Who actually wrote the Riverside Foundation's 'Building greener wards' report, and when did it "
+        "come out? I want to reference it properly."
+    )
+    assert "Amara Okafor" in answer.answer and "2021" in answer.answer
+    assert answer.has_valid_citations()
+
+
+def test_a_start_question_is_answered_a_little_below_the_refusal_threshold(
+    index_settings: Settings, embedder: Embedder
+) -> None:
+    """What to do first is what the corpus is about: a start question told at length in the asker's words
+    shares few terms with any passage, and was refused just under the threshold (fresh-b-08)."""
+    question = "What's a sensible first step for a food manufacturer like us on local jobs?"
+
+    def asked(threshold: float, margin: float) -> bool:
+        settings = index_settings.model_copy(update={"refusal_threshold": threshold})
+        config = DEFAULT_CONFIG.with_overrides({"scope.start_refusal_margin": str(margin)})
+        holder = IndexHolder(ChunkStore.from_settings(settings))
+        return not Assistant(settings, holder, embedder, config=config).answer(question).refused
+
+    confidence = (
+        Assistant(index_settings, IndexHolder(ChunkStore.from_settings(index_settings)), embedder)
+        .answer(question)
+        .confidence
+    )
+    assert confidence is not None and asked(confidence, 0.0)
+    raised = confidence + DEFAULT_CONFIG.scope.start_refusal_margin / 2
+    assert asked(raised, DEFAULT_CONFIG.scope.start_refusal_margin)
+    assert not asked(raised, 0.0)

@@ -91,6 +91,15 @@ def test_caller_asker_wins_and_role_gives_themes() -> None:
         "Where do I start?", Asker(role="procurement lead", org_type="university", nation="Scotland"), True
     )
     assert p.org_types == ("university",) and p.nations == ("Scotland",) and "procurement" in p.themes
+    # The caller's organisation type is the asker's: a council named in the question does not join it
+    # (fresh-b-08, a food manufacturer whose MD "went to a council breakfast", got council material).
+    firm = read_asker(
+        "I'm HR director for a food manufacturer. Our MD went to a council breakfast about business "
+        "anchors. What's a sensible first step for a firm like us?",
+        Asker(org_type="business"),
+        True,
+    )
+    assert firm.org_types == ("business",)
 
 
 def test_intents() -> None:

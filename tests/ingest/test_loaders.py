@@ -239,3 +239,52 @@ def test_a_sentence_that_happens_to_end_two_pages_is_not_a_footer() -> None:
         ["Key points", "the needs of the service have changed.", "- Getting it right saves time."],
     ]
     assert _without_page_furniture(pages) == pages
+
+
+def test_a_pdf_heading_wrapped_onto_a_second_line_keeps_its_rest(tmp_path: Path) -> None:
+    """The wrapped rest of a page's heading is neither lost from the heading nor glued to the first
+    sentence ("procurement The Welsh Government says…" was quoted in an answer)."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "policy.pdf"
+    pdf = canvas.Canvas(str(path))
+    lines = [
+        "How the Wales Procurement Policy Statement defines",
+        "procurement",
+        "The Welsh Government takes a broad view of value for money.",
+        "the definition covers goods, services and works.",
+    ]
+    for y, line in zip(range(760, 600, -20), lines, strict=False):
+        pdf.drawString(72, y, line)
+    pdf.showPage()
+    pdf.save()
+    _sidecar(path)
+    (section,) = load_document(path, LIMIT).sections
+    assert section.heading == "How the Wales Procurement Policy Statement defines procurement"
+    assert section.text.startswith("The Welsh Government takes a broad view of value for money.")
+
+
+def test_a_markdown_paragraph_wrapped_at_80_columns_is_one_paragraph(tmp_path: Path) -> None:
+    """Soft wraps join as Markdown renders them; list items, tables and headings still start lines
+    ("…published by the Riverside Foundation in" was quoted as a sentence of its own)."""
+    path = tmp_path / "wrapped.md"
+    path.write_text(
+        '---\nid: wrapped\ntitle: "Wrapped"\nsource_url: https://example.org/wrapped\npublisher: Example\n'
+        "doc_type: guide\nnation: England\norg_type: nhs_trust\nthemes: [procurement]\n---\n"
+        "## About\n\nThe report was published by the Riverside Foundation in\nAugust 2021. It looks at jobs.\n"
+        "It has two parts.\n\n"
+        "Steps:\n- Map your spend\n  by supplier postcode.\n- Meet the buyers.\n\n| a | b |\n| 1 | 2 |\n",
+        encoding="utf-8",
+    )
+    (section,) = load_document(path, LIMIT).sections
+    assert section.text.splitlines() == [
+        "The report was published by the Riverside Foundation in August 2021. It looks at jobs.",
+        "It has two parts.",
+        "",
+        "Steps:",
+        "- Map your spend by supplier postcode.",
+        "- Meet the buyers.",
+        "",
+        "| a | b |",
+        "| 1 | 2 |",
+    ]
