@@ -389,6 +389,11 @@ def quoted_phrases(text: str) -> tuple[str, ...]:
 
 
 def figure_kind(text: str) -> FigureKind:
+    """What kind of figure the question's figure ask wants, read from that ask alone: "…have to pay our
+    staff the living wage if we win - is that right? What's the minimum weighting and since when?" asks
+    for a share, not money (b12-18 was told Northern Ireland's 10% was missing)."""
+    asks = [s for s in split_typed_sentences(asking_part(text)) if cues.FIGURE_QUESTION.search(s)]
+    text = asks[0] if asks else text
     if cues.SHARE_QUESTION.search(text):
         return "share"
     if cues.COUNT_QUESTION.search(text):  # "how many … got a pay rise" counts people, not money
@@ -402,8 +407,18 @@ def asking_part(text: str) -> str:
     """The sentences that ask (end with "?"), or the whole text when none does; a preamble before a colon
     is not part of the ask ("Need a hard number for a board paper: … how much did the share … go up?"
     was checked for "board" and "paper", and Preston's 5% to 18.2% said to be missing; b8-24)."""
-    asking = [_PREAMBLE.sub("", s) for s in split_typed_sentences(text) if s.endswith("?")]
+    asking = [_PREAMBLE.sub("", s) for s in split_typed_sentences(text) if is_asking(s)]
     return " ".join(asking) or text
+
+
+def is_asking(sentence: str) -> bool:
+    """A question sentence, or a request for figures put as a statement: "For a Dundee paper I need NHS
+    Tayside's headline numbers - roughly how many staff, how much they spend a year…, and how big their
+    estate is." (b12-20 was checked only for its last sentence's words, "publish" and "launch", and told
+    the sources lack the figures they give)."""
+    return sentence.endswith("?") or bool(
+        cues.REQUEST_WORDS.search(sentence) and cues.FIGURE_QUESTION.search(sentence)
+    )
 
 
 def without_preambles(text: str) -> str:
@@ -411,7 +426,7 @@ def without_preambles(text: str) -> str:
     charity in Nottinghamshire here - how much can we apply to the Severn Trent Community Fund for…?" is
     about the fund, not Nottinghamshire (held-out b10-18 was told the sources lack the sum, since no
     document about the fund names the county)."""
-    return " ".join(_PREAMBLE.sub("", s) if s.endswith("?") else s for s in split_typed_sentences(text))
+    return " ".join(_PREAMBLE.sub("", s) if is_asking(s) else s for s in split_typed_sentences(text))
 
 
 _PREAMBLE = re.compile(
@@ -459,7 +474,7 @@ def asks_of(text: str, drop: frozenset[str] | set[str]) -> tuple[Ask, ...]:
     climate and signing up; the charter is all three's subject). Fewer than two asks: ()."""
     parts: list[str] = []
     for sentence in split_typed_sentences(text):
-        if sentence.endswith("?"):
+        if is_asking(sentence):
             # "Looking back at COVID, what did anchor leaders learn…?" asks one thing: a part asks only
             # when it opens as a question does.
             # "ok - how is it being paid for, and how many jobs…?": what comes before the dash is not

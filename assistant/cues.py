@@ -252,7 +252,10 @@ FIGURE_QUESTION = re.compile(
     re.IGNORECASE,
 )
 # What kind of number a figure question wants: a sum of money, a share, or a count of something.
-SHARE_QUESTION = re.compile(r"\b(percentage|proportion|share|what percent|per ?cent|what fraction)\b|%", re.I)
+# A weighting is a share of the marks ("what's the minimum weighting?": 10%).
+SHARE_QUESTION = re.compile(
+    r"\b(percentage|proportion|share|what percent|per ?cent|what fraction|weighting)\b|%", re.I
+)
 MONEY_QUESTION = re.compile(
     r"\b(cost\w*|spend\w*|spent|price|budget|worth|invest\w*|paid|pay|salary|wage|hourly|money|"
     r"rate|fund\w*|grants?|turnover|£)",
@@ -629,11 +632,13 @@ RESULT_GIVEN = re.compile(
 # -- the separate things one question asks ---------------------------------------------------------------
 
 # A sentence that asks without a question mark: "I need the areas and the headline numbers."
-REQUEST_SENTENCE = re.compile(
-    r"^\s*(i need|i'd like|i would like|i want|i'm after|i am after|i'm looking for|we need|tell me|"
-    r"give me|please|can you|could you)\b",
-    re.IGNORECASE,
+_REQUEST = (
+    r"(i need|i'd like|i would like|i want|i'm after|i am after|i'm looking for|we need|tell me|"
+    r"give me|please|can you|could you)\b"
 )
+REQUEST_SENTENCE = re.compile(rf"^\s*{_REQUEST}", re.IGNORECASE)
+# A request anywhere in a sentence ("For a Dundee paper I need NHS Tayside's headline numbers - …").
+REQUEST_WORDS = re.compile(rf"\b{_REQUEST}", re.IGNORECASE)
 # Where one question moves on to a further ask: "How many pledges are in that charter, does it cover
 # climate stuff, and who else has signed up?"; "what it focused on …, and what early results they claimed".
 # The words a question (or a further ask within one) opens with.

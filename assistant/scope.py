@@ -142,12 +142,22 @@ def gives_fact(text: str, kind: str, analysis: QueryAnalysis, exact_figure: bool
     return bool(_OUTCOME.search(text))
 
 
+def _all_numbers(entity: tuple[str, ...]) -> bool:
+    """A figure ("10%"), not a year or season ("2024/25" says which season's count is asked: check-031)."""
+    return all(re.fullmatch(r"[\d.,%£]+", t) for t in entity) and not any(
+        re.fullmatch(r"(19|20)\d\d", t) for t in entity
+    )
+
+
 def check_fact(
     analysis: QueryAnalysis, index: SearchIndex, rows: list[int], cfg: ScopeConfig
 ) -> FactCheck | None:
     """None when the question does not ask for a specific fact about a named subject or nation."""
     kind = analysis.fact
-    subject = {t for entity in analysis.subjects for t in entity}
+    # A number the question restates ("is the NHS 10% weighting a minimum…, and does it apply to NHS
+    # Property Services?") is its premise, not what the answer must name: the NHSPS policy giving the date
+    # does not repeat "10%" (b12-09 was told the sources lack it).
+    subject = {t for entity in analysis.subjects if not _all_numbers(entity) for t in entity}
     nations = set(analysis.subject_nations)
     # A start question's fact is given if found, never turned into a refusal: the steps still help.
     if kind is None or not (subject or nations) or analysis.intent == "start":
@@ -156,8 +166,12 @@ def check_fact(
     # A question asking several things ties the fact to the words of the ask that asks for it: "what
     # figures did they give - staff, spend, land - and when did it go to their board?" counts staff,
     # spend and land, not the board (held-out b4-06 was told the sources lack Tayside's figures).
-    own = {t for ask in analysis.asks if ask.intent == analysis.intent for t in ask.terms} & asked_terms
-    asked_terms = own or asked_terms
+    # The fact's own ask may name nothing beyond its kind ("How much of that is City Deal money, and what
+    # will it deliver in jobs?": "money" is checked by the figure itself), and then needs no more words
+    # (b12-16 was told the sources lack the £40m they give, checked against "deliver" and "jobs").
+    fact_asks = [ask for ask in analysis.asks if ask.intent == analysis.intent]
+    own = {t for ask in fact_asks for t in ask.terms} & asked_terms
+    asked_terms = own if fact_asks and kind == "figure" else own or asked_terms
     asked = index.term_weights(sorted(asked_terms))
     # "What figures did they give for how big they are - staff, spend, land": several figures, each of
     # its own kind (the kind read from the question was "spend": money, and 14,000 staff did not count).

@@ -925,3 +925,114 @@ def test_a_start_question_is_answered_a_little_below_the_refusal_threshold(
     raised = confidence + DEFAULT_CONFIG.scope.start_refusal_margin / 2
     assert asked(raised, DEFAULT_CONFIG.scope.start_refusal_margin)
     assert not asked(raised, 0.0)
+
+
+def test_figures_requested_in_a_statement_are_found_where_the_source_gives_them(assistant: Assistant) -> None:
+    """The figures are asked for in a sentence ending with a full stop, and the question mark comes later
+    on another ask: the figures must still be what the answer is checked for (b12-20 was told the sources
+    lack NHS Tayside's staff, spend and estate, then quoted them as 'nearest')."""
+    answer = assistant.answer(
+        "For a Dundee community planning paper I need NHS Tayside's headline anchor numbers - roughly how "
+        "many staff, how much they spend a year on goods and services, and how big their estate is. What "
+        "did they publish when they launched the anchor strategy?"
+    )
+    assert not answer.refused and not answer.gaps
+    assert "14,000" in answer.answer and "£333 million" in answer.answer
+
+
+POLICY_DOC = (
+    front_matter(
+        "riverside-property-procurement-policy",
+        "Sustainable procurement policy",
+        "Riverside Property Services",
+        "England",
+        "national_body",
+        "procurement",
+        "2023-01",
+    )
+    + """# Sustainable procurement policy
+
+## Social value
+
+Riverside Property Services (RPS) manages buildings for the NHS. Its tenders for cleaning, facilities management and
+maintenance are scored for social value, and bid managers should read the NHS guidance on social value weighting.
+
+From 1 April 2022, the NHS extended the Social Value Model to organisations buying on its behalf. Riverside Property Services therefore describes itself as an in-scope organisation.
+"""
+)
+
+DEAL_DOC = (
+    front_matter(
+        "harbour-health-village-approval",
+        "Approval for the Harbour Health Village",
+        "Harbour News",
+        "Wales",
+        "local_authority",
+        "estates",
+        "2021-03",
+    )
+    + """# Approval for the Harbour Health Village
+
+## Funding
+
+Over the coming years, a £40 million contribution from the Harbour City Deal is to fund the village's skills centre and clinic.
+
+## Impact
+
+The parts of the village funded by the City Deal are projected to create 1,289 jobs.
+"""
+)
+
+
+def test_a_figure_the_question_restates_is_not_what_the_answer_must_name(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """ "Is the NHS 10% weighting a minimum…, and does it apply to Riverside Property Services?": the
+    policy giving the date does not repeat "10%", and it answers (b12-09 was told the sources lack it)."""
+    corpus = tmp_path / "corpus" / "markdown"
+    corpus.mkdir(parents=True)
+    (corpus / "riverside-property-procurement-policy.md").write_text(POLICY_DOC, encoding="utf-8")
+    blog = front_matter(
+        "nhs-weighting-blog",
+        "The NHS mandate",
+        "Value Blog",
+        "England",
+        "national_body",
+        "procurement",
+        "2022-04",
+    )
+    (corpus / "nhs-weighting-blog.md").write_text(
+        f"{blog}# The NHS mandate\n\nNHS procurements must give social value a minimum weighting of 10% "
+        "when tenders are evaluated.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus", chroma_url=None)
+    assert not build_ingestor(settings, embedder=embedder).sync([tmp_path / "corpus"]).failed
+    assistant = Assistant(settings, IndexHolder(ChunkStore.from_settings(settings)), embedder)
+    answer = assistant.answer(
+        "Quick check: is the NHS 10% social value weighting a minimum or a fixed figure, when did it start, "
+        "and does it apply to Riverside Property Services tenders as well?"
+    )
+    assert not answer.gaps and "1 April 2022" in answer.answer
+
+
+def test_a_money_ask_naming_nothing_but_its_subject_is_answered_from_the_sum(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """ "How much of that is City Deal money, and what will it deliver in jobs?": the money ask's only word
+    is what a sum is, so the sum needs no other word of the question (b12-16 was told the sources lack the
+    £40m, checked against "deliver" and "jobs")."""
+    assistant = one_document_assistant(tmp_path, embedder, "harbour-health-village-approval", DEAL_DOC)
+    history = [
+        ChatTurn(
+            role="user", content="Is there a Welsh council building a health village with its health board?"
+        ),
+        ChatTurn(
+            role="assistant", content="Yes - the Harbour Health Village, with a skills centre and clinic."
+        ),
+    ]
+    answer = assistant.answer(
+        "How much of that is City Deal money, and what are they saying it'll deliver in jobs?", history
+    )
+    assert not answer.refused and not answer.gaps
+    assert "£40 million" in answer.answer and "1,289 jobs" in answer.answer

@@ -1342,3 +1342,22 @@ def test_a_long_list_with_one_item_about_the_question_keeps_its_first_items_too(
     assert one.items[-1] == "… (6 more in the source)"
     two = composer._trimmed(unit, set(tokens("islands jams")))
     assert two.items[:-1] == (unit.items[8], unit.items[9])
+
+
+def test_the_figure_asked_for_is_read_from_its_own_ask() -> None:
+    """ "…have to pay our staff the living wage… What's the minimum weighting and since when?" asks for a
+    share, not money (b12-18); a request for figures put as a statement is part of what is asked (b12-20)."""
+    from assistant.analysis import figure_kind
+
+    assert (
+        figure_kind(
+            "Someone told us we'll have to pay our staff the living wage if we win - is that right? "
+            "What's the minimum weighting and since when?"
+        )
+        == "share"
+    )
+    asked = asking_part(
+        "For a paper I need NHS Tayside's headline numbers - roughly how many staff and how big their "
+        "estate is. What did they publish?"
+    )
+    assert "how many staff" in asked and "What did they publish?" in asked
