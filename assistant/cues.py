@@ -173,7 +173,8 @@ WHEN_CUES = re.compile(
     r"\b(when (was|did|were|is|will|does)|what year|which year|what date|since when)\b", re.I
 )
 EXAMPLE_CUES = re.compile(
-    r"\b(examples?|case stud\w*|who (has|have) (done|tried)|anyone (done|doing)|ha(s|ve) any \w+( \w+)? (done|tried)|(which|what) (\w+ )?(trusts|councils|"
+    # "Any Welsh HAs who've done this I could learn from?" (b12-14 got a direct answer opening mid-story)
+    r"\b(examples?|case stud\w*|who (has|have) (done|tried)|who['’]ve (done|tried)|anyone (done|doing)|ha(s|ve) any \w+( \w+)? (done|tried)|(which|what) (\w+ )?(trusts|councils|"
     r"universities|organisations|anchors|boards|businesses|churches|groups|housing associations) "
     r"(have|has|are)|others like us|like ours?|similar to us)\b",
     re.IGNORECASE,
@@ -463,7 +464,10 @@ ABOUT_DOCUMENT = re.compile(
     r"focuses|pulls|draws together|brings together|"
     r"covers|summarises|summarized|summarised|presents|outlines|reviews|considers|examines|notes|asks|argues|"
     r"includes|draws|focuses|discusses|gives|features|shares|provides|reports|offers|aims|brings|was written|"
-    r"is written|is based|is part|was published|is published|starts|begins|opens|points|links|does)\b",
+    r"is written|is based|is part|was published|is published|starts|begins|opens|points|links|does)\b|"
+    # "The author, Mary McManus, brings the perspective of someone who…" introduces the writer (b12-04);
+    # "The author sets out the steps Accord took:" frames a list and stays.
+    r"^the (author|writer),? (?-i:[A-Z])[\w'’ -]{1,40},? (brings|writes|wrote|worked|works|has worked|is|was)\b",
     re.IGNORECASE,
 )
 # How a document frames its content ("This guide summarises…", "The report notes that…"): never quoted,

@@ -1361,3 +1361,24 @@ def test_the_figure_asked_for_is_read_from_its_own_ask() -> None:
         "estate is. What did they publish?"
     )
     assert "how many staff" in asked and "What did they publish?" in asked
+
+
+def test_asking_for_those_who_have_done_it_asks_for_examples() -> None:
+    """ "Any Welsh HAs who've done this I could learn from?" wants examples (b12-14 got a direct answer that
+    opened mid-story and left out the sector's figures)."""
+    from assistant.analysis import intent_of
+
+    assert (
+        intent_of("Any Welsh HAs who've done this I could learn from - ideally with figures?") == "examples"
+    )
+
+
+def test_a_sentence_introducing_the_writer_is_about_the_document() -> None:
+    """ "The author, Mary McManus, brings the perspective of…" is a byline in prose (b12-04 opened with it);
+    "The author sets out the steps Accord took:" frames the steps and is quoted with them."""
+    from assistant import cues
+
+    assert cues.ABOUT_DOCUMENT.search(
+        "The author, Mary McManus, brings the perspective of someone who worked in an advice centre."
+    )
+    assert not cues.ABOUT_DOCUMENT.search("The author sets out the steps Accord took:")
