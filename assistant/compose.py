@@ -367,6 +367,9 @@ class ExtractiveComposer:
             bonus += cfg.fact_bonus * sum(gives)
         if has_phrase:
             bonus += cfg.phrase_bonus
+        if analysis.subject_nations and cues.NATION_LIMIT.search(text):
+            # Whether it applies in the nation asked about is said by the passage limiting it to nations.
+            bonus += cfg.intent_cue_bonus
         for aspect in analysis.aspects:
             if cues.ASPECT_CUES[aspect][1].search(text):
                 bonus += cfg.intent_cue_bonus

@@ -709,3 +709,11 @@ ASK_HEADINGS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 # A request naming several things: "the areas and the headline numbers".
 REQUEST_ITEMS = re.compile(r"\s*(?:,|\band\b)\s+(?=the\b|any\b|its\b|their\b)", re.IGNORECASE)
+
+# Where something applies, by nation: "Tree bundles can only be delivered to healthcare sites in England,
+# Wales and Scotland" answers "Can we apply from Northern Ireland?" (b12-10 quoted who is eligible, not where).
+_NATION_NAMES = r"(England|Wales|Scotland|Northern Ireland|the UK|Great Britain)"
+NATION_LIMIT = re.compile(
+    rf"\b(only|solely|limited to|restricted to|not (available|open) (in|to))\b[^.;]{{0,80}}\b{_NATION_NAMES}|"
+    rf"\b{_NATION_NAMES}\b[^.;]{{0,40}}\bonly\b"
+)

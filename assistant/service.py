@@ -322,6 +322,10 @@ class Assistant:
                 share = asked.share(index.sentences(row).all_terms)
                 if analysis.authorship and cues.AUTHORSHIP_ANSWER.search(index.texts[row]):
                     share += 1.0  # "who wrote it?": the chunk naming the authors, whatever its words
+                if analysis.subject_nations and cues.NATION_LIMIT.search(index.texts[row]):
+                    # "Can we apply from Northern Ireland?": the chunk saying which nations it is for,
+                    # though it names the other three (b12-10).
+                    share += 1.0
                 if share >= cfg.expand_min_overlap:
                     scored.append((share, row))
             rows = [row for _, row in sorted(scored, reverse=True)[: cfg.expand_chunks]]

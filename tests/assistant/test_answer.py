@@ -1036,3 +1036,15 @@ def test_a_money_ask_naming_nothing_but_its_subject_is_answered_from_the_sum(
     )
     assert not answer.refused and not answer.gaps
     assert "£40 million" in answer.answer and "1,289 jobs" in answer.answer
+
+
+def test_whether_it_applies_in_a_nation_is_answered_by_the_passage_limiting_it(assistant: Assistant) -> None:
+    """ "Can we apply from Northern Ireland?": the FAQ's "can only be delivered to healthcare sites in
+    England, Wales and Scotland" names the other nations, not the one asked about, and opens the answer
+    (b12-10 quoted who is eligible and implied a Northern Ireland surgery could apply)."""
+    answer = assistant.answer(
+        "GP surgery in Co. Down here. One of our partners saw that surgeries can get free tree bundles from "
+        "the NHS Forest for their grounds. Can we apply from Northern Ireland?"
+    )
+    opening = answer.answer.split("\n\n")[0]
+    assert "England, Wales and Scotland" in opening
