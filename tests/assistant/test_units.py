@@ -1382,3 +1382,16 @@ def test_a_sentence_introducing_the_writer_is_about_the_document() -> None:
         "The author, Mary McManus, brings the perspective of someone who worked in an advice centre."
     )
     assert not cues.ABOUT_DOCUMENT.search("The author sets out the steps Accord took:")
+
+
+def test_a_sentence_carrying_on_a_story_is_quoted_with_the_one_before() -> None:
+    """ "United Welsh then asked…", "Staff therefore need…" and "To explain the comparison, …" lean on the
+    sentence before them (graders: b12-14 opened mid-story, b12-23 with an unexplained comparison)."""
+    text = (
+        "United Welsh opened two schemes, each with a restaurant. United Welsh then asked who it knew that "
+        "provided food services. It found Vision 21.\n"
+        "Returns showed 461 jobs. To explain the comparison, the news item gives the norm of one job per £1m."
+    )
+    quoted = [u.text for u in units_of(text)]
+    assert not any(t.startswith(("United Welsh then", "To explain")) for t in quoted)
+    assert any(t.startswith("United Welsh opened") and "then asked" in t for t in quoted)
