@@ -397,11 +397,6 @@ BACK_REFERENCE = re.compile(
     r"(on|at|by) the same (day|time|event|meeting|date)|"
     # "The Social Value Procurement Policy is the result.": the result of what the sentence before said.
     r"[^.]{0,60}\b(is|was) the (result|outcome|upshot)(?=\.)|"
-    # "United Welsh then asked how it could do things differently", "Staff therefore need to…": what came
-    # before, or what follows from it, is in the sentence before (graders, b12-14, b12-09).
-    r"(?!if\b|when\b|once\b|where\b)[\w'’&.-]+(?: [\w'’&.-]+){0,4},? (then|therefore|thus)\b(?! (on|again)\b)|"
-    # "To explain the comparison, the news item gives…" (b12-23).
-    r"to (explain|illustrate|put) (the|this|that) (comparison|difference|figure|figures|result|point)\b|"
     # "Like MFT, the NCA has…": compared with a body the passage before introduced.
     r"like (?-i:(?:the )?[A-Z][\w&'’-]*(?: [A-Z][\w&'’-]*){0,3})(?=,)|"
     r"one of (them|these)|some of (them|these)|(\w+ ){1,3}(this|these|those|such)( \w+)?,|"
@@ -424,6 +419,15 @@ DEFINITE_LEAN = re.compile(
     r"^The (?:[£$€]?\d[\d.,]*\s*(?:m|bn|k|million|billion)?\s+)?"
     r"(?!(?:trust|council|board|university|company|charity|association|hospital|organisation)\b)"
     r"(?:[a-z][\w-]*\b|[A-Z][a-z]+(?= [a-z]))"
+)
+# "United Welsh then asked how it could do things differently", "Staff therefore need to…", "To explain the
+# comparison, …": what came before, or what follows from it, is in the sentence before, and is quoted with it
+# when its paragraph has one (graders, b12-14, b12-09, b12-23). Opening a paragraph, it stands alone: "United
+# Welsh then asked…, It found a partner in Vision 21" is the example itself (fresh-e-11 lost it as an orphan).
+CARRIES_ON = re.compile(
+    r"^((?!if\b|when\b|once\b|where\b)[\w'’&.-]+(?: [\w'’&.-]+){0,4},? (then|therefore|thus)\b(?! (on|again)\b)|"
+    r"to (explain|illustrate|put) (the|this|that) (comparison|difference|figure|figures|result|point)\b)",
+    re.IGNORECASE,
 )
 # "…one part of that preventative answer": a demonstrative after a preposition, inside the sentence, points
 # at something the sentence before said (held-out ho-11). "This" is left out: "in this way", "this year".

@@ -241,7 +241,9 @@ def _sentence_units(sentences: list[str], order: int) -> list[Unit]:
         # introduced what it names, and left out with it when that is not quoted ("The Democrat's article
         # reports…", b9-09); with none before it, it stands alone. "The article also notes…" is about the
         # document, so it is left out alone.
-        names_earlier = bool(cues.DEFINITE_LEAN.match(sentence)) and not unfit(sentence)
+        names_earlier = bool(
+            cues.DEFINITE_LEAN.match(sentence) or cues.CARRIES_ON.match(sentence)
+        ) and not unfit(sentence)
         joinable = bool(groups) and groups[-1][0] and len(groups[-1][1]) < MAX_GROUP_SENTENCES
         if joinable and (leans_back or names_earlier):
             groups[-1][1].append(sentence)

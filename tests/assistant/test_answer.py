@@ -559,13 +559,19 @@ FILLER = "\n\n".join(
 )
 
 
-def one_document_assistant(tmp_path: Path, embedder: Embedder, name: str, text: str) -> Assistant:
+def corpus_assistant(tmp_path: Path, embedder: Embedder, documents: dict[str, str]) -> Assistant:
+    """An assistant over a real index of these Markdown documents (name -> text), built in tmp_path."""
     corpus = tmp_path / "corpus" / "markdown"
     corpus.mkdir(parents=True)
-    (corpus / f"{name}.md").write_text(text, encoding="utf-8")
+    for name, text in documents.items():
+        (corpus / f"{name}.md").write_text(text, encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus", chroma_url=None)
     assert not build_ingestor(settings, embedder=embedder).sync([tmp_path / "corpus"]).failed
     return Assistant(settings, IndexHolder(ChunkStore.from_settings(settings)), embedder)
+
+
+def one_document_assistant(tmp_path: Path, embedder: Embedder, name: str, text: str) -> Assistant:
+    return corpus_assistant(tmp_path, embedder, {name: text})
 
 
 def test_every_chunk_giving_the_fact_asked_for_can_be_quoted(tmp_path: Path, embedder: Embedder) -> None:
@@ -866,35 +872,27 @@ def test_who_wrote_it_is_answered_by_name_when_other_sentences_share_more_of_the
     """The chapters' summaries give the year and repeat the report's name and publisher, so they share more
     of "who wrote the Riverside Foundation's 'Building greener wards' report, and when" than the sentence
     naming the authors; "published by the Riverside Foundation" names only the publisher (prac-031)."""
-    corpus = tmp_path / "corpus" / "markdown"
-    corpus.mkdir(parents=True)
-    (corpus / "greener-wards-introduction.md").write_text(
-        chaptered_report(
+    documents = {
+        "greener-wards-introduction": chaptered_report(
             "greener-wards-introduction",
             "Building greener wards is a research report published by the Riverside Foundation in August 2021. "
             "It looks at how the NHS can improve health through its jobs and land.\n\n"
             "The report is written by Amara Okafor, Ben Hale, Carys Lloyd and Dev Patel. It thanks the staff "
             "who took part.",
-        ),
-        encoding="utf-8",
-    )
+        )
+    }
     for n, (name, role) in enumerate(
         [("employer", "an employer of local people"), ("buyer", "a buyer of goods"), ("land", "a landowner")],
         start=2,
     ):
-        (corpus / f"greener-wards-{name}.md").write_text(
-            chaptered_report(
-                f"greener-wards-{name}",
-                f"Chapter {n} of the Riverside Foundation's 2021 report Building greener wards examines the NHS "
-                f"as {role}. It asks what wards could do differently.\n\n"
-                f"The Riverside Foundation's report Building greener wards came out in 2021 with {n} case "
-                f"studies of wards as {role}.",
-            ),
-            encoding="utf-8",
+        documents[f"greener-wards-{name}"] = chaptered_report(
+            f"greener-wards-{name}",
+            f"Chapter {n} of the Riverside Foundation's 2021 report Building greener wards examines the NHS "
+            f"as {role}. It asks what wards could do differently.\n\n"
+            f"The Riverside Foundation's report Building greener wards came out in 2021 with {n} case "
+            f"studies of wards as {role}.",
         )
-    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus", chroma_url=None)
-    assert not build_ingestor(settings, embedder=embedder).sync([tmp_path / "corpus"]).failed
-    assistant = Assistant(settings, IndexHolder(ChunkStore.from_settings(settings)), embedder)
+    assistant = corpus_assistant(tmp_path, embedder, documents)
     answer = assistant.answer(
         "Who actually wrote the Riverside Foundation's 'Building greener wards' report, and when did it "
         "come out? I want to reference it properly."
@@ -989,9 +987,6 @@ def test_a_figure_the_question_restates_is_not_what_the_answer_must_name(
 ) -> None:
     """ "Is the NHS 10% weighting a minimum…, and does it apply to Riverside Property Services?": the
     policy giving the date does not repeat "10%", and it answers (b12-09 was told the sources lack it)."""
-    corpus = tmp_path / "corpus" / "markdown"
-    corpus.mkdir(parents=True)
-    (corpus / "riverside-property-procurement-policy.md").write_text(POLICY_DOC, encoding="utf-8")
     blog = front_matter(
         "nhs-weighting-blog",
         "The NHS mandate",
@@ -1001,14 +996,15 @@ def test_a_figure_the_question_restates_is_not_what_the_answer_must_name(
         "procurement",
         "2022-04",
     )
-    (corpus / "nhs-weighting-blog.md").write_text(
+    weighting = (
         f"{blog}# The NHS mandate\n\nNHS procurements must give social value a minimum weighting of 10% "
-        "when tenders are evaluated.\n",
-        encoding="utf-8",
+        "when tenders are evaluated.\n"
     )
-    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus", chroma_url=None)
-    assert not build_ingestor(settings, embedder=embedder).sync([tmp_path / "corpus"]).failed
-    assistant = Assistant(settings, IndexHolder(ChunkStore.from_settings(settings)), embedder)
+    assistant = corpus_assistant(
+        tmp_path,
+        embedder,
+        {"riverside-property-procurement-policy": POLICY_DOC, "nhs-weighting-blog": weighting},
+    )
     answer = assistant.answer(
         "Quick check: is the NHS 10% social value weighting a minimum or a fixed figure, when did it start, "
         "and does it apply to Riverside Property Services tenders as well?"

@@ -1395,3 +1395,8 @@ def test_a_sentence_carrying_on_a_story_is_quoted_with_the_one_before() -> None:
     quoted = [u.text for u in units_of(text)]
     assert not any(t.startswith(("United Welsh then", "To explain")) for t in quoted)
     assert any(t.startswith("United Welsh opened") and "then asked" in t for t in quoted)
+    # Opening its paragraph, such a sentence is the story itself and is kept (fresh-e-11 lost Vision 21).
+    alone = [
+        u.text for u in units_of("United Welsh then asked who provided food services. It found Vision 21.")
+    ]
+    assert any("Vision 21" in t for t in alone)
