@@ -587,9 +587,12 @@ class ExtractiveComposer:
                 c for c in giving if c.lexical >= self.config.start_min_relevance
             ]
             if giving:
-                best = max(giving, key=lambda c: c.score)
-                chosen = [*chosen[:-1], best] if len(chosen) >= self.config.max_direct else [*chosen, best]
+                chosen = self._in_weakest_slot(chosen, max(giving, key=lambda c: c.score))
         return chosen
+
+    def _in_weakest_slot(self, chosen: list[Candidate], better: Candidate) -> list[Candidate]:
+        """`better` added to a direct answer's passages (best first), in place of the last when it is full."""
+        return [*chosen[:-1], better] if len(chosen) >= self.config.max_direct else [*chosen, better]
 
     def _naming_the_authors(
         self, analysis: QueryAnalysis, pool: list[Candidate], chosen: list[Candidate]
@@ -605,8 +608,7 @@ class ExtractiveComposer:
         naming = [c for c in pool if c.doc in quoted and _authors_named(c.unit.quoted()) > most]
         if not naming:
             return chosen
-        best = max(naming, key=lambda c: c.score)
-        return [*chosen[:-1], best] if len(chosen) >= self.config.max_direct else [*chosen, best]
+        return self._in_weakest_slot(chosen, max(naming, key=lambda c: c.score))
 
     def _gives_a_fact(self, analysis: QueryAnalysis, candidate: Candidate) -> bool:
         return any(
