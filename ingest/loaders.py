@@ -19,6 +19,7 @@ from core.plaintext import hides_text, html_to_text, plain_line
 from core.schemas import DocumentMetadata
 from core.untrusted import normalise
 from ingest.quarantine import (
+    SENTENCE_END,
     QuarantineNote,
     QuarantineOutcome,
     hidden_text_notes,
@@ -224,7 +225,7 @@ def _unwrapped_markdown_lines(body: str) -> list[str]:
             line.strip()
             and previous.strip()
             and not _MARKDOWN_BLOCK_START.match(line)
-            and not previous.rstrip().endswith(_SENTENCE_END)
+            and not previous.rstrip().endswith(SENTENCE_END)
             and not _HEADING.match(previous)
             and not previous.lstrip().startswith(("|", "```", "~~~"))
         )
@@ -358,7 +359,6 @@ _PAGE_LABEL = re.compile(
     r"^(page\s+)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$|^[-–—]\s*\d{1,4}\s*[-–—]$", re.IGNORECASE
 )
 _ITEM = re.compile(r"^([-•*]|\d{1,2}[.)])\s")
-_SENTENCE_END = (".", ":", "?", "!", ";")
 
 
 def _furniture_key(line: str) -> str:
@@ -403,7 +403,7 @@ def _page_heading(lines: list[str]) -> tuple[str, list[str]]:
         rest
         and rest[0][:1].islower()
         and len(rest[0]) <= PDF_HEADING_WRAP_CHARS
-        and not heading.endswith(_SENTENCE_END)
+        and not heading.endswith(SENTENCE_END)
     ):
         heading, rest = f"{heading} {rest[0]}", rest[1:]
     return heading, rest
@@ -416,7 +416,7 @@ def _starts_item(line: str, previous: str) -> bool:
         return False
     if line[0] in "-•*" or not previous:
         return True
-    return previous.endswith(_SENTENCE_END) or bool(_ITEM.match(previous)) or not previous[-1:].islower()
+    return previous.endswith(SENTENCE_END) or bool(_ITEM.match(previous)) or not previous[-1:].islower()
 
 
 def _join_pdf_lines(lines: list[str]) -> str:

@@ -27,7 +27,8 @@ LEAD_IN_KINDS: frozenset[CueKind] = frozenset({"override", "addressed_to_ai", "r
 NOTE_QUOTE_CHARS = 60
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s")
-_SENTENCE_END = (".", "!", "?", ":", ";")
+SENTENCE_END = (".", "!", "?", ":", ";")
+"""How a line that ends a sentence (or leads into a list) ends: a line that does not carries on."""
 
 
 @dataclass
@@ -73,7 +74,7 @@ def passages(text: str) -> list[Passage]:
                 continue
             item = bool(_LIST_ITEM.match(line))
             last = found[-1] if found and found[-1].block == block_no else None
-            if last is not None and not item and not last.text.rstrip().endswith(_SENTENCE_END):
+            if last is not None and not item and not last.text.rstrip().endswith(SENTENCE_END):
                 last.text += "\n" + line
             else:
                 found.append(Passage(line, block_no, item))
