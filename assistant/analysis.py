@@ -571,6 +571,9 @@ def resolve_followup(question: str, history: tuple[ChatTurn, ...]) -> tuple[str,
     if not history or not needs_history(question):
         return question, False, last_answer
     last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
+    if cues.OTHERS_DONE_IT.search(question):
+        # "it" is the topic asked before; the answer's organisation and its figures are what is not wanted.
+        return f"{question} {_subject_of_turn(last_user)}".strip(), True, last_answer
     context = _answer_sentence_asked_about(question, last_answer)
     if context:
         return f"{question} {_subject_of_turn(context)}".strip(), True, last_answer

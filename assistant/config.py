@@ -231,9 +231,11 @@ class ComposeConfig:
     when there is one (held-out b6-09 lost NHSGGC's results to a fourth NHS Lothian passage)."""
     max_steps: int = 3
     """First steps in a start answer (the worked example in shared/answer-shape.md has three)."""
-    steps_from_best_guide: int = 2
-    """Steps quoted from the best-matching step-by-step guide (its step 1 and the next best step), so
-    the asker sees how the guide's method starts, as in shared/answer-shape.md."""
+    steps_from_best_guide: int = 4
+    """Steps quoted from the best-matching step-by-step guide, in its order: its step 1 and its next best
+    steps, so the asker sees how the guide's method starts (shared/answer-shape.md). 4, not 2: graders
+    marked Preston's seven-step spend analysis down for "only two of seven steps" (fresh-b-24, d-14); 3 and
+    4 changed the same answers on every set."""
     aspect_bonus: float = 0.3
     """A passage giving what a follow-up asks about its subject (results, lessons, costs, people) gains
     this: about the gap between a subject's introduction (1.20) and its visits figure (0.93) in b6-19, so
@@ -253,7 +255,7 @@ class ComposeConfig:
     and non-executive had no example though an acute trust's case study was retrieved (prac-001/008)."""
     top_sources_speak: int = 2
     """A start answer with no first step on the question's words takes advice from the sources retrieval
-    ranked first (dense and BM25 fused): the 2 best positions (held-out b4-09)."""
+    ranked first (dense and BM25 fused): the 2 best documents, any of their chunks (held-out b4-09)."""
     max_examples: int = 3
     detail_bar_share: float = 0.5
     """The first example's further passages need this share of the relevance bar: they are read under an
@@ -276,6 +278,11 @@ class ComposeConfig:
     """A longer list keeps its items about what was asked (at most this many) and says how many it left
     out. 8, not 6: blind graders marked cut lists down (a checklist "truncated"); no set's must-mention
     coverage changed."""
+    min_items_left_out: int = 1
+    """A list (or "Key facts" digest) is quoted whole when cutting it would leave out at most this many
+    items: "… (1 more in the source)" takes the line the item would, and hid MFT's tip to start checks
+    early (fresh-a-03) and Westminster's life-expectancy gap (prac-036). 1 changed 12 answers on the four
+    sets, 2 changed 25 with longer answers; no metric moved either way."""
     sparse_list_items: int = 4
     """A long list with fewer than two items about the question is quoted with its first this many items
     (and the one about it): one item and "… (10 more in the source)" read as a leftover (held-out b10-04).

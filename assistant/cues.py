@@ -108,7 +108,10 @@ START_CUES = re.compile(
     r"become|get|go about|approach|make|take|use|build|develop|improve|support|increase|reduce|cut|open|"
     r"recruit|buy|spend|engage|work|measure|embed|set|join|widen|pay|involve|bring)|"
     r"what (should|can|could|do|would) (i|we|they|a \w+)( \w+)? do( first| next)?\b|"
-    r"what (are|would be) (the|some|our)( good| practical| sensible| quick| low-cost)? (first|next|initial) steps)",
+    r"what (are|would be) (the|some|our)( good| practical| sensible| quick| low-cost)? (first|next|initial) steps|"
+    # "what's the first practical step?" asks for it (b12-11); "nobody could say what the first concrete
+    # step is" reports that no one knew, and its question is what others did first (fresh-b-10).
+    r"what(?:'s| is| would be| are) (the|a|our) first \w+ (step|steps|move|thing)\b)",
     re.IGNORECASE,
 )
 DEFINITION_CUES = re.compile(
@@ -320,6 +323,14 @@ CLINICAL = re.compile(
 )
 
 # -- follow-ups ---------------------------------------------------------------------------------------
+# A follow-up asking whether others have done it ("Has any trust done it just for their own employees
+# first?") wants other examples of the topic asked before, not more of the organisation just described
+# (fresh-e-19 replayed Lewisham's contractor numbers).
+OTHERS_DONE_IT = re.compile(
+    r"\b((has|have|did|do|does) (any|anyone|anybody|any other|other|others)\b(?! of (them|those|these))|"
+    r"any other\b|anyone else|anywhere else|elsewhere|someone else)",
+    re.IGNORECASE,
+)
 ANAPHORA = re.compile(
     r"\b(it|its|they|them|their|theirs|that|this|those|these|there|he|she|his|her|what about|how about|"
     r"and (in|for|what|how)|same|else|the (programme|scheme|project|network|academy|co-?op|trust|council|"

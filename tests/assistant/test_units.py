@@ -108,8 +108,15 @@ def test_intents() -> None:
         "what's the first thing we should actually do about our estate?",
         "how do we actually start?",
         "How can a church get involved in anchor work?",
+        # Asked with a word between "first" and "step" (b12-11).
+        "Is that even a thing for a private company? And what's the first practical step?",
     ):
         assert analyse(Question(text)).intent == "start", text
+    # Reporting that nobody knew the first step asks what others did, not for steps (fresh-b-10).
+    reported = (
+        "Nobody could say what the first concrete step is. What have other systems actually done first?"
+    )
+    assert analyse(Question(reported)).intent != "start"
     assert analyse(Question("What is an anchor institution?")).intent == "definition"
     # How others did it asks for examples (held-out b3-10).
     assert (
@@ -829,6 +836,29 @@ def test_a_followup_about_part_of_the_last_answer_is_resolved_to_that_part() -> 
     assert "health board" in plain.lower()
 
 
+def test_a_followup_asking_whether_others_did_it_is_about_the_topic_not_the_last_example() -> None:
+    """ "Has any trust done it just for their own employees first?" after an answer about Lewisham's
+    contractor staff wants another trust: the earlier question's topic, not the answer's figures and names
+    (fresh-e-19 was searched with "750 contractor staff employed ISS catering" and replayed Lewisham)."""
+    history = (
+        ChatTurn(
+            role="user",
+            content="Has any NHS trust become a Living Wage employer and included its contractors?",
+        ),
+        ChatTurn(
+            role="assistant",
+            content="Yes. Lewisham and Greenwich NHS Trust became accredited; about 750 contractor staff employed "
+            "by ISS (catering, cleaning) were also raised to the London Living Wage.",
+        ),
+    )
+    resolved, is_followup, _ = resolve_followup(
+        "We can't bring the contractor staff in yet. Has any trust done it just for their own employees first?",
+        history,
+    )
+    assert is_followup and "Living Wage" in resolved
+    assert "750" not in resolved and "ISS" not in resolved and "Lewisham" not in resolved
+
+
 def test_a_missing_fact_names_what_was_asked_about() -> None:
     """The gap sentence names whose the fact is: not what the asker says first, not where it is, not
     what it is compared with, and not a city's nation in place of the names the asker gave."""
@@ -1344,6 +1374,24 @@ def test_a_long_list_with_one_item_about_the_question_keeps_its_first_items_too(
     assert two.items[:-1] == (unit.items[8], unit.items[9])
 
 
+def test_a_list_that_would_leave_out_one_item_is_quoted_whole() -> None:
+    """ "… (1 more in the source)" takes the line the item would and hid MFT's tip to start checks early
+    (fresh-a-03): a list one item over the cut is quoted whole; two over are cut as before."""
+    config = DEFAULT_CONFIG.compose
+    composer = ExtractiveComposer(None, config)  # type: ignore[arg-type]
+
+    def advice_list(n: int) -> Unit:
+        items = [f"item number {k} is a longer piece of advice about topic{k}" for k in range(n)]
+        return units_of("Best practice for job adverts:\n\n" + "\n".join(f"- {item};" for item in items))[0]
+
+    one_over = advice_list(config.max_list_items + 1)
+    assert composer._trimmed(one_over, set()).items == one_over.items
+    two_over = advice_list(config.max_list_items + 2)
+    cut = composer._trimmed(two_over, set())
+    assert cut.items[:-1] == two_over.items[: config.max_list_items]
+    assert cut.items[-1] == "… (2 more in the source)"
+
+
 def test_the_figure_asked_for_is_read_from_its_own_ask() -> None:
     """ "…have to pay our staff the living wage… What's the minimum weighting and since when?" asks for a
     share, not money (b12-18); a request for figures put as a statement is part of what is asked (b12-20)."""
@@ -1400,3 +1448,18 @@ def test_a_sentence_carrying_on_a_story_is_quoted_with_the_one_before() -> None:
         u.text for u in units_of("United Welsh then asked who provided food services. It found Vision 21.")
     ]
     assert any("Vision 21" in t for t in alone)
+
+
+def test_a_sentence_carrying_on_from_a_dropped_orphan_goes_with_it() -> None:
+    """ "This guest blog was first published… The Living Wage Foundation then republished it." The first
+    leans on nothing and is dropped; the second carried its story on and alone read as the start of one
+    (fresh-a-30 quoted "The Living Wage Foundation then republished it."). What follows and names its own
+    subject is kept."""
+    text = (
+        "This guest blog was first published on the network's website in November 2022. The Living Wage "
+        "Foundation then republished it. It was written by two programme leads. The authors argue that NHS "
+        "trusts should become accredited Living Wage employers."
+    )
+    quoted = [u.text for u in units_of(text)]
+    assert not any("republished" in t for t in quoted), quoted
+    assert any(t.startswith("The authors argue") for t in quoted), quoted
