@@ -837,8 +837,10 @@ class ExtractiveComposer:
             c
             for c in candidates
             if sources[c.position].org_type in asker.org_types
-            and c.unit.kind == "list"
-            and cues.METHOD_LEAD_IN.search(c.unit.text)
+            and (
+                (c.unit.kind == "list" and cues.METHOD_LEAD_IN.search(c.unit.text))
+                or cues.TOOL_OFFERED.search(c.unit.quoted())
+            )
         ]
         candidates = [c for c in candidates if c.lexical >= self.config.start_floor_relevance] or candidates
 
@@ -891,7 +893,10 @@ class ExtractiveComposer:
         # It counts in full: the bonus for advice wording is scaled down by the words shared.
         told_how = [c for c in ranked_first if cues.START_ADVICE.search(c.unit.quoted()) and not digest(c)]
         told_how += [c for c in own_kind_ways if c not in told_how and not digest(c)]
-        advice = [c for c in advice if c not in told_how] + [
+        # A document saying how to begin is quoted for that, not for its background: Leeds's guide gave
+        # the business its "why a network" paragraph over the framework it offers (fresh-k-11).
+        telling = {c.doc for c in told_how}
+        advice = [c for c in advice if c not in told_how and (c.doc not in telling or is_advice(c))] + [
             replace(c, score=c.score + self.config.start_advice_bonus) for c in told_how
         ]
         steps = self._pick(advice, self.config.max_steps, per_source=1)
@@ -933,6 +938,7 @@ class ExtractiveComposer:
                 and c not in steps
                 and c.lexical >= self.config.start_min_relevance / 2
                 and shows_a_way_in(c)
+                and (c.doc not in telling or is_advice(c))
             ]
             steps += self._pick(guidance, self.config.max_steps - len(steps), per_source=1, avoid=steps)
         if len(steps) == 1:

@@ -88,6 +88,9 @@ class RetrievalConfig:
     chunks are quotable too, so the first example can say how as well as what (prac-036)."""
     whole_example_rows: int = 8
     """At most this many chunks added for them (a case study runs 4-8 chunks in the corpus)."""
+    whole_own_kind_guides: int = 1
+    """A start question's best-ranked guides or toolkits of the asker's own kind of organisation whose
+    other chunks are quotable too (fresh-k-11: a business's Progression Framework in a chunk of its own)."""
     ask_expand_docs: int = 5
     """For a question asking several things (`QueryAnalysis.asks`), the best-ranked documents searched
     for a chunk holding each ask, its section heading included ("what early results they claimed" is the

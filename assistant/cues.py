@@ -369,6 +369,14 @@ METHOD_LEAD_IN = re.compile(
     r"(building|working|getting|engaging|starting|developing|making|setting up|reaching|joining)\b",
     re.IGNORECASE,
 )
+# A tool offered for the work: "To help businesses make practical progress, the network offers the
+# Business Anchors Progression Framework. It is a self-assessment tool…" is where a business starts, where
+# the same guide's "many businesses… told the council it can be hard to know…" is background (fresh-k-11).
+TOOL_OFFERED = re.compile(
+    r"\b(offers|provides|has (developed|published|produced|created)|makes available)\b[^.]{0,80}"
+    r"\b(tool|toolkit|framework|self-assessment|checklist|template|standard)\b",
+    re.IGNORECASE,
+)
 # What a supplier or partner has to do to take part: "Firms that want to compete… have to apply for a place
 # on the health board's new Minor Works Framework" (held-out b4-08 got the Circuit of Wales instead). Advice
 # for an asker who would take part (a business, a community group), not for the buyer (b7-14).

@@ -12,7 +12,7 @@ import numpy as np
 
 from assistant import cues
 from assistant.analysis import QueryAnalysis, Question, analyse, needs_history
-from assistant.compose import ExtractiveComposer, is_example, of_kind_asked
+from assistant.compose import GUIDANCE_TYPES, ExtractiveComposer, is_example, of_kind_asked
 from assistant.config import DEFAULT_CONFIG, AnswerConfig
 from assistant.draft import Block, Claim, Draft, render
 from assistant.evidence import evidence_label, staleness_warnings
@@ -296,6 +296,23 @@ class Assistant:
             docs = _examples_like_theirs(index, analysis, hits)
         have = {h.row for h in hits}
         rows = [row for doc in docs[: cfg.whole_examples] for row in index.rows_of(doc) if row not in have]
+        if analysis.intent == "start":
+            # The best-ranked guide written for the asker's kind of organisation, whole: what it offers a
+            # newcomer is often in a chunk sharing few of the question's words (fresh-k-11: Leeds's
+            # Business Anchors Progression Framework sat in a chunk of its own, and the guide's "why a
+            # network" paragraph was the business's first step).
+            # Only its chunks that say what to do: its background would crowd the steps out (fresh-g-17: a
+            # faith guide's "helping others is an expression of love" became a church's first step).
+            own = [doc for doc in _own_kind_guides(index, analysis, hits) if doc not in docs]
+            rows = [
+                *(
+                    row
+                    for doc in own[: cfg.whole_own_kind_guides]
+                    for row in index.rows_of(doc)
+                    if row not in have and _says_what_to_do(index, row)
+                ),
+                *rows,
+            ]
         if not rows:
             return hits
         vector = self.retriever.embed_query(analysis.retrieval_query)
@@ -717,6 +734,30 @@ def _examples_like_theirs(index: SearchIndex, analysis: QueryAnalysis, hits: lis
         best = fit.get(doc, (other_nation, share, position))
         fit[doc] = (other_nation, min(best[1], share), best[2])
     return sorted(fit, key=lambda doc: fit[doc])
+
+
+def _says_what_to_do(index: SearchIndex, row: int) -> bool:
+    """A chunk with a step, advice wording, advice on how to begin or a tool offered."""
+    return any(
+        unit.kind == "step"
+        or cues.ACTION_CUES.search(unit.quoted())
+        or cues.START_ADVICE.search(unit.quoted())
+        or cues.TOOL_OFFERED.search(unit.quoted())
+        for unit in index.units(row)
+    )
+
+
+def _own_kind_guides(index: SearchIndex, analysis: QueryAnalysis, hits: list[Hit]) -> list[str]:
+    """The guides and toolkits among `hits` from or for the asker's own kind of organisation, best first."""
+    kinds = set(analysis.asker.org_types)
+    return list(
+        dict.fromkeys(
+            str(index.doc_ids[h.row])
+            for h in hits
+            if index.metadatas[h.row]["org_type"] in kinds
+            and index.metadatas[h.row]["doc_type"] in GUIDANCE_TYPES
+        )
+    )
 
 
 _NUMBERS = re.compile(r"\d[\d,.]*")

@@ -1072,6 +1072,35 @@ def test_advice_on_how_to_begin_in_a_best_document_chunk_added_after_the_ranked_
     assert "a good way to begin is to agree an anchor framework or charter" in steps, answer.answer
 
 
+def test_a_guide_of_the_askers_kind_is_quoted_for_the_tool_it_offers_not_its_background(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """Leeds's business anchors guide offers a self-assessment framework in a chunk sharing few of a
+    manufacturer's words; its "why a network" background was the business's first step (fresh-k-11). The
+    best-ranked guide of the asker's kind is quotable whole where it says what to do, and a document
+    offering a tool is quoted for the tool."""
+    corpus = Path(__file__).resolve().parents[2] / "corpus" / "markdown"
+    names = [
+        "leeds-business-anchors-progression-framework",
+        "nhs-providers-anchor-foreword",
+        "kingsfund-anchor-institutions-explainer",
+        "c3-mars-local-business-health-partnership",
+        "ppp-population-health-in-business",
+    ]
+    assistant = corpus_assistant(
+        tmp_path, embedder, {n: (corpus / f"{n}.md").read_text(encoding="utf-8") for n in names}
+    )
+    answer = assistant.answer(
+        "We're a family-owned manufacturer in Leeds, about 450 staff. Our MD has been reading about 'anchor "
+        "institutions' and wants us to be one. Is that even a thing for a private company or is it just "
+        "NHS/council stuff? And what's the first practical step?",
+        asker=Asker(role="HR and sustainability manager", org_type="business", nation="England"),
+    )
+    steps = answer.answer.split("**First steps**")[1].split("**Tools and further reading**")[0]
+    assert "the network offers the Business Anchors Progression Framework" in steps, answer.answer
+    assert "it can be hard to know what inclusive growth means" not in steps, answer.answer
+
+
 def test_a_guides_steps_are_quoted_from_its_first_in_its_order(assistant: Assistant) -> None:
     """Preston's spend analysis guide numbers seven steps. A start answer led by one of them quotes the
     guide's first step and its next best ones, in the guide's order (graders: "only two of seven steps,

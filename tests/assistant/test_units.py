@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import pytest
 
 from assistant import cues
@@ -54,11 +56,24 @@ def direct_answer(docs: tuple[str, ...], candidates: list[Candidate]) -> list[st
     return [c.text for c in draft.claims()]
 
 
+@dataclass
+class ChunkUnits:
+    """What the composer reads of a source's chunk beyond its candidates (a guide's other steps): here,
+    each source's candidates, by the source's row."""
+
+    by_row: dict[int, list[Unit]]
+
+    def units(self, row: int) -> list[Unit]:
+        return self.by_row.get(row, [])
+
+
 def first_steps(
     question: str, asker: Asker, sources: list[RetrievedSource], candidates: list[Candidate]
 ) -> list[Claim]:
     """The First steps of a start answer composed from these candidates (no index needed)."""
-    composer = ExtractiveComposer(None, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
+    sources = [replace(source, row=position) for position, source in enumerate(sources)]
+    chunks = ChunkUnits({p: [c.unit for c in candidates if c.position == p] for p in range(len(sources))})
+    composer = ExtractiveComposer(chunks, DEFAULT_CONFIG.compose)  # type: ignore[arg-type]
     draft = composer._where_to_start(analyse(Question(question, asker=asker)), sources, candidates)
     return next(b for b in draft.blocks if b.heading == "First steps").claims
 
