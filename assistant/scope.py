@@ -36,13 +36,14 @@ _NUMBER = re.compile(
 _NAME = re.compile(r"(?<!^)\b[A-Z][a-z]+(?: [A-Z][a-z'’]+)+|\b(Professor|Dr|Dame|Sir|Lord)\b")
 _OUTCOME = cues.ASPECT_CUES["results"][1]
 
+# Noun phrases, so "don't give {words} for {subject}" reads as a sentence ("don't give when that was for
+# Scottish Government" did not, graders b15-08).
 KIND_WORDS = {
     "figure": "that figure",
     "rule": "that rule or requirement",
-    "who": "who that was",
-    "when": "when that was",
+    "who": "that name",
+    "when": "that date",
     "outcome": "that result",
-    "which": "which organisations those are",
 }
 
 

@@ -186,6 +186,15 @@ def test_figure_questions_about_a_subject_without_a_figure_are_refused(
             assert line.startswith("- **About "), line
 
 
+def test_a_date_the_sources_do_not_give_is_said_in_a_sentence(assistant: Assistant) -> None:
+    """ "The sources I have don't give when that was for Scottish Government." (graders, b15-08)."""
+    answer = assistant.answer(
+        "By what date did the Scottish Government require every health board to submit its anchor plan?"
+    )
+    assert answer.refused and answer.gaps
+    assert answer.gaps[0].startswith("The sources I have don't give that date for"), answer.gaps
+
+
 def test_asker_given_as_data_shapes_the_answer(assistant: Assistant) -> None:
     from core.schemas import Asker
 

@@ -1389,6 +1389,34 @@ def test_a_long_list_with_one_item_about_the_question_keeps_its_first_items_too(
     assert two.items[:-1] == (unit.items[8], unit.items[9])
 
 
+def test_a_list_whose_lead_in_is_about_the_question_is_quoted_whole() -> None:
+    """Five of WIN's eleven tips for job adverts and "… (6 more in the source)" hid the salary and skills
+    tips a practice manager asked for (graders, b15-04): a list whose lead-in shares two of the question's
+    terms is the answer and is quoted whole; one shared word is not enough."""
+    config = DEFAULT_CONFIG.compose
+    composer = ExtractiveComposer(None, config)  # type: ignore[arg-type]
+    topics = [
+        "apples",
+        "bikes",
+        "cars",
+        "doors",
+        "eggs",
+        "farms",
+        "gates",
+        "hills",
+        "islands",
+        "jams",
+        "kites",
+    ]
+    items = [f"item number {n} is a longer piece of advice about {topic}" for n, topic in enumerate(topics)]
+    unit = units_of("Best practice for job adverts:\n\n" + "\n".join(f"- {item};" for item in items))[0]
+    assert (
+        composer._trimmed(unit, set(tokens("what should we change in our job adverts"))).items == unit.items
+    )
+    cut = composer._trimmed(unit, set(tokens("adverts for islands and jams")))
+    assert cut.items[-1] == f"… ({len(items) - 2} more in the source)"
+
+
 def test_a_list_that_would_leave_out_one_item_is_quoted_whole() -> None:
     """ "… (1 more in the source)" takes the line the item would and hid MFT's tip to start checks early
     (fresh-a-03): a list one item over the cut is quoted whole; two over are cut as before."""
@@ -1478,3 +1506,20 @@ def test_a_sentence_carrying_on_from_a_dropped_orphan_goes_with_it() -> None:
     quoted = [u.text for u in units_of(text)]
     assert not any("republished" in t for t in quoted), quoted
     assert any(t.startswith("The authors argue") for t in quoted), quoted
+
+
+def test_examples_are_called_like_the_askers_only_when_one_is_of_their_kind() -> None:
+    """A hospital trust's plan under "Examples like yours" for a manufacturer misled (graders, fresh-a-10,
+    prac-015); NHS bodies' stories are like one another's; with the asker's kind unknown, nothing is said."""
+    from assistant.analysis import AskerProfile
+    from assistant.compose import _examples_heading
+
+    sources = [a_source("blackpool", "case_study", "nhs_trust"), a_source("leeds", "case_study", "business")]
+    trust_story = [Claim("Blackpool co-designed its framework.", [0])]
+    firm_story = [Claim("Leeds firms formed a network.", [1])]
+    firm = AskerProfile(org_types=("business",))
+    assert _examples_heading(trust_story, sources, firm) == "Examples from other kinds of organisation"
+    assert _examples_heading(trust_story + firm_story, sources, firm) == "Examples like yours"
+    board = AskerProfile(org_types=("health_board",))
+    assert _examples_heading(trust_story, sources, board) == "Examples like yours"
+    assert _examples_heading(trust_story, sources, AskerProfile()) == "Examples like yours"
