@@ -579,6 +579,16 @@ def corpus_assistant(tmp_path: Path, embedder: Embedder, documents: dict[str, st
     return Assistant(settings, IndexHolder(ChunkStore.from_settings(settings)), embedder)
 
 
+CORPUS_MARKDOWN = Path(__file__).resolve().parents[2] / "corpus" / "markdown"
+
+
+def corpus_slice_assistant(tmp_path: Path, embedder: Embedder, names: list[str]) -> Assistant:
+    """An assistant over a real index of these documents of corpus/markdown/ (file stems)."""
+    return corpus_assistant(
+        tmp_path, embedder, {n: (CORPUS_MARKDOWN / f"{n}.md").read_text(encoding="utf-8") for n in names}
+    )
+
+
 def one_document_assistant(tmp_path: Path, embedder: Embedder, name: str, text: str) -> Assistant:
     return corpus_assistant(tmp_path, embedder, {name: text})
 
@@ -1061,15 +1071,15 @@ def test_advice_on_how_to_begin_in_a_best_document_chunk_added_after_the_ranked_
     """The best-ranked blog's "a good way to begin is to agree an anchor framework or charter" sits in a
     chunk the pipeline added after the ranked hits: the best documents' advice on how to begin is a first
     step whichever of their chunks holds it (fresh-i-08 got a charter's Barking Riverside hub instead)."""
-    corpus = Path(__file__).resolve().parents[2] / "corpus" / "markdown"
-    names = [
-        "healthcare-leader-anchor-charter-first-step",
-        "nel-anchor-charter",
-        "nhs-providers-enablers-anchor-working",
-        "nhs-leadership-academy-anchor-masterclasses",
-    ]
-    assistant = corpus_assistant(
-        tmp_path, embedder, {n: (corpus / f"{n}.md").read_text(encoding="utf-8") for n in names}
+    assistant = corpus_slice_assistant(
+        tmp_path,
+        embedder,
+        [
+            "healthcare-leader-anchor-charter-first-step",
+            "nel-anchor-charter",
+            "nhs-providers-enablers-anchor-working",
+            "nhs-leadership-academy-anchor-masterclasses",
+        ],
     )
     answer = assistant.answer(
         "ICB population health lead here. We've got four trusts, five councils and plenty of goodwill, but "
@@ -1088,16 +1098,16 @@ def test_a_guide_of_the_askers_kind_is_quoted_for_the_tool_it_offers_not_its_bac
     manufacturer's words; its "why a network" background was the business's first step (fresh-k-11). The
     best-ranked guide of the asker's kind is quotable whole where it says what to do, and a document
     offering a tool is quoted for the tool."""
-    corpus = Path(__file__).resolve().parents[2] / "corpus" / "markdown"
-    names = [
-        "leeds-business-anchors-progression-framework",
-        "nhs-providers-anchor-foreword",
-        "kingsfund-anchor-institutions-explainer",
-        "c3-mars-local-business-health-partnership",
-        "ppp-population-health-in-business",
-    ]
-    assistant = corpus_assistant(
-        tmp_path, embedder, {n: (corpus / f"{n}.md").read_text(encoding="utf-8") for n in names}
+    assistant = corpus_slice_assistant(
+        tmp_path,
+        embedder,
+        [
+            "leeds-business-anchors-progression-framework",
+            "nhs-providers-anchor-foreword",
+            "kingsfund-anchor-institutions-explainer",
+            "c3-mars-local-business-health-partnership",
+            "ppp-population-health-in-business",
+        ],
     )
     answer = assistant.answer(
         "We're a family-owned manufacturer in Leeds, about 450 staff. Our MD has been reading about 'anchor "

@@ -1362,11 +1362,8 @@ def test_a_start_questions_examples_are_searched_for_among_the_askers_outshone_k
     assert analyse(Question("What is an anchor institution?", asker=firm)).example_kinds == ()
 
 
-def test_a_long_list_with_one_item_about_the_question_keeps_its_first_items_too() -> None:
-    """One item of eleven and "… (10 more in the source)" read as a leftover (held-out b10-04): the first
-    items show what the list is; with two or more items about the question, those are kept."""
-    config = DEFAULT_CONFIG.compose
-    composer = ExtractiveComposer(None, config)  # type: ignore[arg-type]
+def eleven_tips() -> Unit:
+    """A list of eleven tips for job adverts, one topic word each (apples … kites)."""
     topics = [
         "apples",
         "bikes",
@@ -1381,7 +1378,15 @@ def test_a_long_list_with_one_item_about_the_question_keeps_its_first_items_too(
         "kites",
     ]
     items = [f"item number {n} is a longer piece of advice about {topic}" for n, topic in enumerate(topics)]
-    unit = units_of("Best practice for job adverts:\n\n" + "\n".join(f"- {item};" for item in items))[0]
+    return units_of("Best practice for job adverts:\n\n" + "\n".join(f"- {item};" for item in items))[0]
+
+
+def test_a_long_list_with_one_item_about_the_question_keeps_its_first_items_too() -> None:
+    """One item of eleven and "… (10 more in the source)" read as a leftover (held-out b10-04): the first
+    items show what the list is; with two or more items about the question, those are kept."""
+    config = DEFAULT_CONFIG.compose
+    composer = ExtractiveComposer(None, config)  # type: ignore[arg-type]
+    unit = eleven_tips()
     one = composer._trimmed(unit, set(tokens("islands")))
     assert one.items[:-1] == (*unit.items[: config.sparse_list_items], unit.items[8])
     assert one.items[-1] == "… (6 more in the source)"
@@ -1395,26 +1400,12 @@ def test_a_list_whose_lead_in_is_about_the_question_is_quoted_whole() -> None:
     terms is the answer and is quoted whole; one shared word is not enough."""
     config = DEFAULT_CONFIG.compose
     composer = ExtractiveComposer(None, config)  # type: ignore[arg-type]
-    topics = [
-        "apples",
-        "bikes",
-        "cars",
-        "doors",
-        "eggs",
-        "farms",
-        "gates",
-        "hills",
-        "islands",
-        "jams",
-        "kites",
-    ]
-    items = [f"item number {n} is a longer piece of advice about {topic}" for n, topic in enumerate(topics)]
-    unit = units_of("Best practice for job adverts:\n\n" + "\n".join(f"- {item};" for item in items))[0]
+    unit = eleven_tips()
     assert (
         composer._trimmed(unit, set(tokens("what should we change in our job adverts"))).items == unit.items
     )
     cut = composer._trimmed(unit, set(tokens("adverts for islands and jams")))
-    assert cut.items[-1] == f"… ({len(items) - 2} more in the source)"
+    assert cut.items[-1] == f"… ({len(unit.items) - 2} more in the source)"
 
 
 def test_a_list_that_would_leave_out_one_item_is_quoted_whole() -> None:
