@@ -965,6 +965,13 @@ class ExtractiveComposer:
             # (held-out b4-09 had no first steps at all).
             told = [c for c in ranked_first if is_advice(c) and not digest(c) and not reports_activity(c)]
             steps = self._pick(told, self.config.max_steps, per_source=1)
+        # A passage saying how to begin leads, before a guide's steps in their order: "a good way to begin
+        # is to agree an anchor framework or charter" came third, after the NEL charter's priority areas,
+        # for an ICB's chief executive asking for a first step (graders, b15-10).
+        # Not another nation's: Leeds's business framework does not go before Belfast's own policy for a
+        # Belfast café (b15-12).
+        home = {id(c.unit) for c in told_how if not _other_nation(sources[c.position], asker)}
+        steps.sort(key=lambda c: id(c.unit) not in home)
         # A short step carries on with the rest of its paragraph: "Rose Minshall points out that not every
         # first step needs a big budget." says what the next sentence shows, "Planting free trees in the
         # grounds of local NHS trusts is one relatively low-cost way…" (graders, b8-03: cut before its point).
@@ -1081,7 +1088,7 @@ class ExtractiveComposer:
                 # when the question names a kind; otherwise the asker's kind first, as before.
                 bool(asked_nations and analysis.example_kinds) and nation not in asked_nations,
                 source.org_type not in kinds,
-                bool(asker.nation) and nation not in (asker.nation, "UK"),
+                _other_nation(source, asker),
                 -round(best_lexical.get(doc_of[p], 0.0), 1),
                 p,
             )
@@ -1343,6 +1350,12 @@ def _missing_nation(analysis: QueryAnalysis, sources: list[RetrievedSource], dra
     are = "is" if len(cited) == 1 else "are"
     where = f"; the nearest {are} from {_joined(others)}" if others else ""
     return [f"The sources I have give no example from {wanted}{where}."]
+
+
+def _other_nation(source: RetrievedSource, asker: AskerProfile) -> bool:
+    """From a nation the asker does not work in (UK-wide sources and unknown askers are no one's other)."""
+    nation = str(source.meta["nation"])
+    return bool(asker.nation) and nation not in (asker.nation, "UK")
 
 
 def _examples_heading(examples: list[Claim], sources: list[RetrievedSource], asker: AskerProfile) -> str:

@@ -599,6 +599,37 @@ def test_a_start_answer_gives_the_best_guides_own_first_steps_not_its_introducti
     assert [c.lead for c in steps[:2]] == ["Meet top management.", "Collect data on the top 300 contracts."]
 
 
+def test_advice_on_how_to_begin_leads_a_guides_steps_unless_from_another_nation() -> None:
+    """ "A good way to begin is to agree an anchor framework or charter" came third, after the NEL charter's
+    priority areas, for an ICB chief executive asking for a first step (graders, b15-10). Said of another
+    nation than the asker's, it does not go before the asker's own nation's guide."""
+    procure, land = units_of(
+        "1. Procurement for social value. Partners are matching social value measures to local health needs.\n"
+        "2. Getting the most value from buildings and land. An example is the hub at Barking Riverside."
+    )
+    begin = units_of(
+        "For many ICSs, the article suggests, a good way to begin is to agree an anchor framework or charter."
+    )[0]
+
+    def leading(begin_nation: str, asker_nation: str) -> str:
+        sources = [
+            a_source("charter", "guide", "integrated_care_system", asker_nation),
+            a_source("blog", "blog", "integrated_care_system", begin_nation),
+        ]
+        candidates = [
+            Candidate(procure, 0, 2.0, "charter", 0.3),
+            Candidate(land, 0, 1.8, "charter", 0.3),
+            Candidate(begin, 1, 1.0, "blog", 0.2),
+        ]
+        question = "Nothing joins up across our trusts and councils. What's a sensible first step to work as an anchor system?"
+        return first_steps(
+            question, Asker(org_type="integrated_care_system", nation=asker_nation), sources, candidates
+        )[0].text
+
+    assert "a good way to begin" in leading("England", "England")
+    assert "a good way to begin" not in leading("England", "Wales")
+
+
 def test_a_start_answer_takes_the_first_ranked_sources_advice_when_no_words_are_shared() -> None:
 
     advice = units_of("For many ICSs, a good way to begin is to agree an anchor framework or charter.")[0]
