@@ -9,6 +9,7 @@ instead of offering a neighbouring organisation's or nation's fact as if it answ
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from assistant import cues
@@ -26,6 +27,7 @@ _DATE = re.compile(
     r"|(?<![£$€\d,.])\b(19|20)\d\d([/–-]\d{2,4})?s?\b(?! (staff|people|jobs|employees|homes|trees|sites)\b)",
     re.IGNORECASE,
 )
+_YEAR_TERM = re.compile(r"(19|20)\d\d")
 _YEAR = re.compile(r"\b(19|20)\d\d\b|" + _MONTH)
 # Counts written as words also answer "how many" ("three hospitals", "five years").
 _NUMBER = re.compile(
@@ -55,15 +57,30 @@ class FactCheck:
     """What the sources do not give, said plainly, or None."""
 
 
-def uncovered_entities(analysis: QueryAnalysis, index: SearchIndex) -> list[str]:
+def uncovered_entities(
+    analysis: QueryAnalysis, index: SearchIndex, retrieved_docs: Collection[str] = ()
+) -> list[str]:
     """Subject tokens that the corpus never mentions. A short capitalised abbreviation ("FE colleges",
-    "PCN") names a kind of body, not one the corpus should know (held-out set, ho-16)."""
+    "PCN") names a kind of body, not one the corpus should know (held-out set, ho-16). A year the question
+    is about ("the rate for 2026") that no retrieved document names is not covered either: once the
+    corpus named 2026 elsewhere (an Act of 2026), "what will the rate be for 2026?" was answered with the
+    2023 rate (dev-073, check-032). A start question's year is its deadline, not its subject."""
+    # Named by a document naming all else the question names: a Scottish bill's "2026" is not the 2026 of
+    # an Agenda for Change rate (check-032).
+    others = [entity for entity in analysis.subjects if not _all_numbers(entity)]
+    about = [
+        words
+        for words in map(index.document_tokens, retrieved_docs)
+        if all(set(entity) <= words for entity in others)
+    ]
+    said = set().union(*about)
     return [
         t
         for entity, name in zip(analysis.subjects, analysis.subject_names, strict=False)
         if not GENERIC_ACRONYM.fullmatch(name)
         for t in entity
         if not index.knows(t)
+        or (retrieved_docs and analysis.intent != "start" and _YEAR_TERM.fullmatch(t) and t not in said)
     ]
 
 

@@ -510,7 +510,8 @@ class Assistant:
         if analysis.wants_start and not analysis.topic_terms and result.hits:
             # "Where do we even start?" asks about anchor work as a whole, which the corpus is about.
             confidence = max(confidence, self.settings.refusal_threshold)
-        if uncovered_entities(analysis, index) or (fact is not None and fact.gap):
+        retrieved_docs = {str(index.doc_ids[hit.row]) for hit in result.hits}
+        if uncovered_entities(analysis, index, retrieved_docs) or (fact is not None and fact.gap):
             confidence *= self.config.scope.uncovered_penalty
         return round(confidence, 4)
 

@@ -1143,3 +1143,49 @@ def test_a_guides_steps_are_quoted_from_its_first_in_its_order(assistant: Assist
     quoted = [lead for lead in leads if lead in guide]
     assert quoted[:1] == ["Meet top management"], answer.answer
     assert len(quoted) >= 3 and quoted == sorted(quoted, key=guide.index), answer.answer
+
+
+def test_a_rate_asked_for_a_year_no_source_about_it_names_is_not_answered_with_another_years(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """Once the corpus named 2026 elsewhere (a Scottish Act of 2026), "what will the rate be for 2026?"
+    was answered with a trust's 2023 rate (dev-073, check-032): a year the question is about needs a
+    retrieved document naming it together with the rest of what was asked."""
+    pay = front_matter(
+        "harbour-trust-living-wage",
+        "Harbour Trust pays the Real Living Wage",
+        "Harbour Trust",
+        "England",
+        "nhs_trust",
+        "workforce",
+        "2023-04",
+    ) + (
+        "# Harbour Trust pays the Real Living Wage\n\n## The new rate\n\nHarbour Trust's hourly rate for "
+        "Agenda for Change band 2 porters and cleaners is £10.90 per hour, which took effect from 1 April 2023. "
+        "Agenda for Change pay rates would go above this hourly rate if the pay deal was accepted.\n\n"
+        + FILLER
+    )
+    act = front_matter(
+        "harbour-act-2026",
+        "The Harbour Community Wealth Act 2026",
+        "Harbour Parliament",
+        "Scotland",
+        "national_body",
+        "partnerships",
+        "2026-02",
+    ) + (
+        "# The Harbour Community Wealth Act 2026\n\n## What the Act does\n\nThe Act, passed in 2026, requires "
+        "each local authority to prepare a community wealth building action plan and to change how it "
+        "reports on local spending.\n\n" + FILLER
+    )
+    assistant = corpus_assistant(tmp_path, embedder, {"pay": pay, "act": act})
+    from assistant.analysis import Question, analyse
+    from assistant.scope import uncovered_entities
+
+    index = assistant.index.get()
+    asked = analyse(Question("What will the hourly rate be for an Agenda for Change band 2 porter in 2026?"))
+    assert uncovered_entities(asked, index) == []  # the corpus names 2026 (the Act)
+    # Retrieved with the Act, the trust's page is the one naming Agenda for Change, and it never says 2026.
+    assert uncovered_entities(asked, index, {"harbour-trust-living-wage", "harbour-act-2026"}) == ["2026"]
+    known = analyse(Question("What was the hourly rate for an Agenda for Change band 2 porter in 2023?"))
+    assert uncovered_entities(known, index, {"harbour-trust-living-wage", "harbour-act-2026"}) == []
