@@ -1065,59 +1065,60 @@ def test_whether_it_applies_in_a_nation_is_answered_by_the_passage_limiting_it(a
     assert "England, Wales and Scotland" in opening
 
 
-def test_advice_on_how_to_begin_in_a_best_document_chunk_added_after_the_ranked_ones(
-    tmp_path: Path, embedder: Embedder
+@pytest.mark.parametrize(
+    ("names", "question", "asker", "quoted", "not_quoted"),
+    [
+        # The best-ranked blog's "a good way to begin is to agree an anchor framework or charter" sits in a
+        # chunk the pipeline added after the ranked hits: the best documents' advice on how to begin is a
+        # first step whichever of their chunks holds it (fresh-i-08 got a charter's Barking Riverside hub).
+        (
+            [
+                "healthcare-leader-anchor-charter-first-step",
+                "nel-anchor-charter",
+                "nhs-providers-enablers-anchor-working",
+                "nhs-leadership-academy-anchor-masterclasses",
+            ],
+            "ICB population health lead here. We've got four trusts, five councils and plenty of goodwill, "
+            "but no shared anchor plan - everyone's doing their own thing. What's the first practical step to "
+            "get a system-wide approach going?",
+            Asker(role="Population health lead", org_type="integrated_care_system", nation="England"),
+            "a good way to begin is to agree an anchor framework or charter",
+            None,
+        ),
+        # Leeds's business anchors guide offers a self-assessment framework in a chunk sharing few of a
+        # manufacturer's words; its "why a network" background was the business's first step (fresh-k-11).
+        # The best-ranked guide of the asker's kind is quoted for the tool it offers.
+        (
+            [
+                "leeds-business-anchors-progression-framework",
+                "nhs-providers-anchor-foreword",
+                "kingsfund-anchor-institutions-explainer",
+                "c3-mars-local-business-health-partnership",
+                "ppp-population-health-in-business",
+            ],
+            "We're a family-owned manufacturer in Leeds, about 450 staff. Our MD has been reading about "
+            "'anchor institutions' and wants us to be one. Is that even a thing for a private company or is "
+            "it just NHS/council stuff? And what's the first practical step?",
+            Asker(role="HR and sustainability manager", org_type="business", nation="England"),
+            "the network offers the Business Anchors Progression Framework",
+            "it can be hard to know what inclusive growth means",
+        ),
+    ],
+    ids=["advice-in-an-added-chunk", "tool-over-background"],
+)
+def test_a_start_answer_quotes_what_its_best_sources_say_to_do(
+    tmp_path: Path,
+    embedder: Embedder,
+    names: list[str],
+    question: str,
+    asker: Asker,
+    quoted: str,
+    not_quoted: str | None,
 ) -> None:
-    """The best-ranked blog's "a good way to begin is to agree an anchor framework or charter" sits in a
-    chunk the pipeline added after the ranked hits: the best documents' advice on how to begin is a first
-    step whichever of their chunks holds it (fresh-i-08 got a charter's Barking Riverside hub instead)."""
-    assistant = corpus_slice_assistant(
-        tmp_path,
-        embedder,
-        [
-            "healthcare-leader-anchor-charter-first-step",
-            "nel-anchor-charter",
-            "nhs-providers-enablers-anchor-working",
-            "nhs-leadership-academy-anchor-masterclasses",
-        ],
-    )
-    answer = assistant.answer(
-        "ICB population health lead here. We've got four trusts, five councils and plenty of goodwill, but "
-        "no shared anchor plan - everyone's doing their own thing. What's the first practical step to get a "
-        "system-wide approach going?",
-        asker=Asker(role="Population health lead", org_type="integrated_care_system", nation="England"),
-    )
-    steps = answer.answer.split("**First steps**")[1].split("**Examples like yours**")[0]
-    assert "a good way to begin is to agree an anchor framework or charter" in steps, answer.answer
-
-
-def test_a_guide_of_the_askers_kind_is_quoted_for_the_tool_it_offers_not_its_background(
-    tmp_path: Path, embedder: Embedder
-) -> None:
-    """Leeds's business anchors guide offers a self-assessment framework in a chunk sharing few of a
-    manufacturer's words; its "why a network" background was the business's first step (fresh-k-11). The
-    best-ranked guide of the asker's kind is quotable whole where it says what to do, and a document
-    offering a tool is quoted for the tool."""
-    assistant = corpus_slice_assistant(
-        tmp_path,
-        embedder,
-        [
-            "leeds-business-anchors-progression-framework",
-            "nhs-providers-anchor-foreword",
-            "kingsfund-anchor-institutions-explainer",
-            "c3-mars-local-business-health-partnership",
-            "ppp-population-health-in-business",
-        ],
-    )
-    answer = assistant.answer(
-        "We're a family-owned manufacturer in Leeds, about 450 staff. Our MD has been reading about 'anchor "
-        "institutions' and wants us to be one. Is that even a thing for a private company or is it just "
-        "NHS/council stuff? And what's the first practical step?",
-        asker=Asker(role="HR and sustainability manager", org_type="business", nation="England"),
-    )
-    steps = answer.answer.split("**First steps**")[1].split("**Tools and further reading**")[0]
-    assert "the network offers the Business Anchors Progression Framework" in steps, answer.answer
-    assert "it can be hard to know what inclusive growth means" not in steps, answer.answer
+    answer = corpus_slice_assistant(tmp_path, embedder, names).answer(question, asker=asker)
+    steps = re.split(r"\*\*(Examples|Tools)", answer.answer.split("**First steps**")[1])[0]
+    assert quoted in steps, answer.answer
+    assert not_quoted is None or not_quoted not in steps, answer.answer
 
 
 def test_a_guides_steps_are_quoted_from_its_first_in_its_order(assistant: Assistant) -> None:
