@@ -25,9 +25,10 @@ from assistant.text import content_terms, tokens
 from assistant.units import Unit
 
 LEFT_OUT = "… ({n} more in the source)"
-LEFT_OUT_ITEM = re.compile(r"… \(\d+ more in the source\)")
 """The last item of a list some of whose items were left out (shared/answer-shape.md): a bare "…" read
 as a stray fragment to the blind graders, so it says how many."""
+LEFT_OUT_ITEM = re.compile(re.escape(LEFT_OUT).replace(re.escape("{n}"), r"\d+"))
+"""`LEFT_OUT` as written into a list, for reading it back."""
 GUIDANCE_TYPES = {"toolkit", "guide"}
 EXAMPLE_TYPES = {"case_study", "news"}
 # Asked for examples of a kind of organisation, its own reports and blogs are examples too (Severn Trent's
@@ -1266,12 +1267,13 @@ def _drop_repeats(draft: Draft, config: ComposeConfig) -> None:
             if claim.items and (
                 cues.DIGEST_HEADING.match(claim.text) or cues.SUMMARY_LEAD_IN.search(claim.text)
             ):
+                item_terms = {item: set(content_terms(item)) for item in claim.items}
                 items = [
                     item
-                    for item in claim.items
+                    for item, terms in item_terms.items()
                     if LEFT_OUT_ITEM.fullmatch(item)
-                    or len(set(content_terms(item))) < config.min_repeat_item_terms
-                    or not repeats(set(content_terms(item)), said)
+                    or len(terms) < config.min_repeat_item_terms
+                    or not repeats(terms, said)
                 ]
                 if not [item for item in items if not LEFT_OUT_ITEM.fullmatch(item)]:
                     continue

@@ -533,10 +533,9 @@ DIGEST_HEADING = re.compile(
 )
 # A list the corpus's writer made to sum up the page ("The main dates and figures reported by Carson McDowell
 # are:", "The piece by HACT's chief executive makes these points…:", "Summary of the article:"): like a
-# "Key facts" digest, its items restate the page, so one already quoted is not said again (compose).
+# `DIGEST_HEADING` digest, its items restate the page, so one already quoted is not said again (compose).
 SUMMARY_LEAD_IN = re.compile(
-    r"\b(the main (facts|points|figures|dates and figures)\b|makes these (main )?points|^summary\b|"
-    r"^key (facts|points|figures)\b)",
+    r"\b(the main (facts|points|figures|dates and figures)\b|makes these (main )?points|^summary\b)",
     re.IGNORECASE,
 )
 # Sections written by the corpus's own writers, not by the source (issue 14's audit): not quoted.

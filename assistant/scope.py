@@ -65,22 +65,25 @@ def uncovered_entities(
     is about ("the rate for 2026") that no retrieved document names is not covered either: once the
     corpus named 2026 elsewhere (an Act of 2026), "what will the rate be for 2026?" was answered with the
     2023 rate (dev-073, check-032). A start question's year is its deadline, not its subject."""
-    # Named by a document naming all else the question names: a Scottish bill's "2026" is not the 2026 of
-    # an Agenda for Change rate (check-032).
-    others = [entity for entity in analysis.subjects if not _all_numbers(entity)]
-    about = [
-        words
-        for words in map(index.document_tokens, retrieved_docs)
-        if all(set(entity) <= words for entity in others)
-    ]
-    said = set().union(*about)
+    years = (
+        {t for entity in analysis.subjects for t in entity if _YEAR_TERM.fullmatch(t)}
+        if retrieved_docs and analysis.intent != "start"
+        else set()
+    )
+    said: set[str] = set()
+    if years:  # only then are the retrieved documents' words read (every answer passes here)
+        # Named by a document naming all else the question names: a Scottish bill's "2026" is not the
+        # 2026 of an Agenda for Change rate (check-032).
+        others = [entity for entity in analysis.subjects if not _all_numbers(entity)]
+        for words in map(index.document_tokens, retrieved_docs):
+            if all(set(entity) <= words for entity in others):
+                said |= words & years
     return [
         t
         for entity, name in zip(analysis.subjects, analysis.subject_names, strict=False)
         if not GENERIC_ACRONYM.fullmatch(name)
         for t in entity
-        if not index.knows(t)
-        or (retrieved_docs and analysis.intent != "start" and _YEAR_TERM.fullmatch(t) and t not in said)
+        if not index.knows(t) or (t in years and t not in said)
     ]
 
 

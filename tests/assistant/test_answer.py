@@ -1066,7 +1066,7 @@ def test_whether_it_applies_in_a_nation_is_answered_by_the_passage_limiting_it(a
 
 
 @pytest.mark.parametrize(
-    ("names", "question", "asker", "quoted", "not_quoted"),
+    ("names", "question", "asker", "quoted", "not_quoted", "until"),
     [
         # The best-ranked blog's "a good way to begin is to agree an anchor framework or charter" sits in a
         # chunk the pipeline added after the ranked hits: the best documents' advice on how to begin is a
@@ -1084,6 +1084,7 @@ def test_whether_it_applies_in_a_nation_is_answered_by_the_passage_limiting_it(a
             Asker(role="Population health lead", org_type="integrated_care_system", nation="England"),
             "a good way to begin is to agree an anchor framework or charter",
             None,
+            "**Examples like yours**",
         ),
         # Leeds's business anchors guide offers a self-assessment framework in a chunk sharing few of a
         # manufacturer's words; its "why a network" background was the business's first step (fresh-k-11).
@@ -1102,6 +1103,7 @@ def test_whether_it_applies_in_a_nation_is_answered_by_the_passage_limiting_it(a
             Asker(role="HR and sustainability manager", org_type="business", nation="England"),
             "the network offers the Business Anchors Progression Framework",
             "it can be hard to know what inclusive growth means",
+            "**Tools and further reading**",
         ),
     ],
     ids=["advice-in-an-added-chunk", "tool-over-background"],
@@ -1114,9 +1116,10 @@ def test_a_start_answer_quotes_what_its_best_sources_say_to_do(
     asker: Asker,
     quoted: str,
     not_quoted: str | None,
+    until: str,
 ) -> None:
     answer = corpus_slice_assistant(tmp_path, embedder, names).answer(question, asker=asker)
-    steps = re.split(r"\*\*(Examples|Tools)", answer.answer.split("**First steps**")[1])[0]
+    steps = answer.answer.split("**First steps**")[1].split(until)[0]
     assert quoted in steps, answer.answer
     assert not_quoted is None or not_quoted not in steps, answer.answer
 
