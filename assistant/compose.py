@@ -871,9 +871,11 @@ class ExtractiveComposer:
 
         def digest(c: Candidate) -> bool:
             """A case study's, report's or blog's "Key facts at a glance" list is a summary of facts even
-            when one item says "first step" (graders, prac-009, ho-05); a guide's headed list of steps is
-            advice."""
-            return c.unit.headed and sources[c.position].doc_type not in GUIDANCE_TYPES
+            when one item says "first step" (graders, prac-009, ho-05), and so is one whose lead-in says it
+            sums up the page ("The main facts reported in the article are:", prac-004); a guide's headed
+            list of steps is advice."""
+            summed_up = c.unit.headed or (c.unit.kind == "list" and cues.SUMMARY_LEAD_IN.search(c.unit.text))
+            return bool(summed_up) and sources[c.position].doc_type not in GUIDANCE_TYPES
 
         def shows_a_way_in(c: Candidate) -> bool:
             """Without advice wording, a passage can still show a way in: a guide's, toolkit's or
@@ -918,7 +920,23 @@ class ExtractiveComposer:
         advice = [c for c in advice if c not in told_how and (c.doc not in telling or is_advice(c))] + [
             replace(c, score=c.score + self.config.start_advice_bonus) for c in told_how
         ]
-        steps = self._pick(advice, self.config.max_steps, per_source=1)
+        # Among passages about the question, advice goes before context: NHS Lothian's "Spot suitable
+        # tenders…" steps, not its "many local businesses do not take part in those frameworks" (b15-01).
+        how = {id(c.unit) for c in told_how}
+
+        def leads(c: Candidate) -> bool:
+            """Advice leads, but not another nation's before the asker's own nation's passages: Leeds's
+            business framework does not go before Belfast's anchors working group (graders, prac-015,
+            fresh-k-17)."""
+            return (is_advice(c) or id(c.unit) in how) and not _other_nation(sources[c.position], asker)
+
+        steps = self._pick([c for c in advice if leads(c)], self.config.max_steps, per_source=1)
+        steps += self._pick(
+            [c for c in advice if not leads(c) and c.doc not in {s.doc for s in steps}],
+            self.config.max_steps - len(steps),
+            per_source=1,
+            avoid=steps,
+        )
         # A guide's step-by-step list answers a start question best in its own order: its first step and
         # its next best steps (`steps_from_best_guide`), as the guide numbers them.
         if steps and sources[steps[0].position].doc_type in GUIDANCE_TYPES:

@@ -344,7 +344,11 @@ ACTION_START = re.compile(
     r"measure|consider|plan|appoint|join|sign|look|find|check|engage|develop|pay|commit|adopt|partner|"
     r"focus|choose|pick|write|track|share|offer|open|run|test|publish|name|gather|collect|invite|"
     r"analyse|analyze|understand|think|keep|define|prioritise|secure|apply|register|contact|learn|meet|get|"
-    r"compare|embed|establish|train|support|recruit|put|take|align|encourage|connect|audit|walk|listen)\b",
+    r"compare|embed|establish|train|support|recruit|put|take|align|encourage|connect|audit|walk|listen|"
+    # Imperatives of case studies' own method lists ("Spot suitable tenders.", "Go to the market
+    # directly.", b15-01: NHS Lothian's approach was read as background, not as steps).
+    r"spot|go|hold|visit|reach|speak|seek|tell|give|help|design|hire|switch|reduce|cut|plant|target|"
+    r"tailor|promote|fund)\b",
     re.IGNORECASE,
 )
 # What an organisation did ("brought together 600 attendees", "ran four sessions"): an example or a
@@ -357,7 +361,7 @@ REPORTED_ACTIVITY = re.compile(
 ACTION_CUES = re.compile(
     r"\b(start by|first step|begin by|a good (first|place|starting|way to (begin|start))|should|can start|"
     r"(good|natural|obvious|useful|best) starting point|starting point (is|for|would)|"
-    r"recommend\w*|step \d|you can|we can|organisations can|anchors can|it helps to|the first|"
+    r"recommend\w*|step \d|you can|we can|organisations can|anchors can|it helps to|the first (step|thing|task|job|priority|stage|theme)|"
     r"advises|suggests|encourages)\b",
     re.IGNORECASE,
 )
@@ -532,10 +536,12 @@ DIGEST_HEADING = re.compile(
     re.I,
 )
 # A list the corpus's writer made to sum up the page ("The main dates and figures reported by Carson McDowell
-# are:", "The piece by HACT's chief executive makes these points…:", "Summary of the article:"): like a
+# are:", "The piece by HACT's chief executive makes these points…:", "Summary of the article:", "Key points
+# from the report:"): like a
 # `DIGEST_HEADING` digest, its items restate the page, so one already quoted is not said again (compose).
 SUMMARY_LEAD_IN = re.compile(
-    r"\b(the main (facts|points|figures|dates and figures)\b|makes these (main )?points|^summary\b)",
+    r"\b(the main (facts|points|figures|dates and figures)\b|makes these (main )?points|^summary\b|"
+    r"^key (facts|points|figures) (from|of|in)\b)",
     re.IGNORECASE,
 )
 # Sections written by the corpus's own writers, not by the source (issue 14's audit): not quoted.

@@ -1193,3 +1193,19 @@ def test_a_rate_asked_for_a_year_no_source_about_it_names_is_not_answered_with_a
     assert uncovered_entities(asked, index, {"harbour-trust-living-wage", "harbour-act-2026"}) == ["2026"]
     known = analyse(Question("What was the hourly rate for an Agenda for Change band 2 porter in 2023?"))
     assert uncovered_entities(known, index, {"harbour-trust-living-wage", "harbour-act-2026"}) == []
+
+
+def test_a_case_studys_own_steps_come_before_its_background(tmp_path: Path, embedder: Embedder) -> None:
+    """NHS Lothian's "Spot suitable tenders. / Go to the market directly." is how it opened contracts to
+    local firms; "many local businesses do not take part in those frameworks" is why. A health board's
+    procurement lead asking where to start gets the steps first (graders, b15-01: only the background was
+    a first step)."""
+    lothian = Path("corpus/markdown/nhs-lothian-anchor-local-spend.md").read_text(encoding="utf-8")
+    assistant = one_document_assistant(tmp_path, embedder, "nhs-lothian-anchor-local-spend", lothian)
+    answer = assistant.answer(
+        "Most of what we buy goes through national frameworks and local firms keep telling us they never get a "
+        "look in. Where do we start if we want to open up more of our contracts to local businesses?",
+        asker=Asker(role="procurement lead", org_type="health_board", nation="Scotland"),
+    )
+    steps = answer.answer.split("**First steps**")[1].split("\n\n**")[0]
+    assert "Spot suitable tenders" in steps and "Go to the market directly" in steps, answer.answer
