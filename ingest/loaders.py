@@ -84,12 +84,22 @@ def sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + SIDECAR_SUFFIX)
 
 
+READER_REVISIONS = {".pdf": 2}
+"""Raised when a reader's output changes for the same file, so the next `haln ingest` re-reads the files
+of that type and nothing else. PDF 2: headings wrapped before a capitalised word keep it
+(`_carries_heading_on`)."""
+
+
 def content_hash(path: Path) -> str:
-    """Hash of the file and its sidecar: either changing means the document changed."""
+    """Hash of the file, its sidecar and its reader's revision: any of them changing means the indexed
+    document is out of date."""
     digest = hashlib.sha256(path.read_bytes())
     sidecar = sidecar_path(path)
     if sidecar.exists():
         digest.update(b"\0sidecar\0" + sidecar.read_bytes())
+    revision = READER_REVISIONS.get(path.suffix.lower())
+    if revision is not None:
+        digest.update(f"\0reader\0{revision}".encode())
     return digest.hexdigest()
 
 
@@ -399,14 +409,38 @@ def _without_page_furniture(pages: list[list[str]]) -> list[list[str]]:
 def _page_heading(lines: list[str]) -> tuple[str, list[str]]:
     """The page's heading (its first line, with the wrapped rest of it) and the lines after it."""
     heading, rest = lines[0], lines[1:]
-    while (
-        rest
-        and rest[0][:1].islower()
-        and len(rest[0]) <= PDF_HEADING_WRAP_CHARS
-        and not heading.endswith(SENTENCE_END)
-    ):
+    while rest and _carries_heading_on(heading, rest[0], first=heading == lines[0]):
         heading, rest = f"{heading} {rest[0]}", rest[1:]
     return heading, rest
+
+
+def _carries_heading_on(heading: str, line: str, first: bool) -> bool:
+    """Whether `line` is the wrapped rest of `heading`: a short line starting in lower case, or a name
+    wrapped onto its own line ("…social value in Northern" / "Ireland", "…in our region through the" /
+    "Severn Trent Community Fund": the Northern Ireland thresholds chunk began "Ireland The Social Value
+    Unit lists…"). Only the first line after it may be capitalised: a heading wraps once."""
+    if heading.endswith(SENTENCE_END) or len(line) > PDF_HEADING_WRAP_CHARS or _ITEM.match(line):
+        return False
+    if line[:1].islower():
+        return True
+    if not first or line.endswith(SENTENCE_END):
+        return False
+    ends_mid_phrase = heading.split()[-1].lower() in _HEADING_CANNOT_END
+    near_full_width = len(heading) >= PDF_HEADING_FULL_LINE_CHARS
+    return ends_mid_phrase or (near_full_width and len(line.split()) <= PDF_HEADING_TAIL_WORDS)
+
+
+PDF_HEADING_FULL_LINE_CHARS = 45
+"""A heading's first line this long may have wrapped even before a capital: the corpus's wrapped titles
+break at 46-55 characters; its one-line headings that are followed by a short capitalised line are
+none."""
+
+PDF_HEADING_TAIL_WORDS = 3
+"""The most words a capitalised wrapped rest of a long heading has ("Ireland"); a longer capitalised line
+after a heading ending in a full word is its first sentence."""
+
+_HEADING_CANNOT_END = frozenset("a an and as at by for from in of on or the to with".split())
+"""A heading does not end on these words: the line after it carries it on, capitalised or not."""
 
 
 def _starts_item(line: str, previous: str) -> bool:

@@ -288,3 +288,22 @@ def test_a_markdown_paragraph_wrapped_at_80_columns_is_one_paragraph(tmp_path: P
         "| a | b |",
         "| 1 | 2 |",
     ]
+
+
+@pytest.mark.parametrize(
+    ("lines", "heading_lines"),
+    [
+        (["The policy background to social value in Northern", "Ireland", "The Social Value Unit lists:"], 2),
+        (["Helping boost wellbeing in our region through the", "Severn Trent Community Fund", "Grants"], 2),
+        (["Findings: the NHS as an employer and economic", "engine", "Summary"], 2),
+        (["Thresholds at a glance", "The contract values given on the page are:"], 1),
+        (["Results", "Volunteers", "logged their hours."], 1),
+        (["Why local spending matters: the multiplier effect", "Summary:", "When money…"], 1),
+    ],
+)
+def test_a_pdf_heading_wrapped_before_a_name_keeps_it(lines: list[str], heading_lines: int) -> None:
+    """A heading wrapped before a capitalised word ("…in Northern" / "Ireland") keeps the word, which
+    was left to open the first sentence; a short heading's next line stays body text."""
+    from ingest.loaders import _page_heading
+
+    assert _page_heading(lines) == (" ".join(lines[:heading_lines]), lines[heading_lines:])

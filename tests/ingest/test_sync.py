@@ -123,6 +123,23 @@ def test_dry_run_writes_nothing(settings: Settings, sample_corpus: Path, embedde
         ChunkStore.from_settings(settings).load()
 
 
+def test_a_new_reader_revision_rereads_only_its_file_type(
+    settings: Settings, sample_corpus: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fix to how PDFs are read reaches an existing index on the next plain `haln ingest`, without
+    re-embedding the Markdown and HTML documents it does not touch."""
+    from ingest import loaders
+
+    ingestor_for(settings, embedder).sync([sample_corpus])
+    pdfs = sorted(p.stem for p in sample_corpus.rglob("*.pdf"))
+    assert pdfs
+    monkeypatch.setitem(loaders.READER_REVISIONS, ".pdf", loaders.READER_REVISIONS[".pdf"] + 1)
+    report = ingestor_for(settings, embedder).sync([sample_corpus])
+    assert sorted(report.updated) == pdfs and not report.added and not report.failed
+    assert len(report.unchanged) == N_DOCS - len(pdfs)
+    assert len(live_doc_ids(settings)) == N_DOCS
+
+
 def test_changed_chunking_needs_rebuild(settings: Settings, sample_corpus: Path, embedder: Embedder) -> None:
     ingestor_for(settings, embedder).sync([sample_corpus])
     other = settings.model_copy(update={"chunk_size": 128})
