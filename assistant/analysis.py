@@ -201,6 +201,14 @@ class QueryAnalysis:
     """The separate things the question asks, each with the words only it has (see `asks_of`)."""
 
     @property
+    def nations_at_issue(self) -> tuple[str, ...]:
+        """The nations whose rules or limits decide the answer: those the question asks about, or for
+        "can we apply?" the asker's own."""
+        if self.subject_nations:
+            return self.subject_nations
+        return self.asker.nations if cues.ELIGIBILITY_QUESTION.search(self.question) else ()
+
+    @property
     def wants_start(self) -> bool:
         return self.intent == "start"
 

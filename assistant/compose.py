@@ -376,9 +376,11 @@ class ExtractiveComposer:
             bonus += cfg.fact_bonus * sum(gives)
         if has_phrase:
             bonus += cfg.phrase_bonus
-        if analysis.subject_nations and cues.NATION_LIMIT.search(text):
+        if analysis.nations_at_issue and cues.NATION_LIMIT.search(text):
             # Whether it applies in the nation asked about is said by the passage limiting it to nations.
             bonus += cfg.intent_cue_bonus
+            if cues.ELIGIBILITY_QUESTION.search(analysis.question):
+                bonus += cfg.eligibility_limit_bonus
         for aspect in analysis.aspects:
             if cues.ASPECT_CUES[aspect][1].search(text):
                 bonus += cfg.intent_cue_bonus

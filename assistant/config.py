@@ -195,6 +195,11 @@ class ComposeConfig:
     """A passage defining the asked-about term ("anchor institutions are…") for a definition question."""
     intent_cue_bonus: float = 0.3
     """A passage with words of what a follow-up asks for (lessons, results, costs, people, dates)."""
+    eligibility_limit_bonus: float = 0.3
+    """Added to `intent_cue_bonus` for a passage limiting a scheme to some nations when the question asks
+    whether the asker may take part ("can we apply?"): it is the yes or no. fresh-a-21's "can only be
+    delivered to … England, Wales and Scotland" scored 1.01 with the cue bonus alone, below the FAQ's
+    description of the charity (1.20), and was left to a later bullet."""
     min_relevance: float = 0.0
     """Passages holding less than this share of the question's terms (IDF-weighted) are not quoted at all
     (when at least `min_kept` others are)."""

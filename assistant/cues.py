@@ -751,6 +751,14 @@ ASK_HEADINGS: tuple[tuple[re.Pattern[str], str], ...] = (
 # A request naming several things: "the areas and the headline numbers".
 REQUEST_ITEMS = re.compile(r"\s*(?:,|\band\b)\s+(?=the\b|any\b|its\b|their\b)", re.IGNORECASE)
 
+# Asking whether the asker may take part ("can we apply?"): where they are is part of the question, so a
+# passage limiting the scheme to some nations answers it (fresh-a-21, a GP practice in Co. Down, was told
+# who the bundles are for before "only … England, Wales and Scotland").
+ELIGIBILITY_QUESTION = re.compile(
+    r"\b(can|could|may) (we|i|our [\w-]+) (apply|join|bid|sign up|take part|get (one|them|it|some|funding)|"
+    r"be (eligible|considered))\b|\b(are|am) (we|i) eligible\b|\b(is|are) (it|they|this|that) open to (us|me)\b",
+    re.IGNORECASE,
+)
 # Where something applies, by nation: "Tree bundles can only be delivered to healthcare sites in England,
 # Wales and Scotland" answers "Can we apply from Northern Ireland?" (b12-10 quoted who is eligible, not where).
 _NATION_NAMES = r"(England|Wales|Scotland|Northern Ireland|the UK|Great Britain)"

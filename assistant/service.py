@@ -339,7 +339,7 @@ class Assistant:
                 share = asked.share(index.sentences(row).all_terms)
                 if analysis.authorship and cues.AUTHORSHIP_ANSWER.search(index.texts[row]):
                     share += 1.0  # "who wrote it?": the chunk naming the authors, whatever its words
-                if analysis.subject_nations and cues.NATION_LIMIT.search(index.texts[row]):
+                if analysis.nations_at_issue and cues.NATION_LIMIT.search(index.texts[row]):
                     # "Can we apply from Northern Ireland?": the chunk saying which nations it is for,
                     # though it names the other three (b12-10).
                     share += 1.0

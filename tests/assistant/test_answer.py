@@ -1065,6 +1065,22 @@ def test_whether_it_applies_in_a_nation_is_answered_by_the_passage_limiting_it(a
     assert "England, Wales and Scotland" in opening
 
 
+def test_can_we_apply_is_asked_from_where_the_asker_is(assistant: Assistant) -> None:
+    """ "Can we apply?" from an asker the portal knows is in Northern Ireland asks whether the scheme
+    reaches there, though the question names no nation (fresh-a-21 opened with who the bundles are for and
+    left "only … England, Wales and Scotland" to a later bullet)."""
+    question = "We saw that the NHS Forest gives free tree bundles to healthcare sites - can we apply?"
+    answer = assistant.answer(question, asker=Asker(org_type="primary_care", nation="Northern Ireland"))
+    opening = answer.answer.split("\n\n")[0]
+    assert "England, Wales and Scotland" in opening, answer.answer
+    from assistant.analysis import Question, analyse
+
+    northern_irish = Asker(org_type="primary_care", nation="Northern Ireland")
+    assert analyse(Question(question, asker=northern_irish)).nations_at_issue == ("Northern Ireland",)
+    about_trees = analyse(Question("What do NHS Forest tree bundles contain?", asker=northern_irish))
+    assert about_trees.nations_at_issue == ()
+
+
 @pytest.mark.parametrize(
     ("names", "question", "asker", "quoted", "not_quoted", "until"),
     [
