@@ -151,6 +151,25 @@ def referent_of(index: SearchIndex, source: RetrievedSource, unit: Unit) -> str 
     return None
 
 
+def person_introduced(index: SearchIndex, doc: str, unit: Unit) -> str | None:
+    """Who a passage's "Ms Russell" or "Councillor Forson" is, as its document first names them, when
+    the passage does not say ("According to Ms Russell, anchor decisions can:" reached graders with no
+    Elspeth Russell, consultant in public health at NHS Lanarkshire; fresh-c-01, prac-018). None when the
+    passage names no one that way or the document never gives more."""
+    text = unit.lead or unit.text
+    called = cues.UNINTRODUCED_PERSON.search(text)
+    if called is None:
+        return None
+    introduction = cues.person_introduction(called.group(2))
+    if introduction.search(text):
+        return None  # "Elspeth Russell… Ms Russell added…" introduces her itself
+    for row in index.rows_of(doc):
+        found = introduction.search(index.texts[row])
+        if found:
+            return found.group(0)
+    return None
+
+
 def _initials_spelled_out(index: SearchIndex, source: RetrievedSource, unit: Unit) -> str | None:
     """Graders: "'The NCA' is cited before it is introduced", "quotes CWP before introducing it"."""
     opening = " ".join((unit.lead or unit.text).split()[: cues.INITIALS_WITHIN_WORDS])
@@ -386,8 +405,11 @@ class ExtractiveComposer:
                 bonus += cfg.intent_cue_bonus
         if cues.DEFINITE_REFERENCE.match(unit.text) and unit.kind == "sentences":
             bonus -= cfg.definite_reference_penalty
-        if cues.UNINTRODUCED_PERSON.search(unit.lead or unit.text):
-            bonus -= cfg.definite_reference_penalty  # "Ms Russell said…" leans on an earlier passage too
+        if cues.UNINTRODUCED_PERSON.search(unit.lead or unit.text) and not person_introduced(
+            self.index, str(source.meta["doc_id"]), unit
+        ):
+            # "Ms Russell said…" leans on an earlier passage too, unless its document says who she is.
+            bonus -= cfg.definite_reference_penalty
         if unit.headed:
             bonus -= cfg.digest_penalty
         if unit.kind == "list" and not unit.text:
@@ -451,7 +473,11 @@ class ExtractiveComposer:
         """`aside`: the passage is not the answer itself (an example, a nearest fact, a step), so a "Key
         facts" digest keeps only its facts about what was asked."""
         unit = self._trimmed(candidate.unit, set(terms), aside)
-        return Claim(unit.text, [candidate.position], label=label, lead=unit.lead, items=list(unit.items))
+        person = person_introduced(self.index, candidate.doc, unit)
+        if person and label and person.split(",")[0] in label:
+            person = None  # "The view from County Hall with Cllr Mary Ann Brocklesby" says who she is
+        items = list(unit.items)
+        return Claim(unit.text, [candidate.position], label=label, lead=unit.lead, items=items, person=person)
 
     def _trimmed(self, unit: Unit, terms: set[str], aside: bool = False) -> Unit:
         """A long list keeps the items about what was asked (in their order), so a "key facts" list

@@ -581,7 +581,20 @@ PERSON_OR_BODY = re.compile(
 )
 # "The trust…", "The Act…": a sentence leaning on a name given somewhere else.
 # "According to Ms Russell…": a person named by title and surname alone was introduced elsewhere.
-UNINTRODUCED_PERSON = re.compile(r"\b(Mr|Ms|Mrs|Miss|Dr)\.? [A-Z][a-z'’-]+\b(?! [A-Z])")
+PERSON_TITLES = r"Mr|Ms|Mrs|Miss|Dr|Cllr|Councillor|Professor|Prof"
+UNINTRODUCED_PERSON = re.compile(rf"\b({PERSON_TITLES})\.? ([A-Z][a-z'’-]+)\b(?! [A-Z])")
+
+
+def person_introduction(surname: str) -> re.Pattern[str]:
+    """How a document first names a person it later calls by title and surname: first name and surname,
+    with the title and the role after a comma when given ("Elspeth Russell, consultant in public health at
+    NHS Lanarkshire", "Councillor Ellen Forson, leader of Clackmannanshire Council")."""
+    return re.compile(
+        rf"(?:\b(?:{PERSON_TITLES})\.? )?\b(?!(?:{PERSON_TITLES})\b)[A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+)? "
+        rf"{re.escape(surname)}\b(?:, (?!(?:said|says|explained|added|told)\b)[^,.;:]{{3,90}}(?=[,.;:]))?"
+    )
+
+
 DEFINITE_REFERENCE = re.compile(
     r"^the (trust|council|board|act|programme|scheme|project|network|academy|partnership|organisation|"
     r"company|university|association|charity|group|fund|strategy|plan|report|team|hospital|service)\b",

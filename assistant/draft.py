@@ -25,6 +25,9 @@ class Claim:
     label: str | None = None  # whose words these are ("Preston City Council's guide"); ours, in bold
     lead: str | None = None  # a step's lead-in sentence, quoted, shown in bold
     items: list[str] = field(default_factory=list)  # a list's items, quoted under its lead-in
+    person: str | None = None
+    """Who the passage's "Ms Russell" is, as its document first names them ("Elspeth Russell, consultant
+    in public health at NHS Lanarkshire"); quoted with the label the first time the answer needs it."""
 
     def quoted(self) -> str:
         """Everything this claim quotes from its source."""
@@ -80,12 +83,26 @@ def render(draft: Draft, retrieved: list[RetrievedSource], evidence_label: str) 
 
     def with_marks(claim: Claim) -> str:
         marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers[p] for p in claim.sources if p in numbers))
-        label = f"**{claim.label}:** " if claim.label else ""
+        whose = " — ".join(part for part in (claim.label, claim.person) if part)
+        label = f"**{whose}:** " if whose else ""
         lead = f"**{claim.lead}** " if claim.lead else ""
         line = (
             f"{label}{lead}{claim.text} {marks}".strip() if claim.text or lead else f"{label}{marks}".strip()
         )
         return line + "".join(f"\n  - {item}" for item in claim.items)
+
+    # A person is introduced once: the first passage needing it says who they are.
+    introduced: set[str] = set()
+    blocks: list[Block] = []
+    for block in draft.blocks:
+        claims = []
+        for claim in block.claims:
+            if claim.person in introduced:
+                claim = replace(claim, person=None)
+            elif claim.person:
+                introduced.add(claim.person)
+            claims.append(claim)
+        blocks.append(replace(block, claims=claims))
 
     def docs_of(claims: list[Claim]) -> set[object]:
         return {retrieved[p].meta["doc_id"] for c in claims for p in c.sources if 0 <= p < len(retrieved)}
@@ -93,7 +110,7 @@ def render(draft: Draft, retrieved: list[RetrievedSource], evidence_label: str) 
     parts: list[str] = [*draft.gaps]
     previous_label: str | None = None
     previous_docs: set[object] = set()
-    for block in draft.blocks:
+    for block in blocks:
         if block.heading:
             parts.append(f"**{block.heading}**")
             previous_label = None
@@ -110,6 +127,7 @@ def render(draft: Draft, retrieved: list[RetrievedSource], evidence_label: str) 
                 if (
                     claim.label
                     and previous_label
+                    and not claim.person
                     and (
                         claim.label == previous_label
                         or (

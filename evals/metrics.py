@@ -133,6 +133,16 @@ _DEFECTS: dict[str, re.Pattern[str]] = {
         r"^(it|its|this|that|these|those|they|their|he|she|his|her|such|also|however|but)\b", re.IGNORECASE
     ),
 }
+# "According to Ms Russell…" with no Elspeth Russell anywhere above it in the answer: the reader cannot
+# tell who is speaking (graders, issue 13: "Ms Russell", "Dr Fletcher", "Councillor Forson").
+_TITLES = r"Mr|Ms|Mrs|Miss|Dr|Cllr|Councillor|Professor|Prof"
+_TITLED_SURNAME = re.compile(rf"\b(?:{_TITLES})\.? ([A-Z][a-z'’-]+)\b(?! [A-Z])")
+
+
+def _introduced(surname: str, text: str) -> bool:
+    return bool(re.search(rf"\b(?!(?:{_TITLES})\b)[A-Z][a-z'’-]+ {re.escape(surname)}\b", text))
+
+
 START_QUESTION = re.compile(
     r"\b(where (do|should|can|would) (i|we|you)( even| actually)? (start|begin)|where to start|"
     r"first (thing|step)|"
@@ -147,7 +157,9 @@ def answer_defects(answer: str) -> list[str]:
     specific kind: "This case study looks at…" is a meta-sentence, not also a fragment)."""
     found: list[str] = []
     in_suggestions = False
+    above = ""
     for raw in answer.splitlines():
+        above += raw + "\n"
         line = raw.strip()
         if line.startswith("**You could also ask"):
             in_suggestions = True
@@ -165,6 +177,10 @@ def answer_defects(answer: str) -> list[str]:
             if pattern.search(raw if name == "cut_title" else quoted):
                 found.append(name)
                 break  # one defect per line: the most specific kind
+        else:
+            titled = _TITLED_SURNAME.search(raw)
+            if titled and not _introduced(titled.group(1), above):
+                found.append("unintroduced_person")
     return found
 
 

@@ -1225,3 +1225,39 @@ def test_a_case_studys_own_steps_come_before_its_background(tmp_path: Path, embe
     )
     steps = answer.answer.split("**First steps**")[1].split("\n\n**")[0]
     assert "Spot suitable tenders" in steps and "Go to the market directly" in steps, answer.answer
+
+
+SPEAKER_DOC = (
+    front_matter(
+        "harbour-board-anchor-pledge",
+        "Harbour Health Board pledges to act as an anchor",
+        "Harbour Health Board",
+        "Scotland",
+        "health_board",
+        "leadership",
+        "2024",
+    )
+    + "\n# Harbour Health Board pledges to act as an anchor\n\n"
+    "## The pledge\n\nHarbour Health Board has pledged to use its jobs, spending and buildings to tackle "
+    "inequalities in the towns it serves. Morag Lindsay, consultant in public health at Harbour Health Board, "
+    "presented the pledge to the board in March.\n\n"
+    "{filler}\n\n"
+    "## What anchor decisions can do\n\nAccording to Ms Lindsay, anchor decisions on recruitment and "
+    "purchasing can:\n\n- bring more local people into stable jobs;\n- keep more of the board's spending with "
+    "local suppliers;\n- open the board's buildings to community groups.\n"
+)
+
+
+def test_a_person_called_by_surname_is_said_who_they_are(tmp_path: Path, embedder: Embedder) -> None:
+    """ "According to Ms Lindsay, anchor decisions can:" quoted without the chunk introducing her left
+    readers asking who she is (graders: NHS Lanarkshire's "Ms Russell"); the label says who, in the
+    document's own words, once."""
+    assistant = one_document_assistant(
+        tmp_path, embedder, "harbour-board-anchor-pledge", SPEAKER_DOC.format(filler=FILLER)
+    )
+    answer = assistant.answer("What can anchor decisions on recruitment and purchasing do?", top_k=1)
+    assert "According to Ms Lindsay" in answer.answer, answer.answer
+    assert answer.answer.count("Morag Lindsay, consultant in public health at Harbour Health Board") == 1
+    from evals.metrics import answer_defects
+
+    assert "unintroduced_person" not in answer_defects(answer.answer)

@@ -63,6 +63,16 @@ def test_answer_defects_find_what_a_reader_trips_over() -> None:
         "bare_list"
     ]
     assert not has_start_shape("Anchors are large organisations. [1]")
+    # A person called by title and surname is introduced somewhere above, or the reader cannot tell who.
+    assert answer_defects("- **A:** According to Ms Russell, anchor decisions can: [1]") == [
+        "unintroduced_person"
+    ]
+    introduced = (
+        "- **A — Elspeth Russell, consultant in public health:** According to Ms Russell, it can: [1]"
+    )
+    assert answer_defects(introduced) == []
+    earlier = "- **A:** Councillor Ellen Forson spoke. [1]\n- Councillor Forson said she was proud. [1]"
+    assert answer_defects(earlier) == []
 
 
 def test_answer_config_overrides_are_typed_and_named() -> None:
