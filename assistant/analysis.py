@@ -176,6 +176,9 @@ class QueryAnalysis:
     wants_figures: bool = False
     """The question wants figures besides whatever else it asks ("examples…, with numbers?")."""
     already_done: tuple[frozenset[str], ...] = ()
+    seen_already: tuple[frozenset[str], ...] = ()
+    """Places or organisations every example the asker gets already comes from ("…is from Leeds or
+    Birmingham"), as stemmed words: not what they are asking about, and not examples to give again."""
     """Things the asker says they have done ("we've signed the charter"): not offered as steps."""
     clinical: str | None = None
     is_followup: bool = False
@@ -549,6 +552,15 @@ def subjects_of(text: str) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]
     return tuple(entities), tuple(names)
 
 
+def _seen_already(text: str) -> tuple[frozenset[str], ...]:
+    return tuple(
+        frozenset(tokens(name))
+        for match in cues.SEEN_ALREADY.finditer(text)
+        for name in cues.SEEN_ALREADY_SPLIT.split(match.group(1))
+        if tokens(name)
+    )
+
+
 def _already_done(text: str) -> tuple[frozenset[str], ...]:
     done = []
     for verb, thing in _ALREADY.findall(text):
@@ -680,6 +692,9 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
     entities, names = subjects_of(
         asking_part(text) if intent in ("start", "examples") else without_preambles(text)
     )
+    seen = _seen_already(text)
+    entities = tuple(e for e in entities if frozenset(e) not in seen)
+    names = tuple(n for n in names if frozenset(tokens(n)) not in seen)
     mentioned = _nations(text)
     subject_nations = tuple(n for n in mentioned if n not in asker.nations or intent != "start")
     fact = fact_kind(own_words, intent)
@@ -768,6 +783,7 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         figure=figure_kind(text) if fact == "figure" else None,
         aspects=aspects,
         already_done=_already_done(text),
+        seen_already=seen,
         wants_names=bool(cues.NAMES_WANTED.search(text)),
         wants_figures=bool(cues.FIGURES_WANTED.search(asking_part(text))),
         example_kinds=kinds_wanted(text) if intent == "examples" else outshone_kinds(asker, intent),

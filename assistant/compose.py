@@ -66,7 +66,8 @@ class Candidate:
     lexical: float = 0.0
     """Share of the question's terms (IDF-weighted) the passage holds."""
     off_subject: bool = False
-    """Its document never names the organisation or work the question is about (others do)."""
+    """Its document never names the organisation or work the question is about (others do), or the passage
+    names a place every example the asker gets already comes from (`QueryAnalysis.seen_already`)."""
 
 
 def nation_note(source: RetrievedSource, asker: AskerProfile) -> str:
@@ -227,6 +228,7 @@ class ExtractiveComposer:
             for unit in self.index.units(source.row):
                 if not self._usable(unit, analysis):
                     continue
+                seen = self._seen_already(unit, source, analysis)
                 own = asked.share(unit.terms)
                 # The heading's words count at a discount: they say what the whole section is about.
                 lexical = own + cfg.section_share * (asked.share(unit.terms | unit.section_terms) - own)
@@ -239,9 +241,10 @@ class ExtractiveComposer:
                     + self._for_intent(unit, source, analysis, lexical)
                     + (self._gives_aspect(unit, analysis) if source.meta["doc_id"] in subject_docs else 0.0)
                     - (cfg.off_subject_penalty if source.meta["doc_id"] in off_subject else 0.0)
+                    - (cfg.seen_already_penalty if seen else 0.0)
                 )
                 doc = str(source.meta["doc_id"])
-                out.append(Candidate(unit, position, score, doc, lexical, doc in off_subject))
+                out.append(Candidate(unit, position, score, doc, lexical, doc in off_subject or seen))
         # Padding is worse than a shorter answer: passages holding almost none of what was asked are
         # left out, unless nothing else is there.
         relevant = [c for c in out if c.lexical >= cfg.min_relevance]
@@ -254,6 +257,12 @@ class ExtractiveComposer:
                 cosine = float(vector @ query_vector)
                 candidate.score += cfg.semantic_weight * min(max((cosine - 0.2) / 0.6, 0.0), 1.0)
         return out
+
+    @staticmethod
+    def _seen_already(unit: Unit, source: RetrievedSource, analysis: QueryAnalysis) -> bool:
+        """The passage, or the title of its document, names a place every example already comes from."""
+        words = unit.terms | unit.section_terms | set(tokens(source.title))
+        return any(name <= words for name in analysis.seen_already)
 
     def _gives_aspect(self, unit: Unit, analysis: QueryAnalysis) -> float:
         """A follow-up asking about results, lessons, costs or people ("did it actually work? any
@@ -1110,6 +1119,16 @@ class ExtractiveComposer:
             # examples of councils pulling anchors together" lost Orkney's charter).
             home = set(analysis.subject_nations) | set(asker.nations)
             positions = [p for p in positions if p in of_kind or str(sources[p].meta["nation"]) in home]
+        # Not the places every example the asker gets already comes from, while others are there
+        # ("Every anchor example I get sent is from Leeds or Birmingham": fresh-a-18 was offered Sandwell and
+        # West Birmingham Hospitals and its Live and Work scheme).
+        seen = analysis.seen_already
+        elsewhere = [
+            p
+            for p in positions
+            if not any(name <= self.index.document_tokens(str(sources[p].meta["doc_id"])) for name in seen)
+        ]
+        positions = elsewhere or positions
 
         # Within the asker's sector and nation, the document whose passages hold most of the question comes
         # first, not the best-ranked chunk ("a mental health trust like ours" gave Blackpool's acute trust).

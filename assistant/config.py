@@ -147,6 +147,9 @@ class ComposeConfig:
     phrase_bonus: float = 0.3
     """A passage holding a phrase the asker quoted ('fair work'): the definition or fact about that phrase
     beats passages that share the question's other words (issue 13, practitioner set prac-018)."""
+    seen_already_penalty: float = 0.35
+    """A passage naming a place or organisation the asker says every example already comes from ("…from
+    Leeds or Birmingham"): as far down as a passage off the question's subject (`off_subject_penalty`)."""
     off_subject_penalty: float = 0.35
     """A passage of a document that never names the organisation or report the question is about, when
     other retrieved documents do: King's College Hospital's audit beats another trust's (prac-028)."""

@@ -764,6 +764,17 @@ ASK_HEADINGS: tuple[tuple[re.Pattern[str], str], ...] = (
 # A request naming several things: "the areas and the headline numbers".
 REQUEST_ITEMS = re.compile(r"\s*(?:,|\band\b)\s+(?=the\b|any\b|its\b|their\b)", re.IGNORECASE)
 
+# Places or organisations the asker says every example already comes from ("Every anchor example I get sent
+# is from Leeds or Birmingham", "not just the usual GB ones like Preston"): examples about them are what the
+# asker did not ask for (fresh-a-18 got Sandwell and West Birmingham; fresh-i-11 got Preston first).
+SEEN_ALREADY = re.compile(
+    r"\b(?:not (?:just |only )?(?:the usual |another )?(?:[\w-]+ ){0,3}?(?:like|such as)|"
+    r"every (?:[\w-]+ ){0,3}?examples?[^.?]*?\b(?:is|are|comes?) from|other than|apart from|besides) "
+    r"((?-i:[A-Z][\w'’-]+)(?:(?:,| or| and) (?-i:[A-Z][\w'’-]+))*)",
+    re.IGNORECASE,
+)
+SEEN_ALREADY_SPLIT = re.compile(r",| or | and ")
+
 # Asking whether the asker may take part ("can we apply?"): where they are is part of the question, so a
 # passage limiting the scheme to some nations answers it (fresh-a-21, a GP practice in Co. Down, was told
 # who the bundles are for before "only … England, Wales and Scotland").

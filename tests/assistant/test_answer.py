@@ -1261,3 +1261,31 @@ def test_a_person_called_by_surname_is_said_who_they_are(tmp_path: Path, embedde
     from evals.metrics import answer_defects
 
     assert "unintroduced_person" not in answer_defects(answer.answer)
+
+
+def test_examples_from_places_the_asker_already_has_are_not_offered_again(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """ "Every anchor example I get sent is from Leeds or Birmingham. Is there anything from coastal
+    places like ours?" asks for anywhere else: Blackpool's and Northumbria's coastal work, not Sandwell and
+    West Birmingham's again (fresh-a-18 was offered it beside Blackpool)."""
+    from assistant.analysis import Question, analyse
+
+    names = [
+        "health-foundation-anchoring-on-the-coast",
+        "haln-northumbria-community-promise-apprenticeships",
+        "cles-sandwell-west-birmingham-hospitals",
+    ]
+    documents = {name: (CORPUS_MARKDOWN / f"{name}.md").read_text(encoding="utf-8") for name in names}
+    assistant = corpus_assistant(tmp_path, embedder, documents)
+    question = (
+        "Non-exec director at a hospital trust in a seaside town: seasonal jobs, lots of older residents, "
+        "poor transport. Every anchor example I get sent is from Leeds or Birmingham. Is there anything "
+        "from coastal places like ours?"
+    )
+    analysis = analyse(Question(question))
+    assert analysis.seen_already == (frozenset({"leed"}), frozenset({"birmingham"}))
+    assert not any("birmingham" in subject for subject in analysis.subjects)
+    answer = assistant.answer(question)
+    assert "Blackpool" in answer.answer and "Northumbria" in answer.answer, answer.answer
+    assert "Sandwell" not in answer.answer and "Birmingham" not in answer.answer, answer.answer
