@@ -176,10 +176,12 @@ class QueryAnalysis:
     wants_figures: bool = False
     """The question wants figures besides whatever else it asks ("examples…, with numbers?")."""
     already_done: tuple[frozenset[str], ...] = ()
+    """Things the asker says they have done ("we've signed the charter"): not offered as steps."""
     seen_already: tuple[frozenset[str], ...] = ()
     """Places or organisations every example the asker gets already comes from ("…is from Leeds or
     Birmingham"), as stemmed words: not what they are asking about, and not examples to give again."""
-    """Things the asker says they have done ("we've signed the charter"): not offered as steps."""
+    asks_eligibility: bool = False
+    """The question asks whether the asker may take part ("can we apply?"): where they are is part of it."""
     clinical: str | None = None
     is_followup: bool = False
     followup_subjects: tuple[tuple[str, ...], ...] = ()
@@ -209,7 +211,7 @@ class QueryAnalysis:
         "can we apply?" the asker's own."""
         if self.subject_nations:
             return self.subject_nations
-        return self.asker.nations if cues.ELIGIBILITY_QUESTION.search(self.question) else ()
+        return self.asker.nations if self.asks_eligibility else ()
 
     @property
     def wants_start(self) -> bool:
@@ -784,6 +786,7 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         aspects=aspects,
         already_done=_already_done(text),
         seen_already=seen,
+        asks_eligibility=bool(cues.ELIGIBILITY_QUESTION.search(text)),
         wants_names=bool(cues.NAMES_WANTED.search(text)),
         wants_figures=bool(cues.FIGURES_WANTED.search(asking_part(text))),
         example_kinds=kinds_wanted(text) if intent == "examples" else outshone_kinds(asker, intent),

@@ -261,6 +261,8 @@ class ExtractiveComposer:
     @staticmethod
     def _seen_already(unit: Unit, source: RetrievedSource, analysis: QueryAnalysis) -> bool:
         """The passage, or the title of its document, names a place every example already comes from."""
+        if not analysis.seen_already:
+            return False  # the usual case: no title to tokenise for every passage
         words = unit.terms | unit.section_terms | set(tokens(source.title))
         return any(name <= words for name in analysis.seen_already)
 
@@ -407,7 +409,7 @@ class ExtractiveComposer:
         if analysis.nations_at_issue and cues.NATION_LIMIT.search(text):
             # Whether it applies in the nation asked about is said by the passage limiting it to nations.
             bonus += cfg.intent_cue_bonus
-            if cues.ELIGIBILITY_QUESTION.search(analysis.question):
+            if analysis.asks_eligibility:
                 bonus += cfg.eligibility_limit_bonus
         for aspect in analysis.aspects:
             if cues.ASPECT_CUES[aspect][1].search(text):

@@ -6,6 +6,8 @@ import math
 import re
 from collections.abc import Sequence
 
+from assistant import cues
+
 
 def first_relevant_rank(ranked: Sequence[str], relevant: set[str]) -> int | None:
     """1-based rank of the first relevant item, or None."""
@@ -133,16 +135,6 @@ _DEFECTS: dict[str, re.Pattern[str]] = {
         r"^(it|its|this|that|these|those|they|their|he|she|his|her|such|also|however|but)\b", re.IGNORECASE
     ),
 }
-# "According to Ms Russell…" with no Elspeth Russell anywhere above it in the answer: the reader cannot
-# tell who is speaking (graders, issue 13: "Ms Russell", "Dr Fletcher", "Councillor Forson").
-_TITLES = r"Mr|Ms|Mrs|Miss|Dr|Cllr|Councillor|Professor|Prof"
-_TITLED_SURNAME = re.compile(rf"\b(?:{_TITLES})\.? ([A-Z][a-z'’-]+)\b(?! [A-Z])")
-
-
-def _introduced(surname: str, text: str) -> bool:
-    return bool(re.search(rf"\b(?!(?:{_TITLES})\b)[A-Z][a-z'’-]+ {re.escape(surname)}\b", text))
-
-
 START_QUESTION = re.compile(
     r"\b(where (do|should|can|would) (i|we|you)( even| actually)? (start|begin)|where to start|"
     r"first (thing|step)|"
@@ -178,8 +170,10 @@ def answer_defects(answer: str) -> list[str]:
                 found.append(name)
                 break  # one defect per line: the most specific kind
         else:
-            titled = _TITLED_SURNAME.search(raw)
-            if titled and not _introduced(titled.group(1), above):
+            # "According to Ms Russell…" with no Elspeth Russell anywhere above it in the answer: the reader
+            # cannot tell who is speaking (graders, issue 13: "Ms Russell", "Dr Fletcher").
+            titled = cues.UNINTRODUCED_PERSON.search(raw)
+            if titled and not cues.person_introduction(titled.group(2)).search(above):
                 found.append("unintroduced_person")
     return found
 
