@@ -247,7 +247,13 @@ class ExtractiveComposer:
                 out.append(Candidate(unit, position, score, doc, lexical, doc in off_subject or seen))
         # Padding is worse than a shorter answer: passages holding almost none of what was asked are
         # left out, unless nothing else is there.
-        relevant = [c for c in out if c.lexical >= cfg.min_relevance]
+        # A rule the rules' own search found is kept whatever words it shares with a story-like question
+        # (PPN 01/21's "every Government contract must include requirements covering: …", fresh-a-06).
+        relevant = [
+            c
+            for c in out
+            if c.lexical >= cfg.min_relevance or self._gives_rule_searched(c, sources, analysis)
+        ]
         if len(relevant) >= cfg.min_kept:
             out = relevant
         if self.embed is not None and query_vector is not None and out and cfg.semantic_pool:
@@ -257,6 +263,15 @@ class ExtractiveComposer:
                 cosine = float(vector @ query_vector)
                 candidate.score += cfg.semantic_weight * min(max((cosine - 0.2) / 0.6, 0.0), 1.0)
         return out
+
+    @staticmethod
+    def _gives_rule_searched(c: Candidate, sources: list[RetrievedSource], analysis: QueryAnalysis) -> bool:
+        fact = analysis.fact
+        return (
+            fact is not None
+            and sources[c.position].hit.for_fact
+            and gives_fact(c.unit.quoted(), fact, analysis)
+        )
 
     @staticmethod
     def _seen_already(unit: Unit, source: RetrievedSource, analysis: QueryAnalysis) -> bool:
@@ -907,6 +922,8 @@ class ExtractiveComposer:
                 or cues.TOOL_OFFERED.search(c.unit.quoted())
             )
         ]
+        # The rules asked about, found by their own search, are kept for the opening (fresh-a-06).
+        rules = [c for c in candidates if self._gives_rule_searched(c, sources, analysis)]
         candidates = [c for c in candidates if c.lexical >= self.config.start_floor_relevance] or candidates
 
         def reports_activity(c: Candidate) -> bool:
@@ -1102,11 +1119,35 @@ class ExtractiveComposer:
                 for c in candidates
                 if id(c.unit) not in used and gives_fact(c.unit.quoted(), analysis.fact, analysis)
             ]
-            best = self._pick(facts, 1, per_source=1)
+            # A passage the fact's own search found says it (PPN 01/21's "every Government contract must
+            # include requirements covering: …") where the story's best passage only names a policy
+            # ("The Social Value Procurement Policy is the result", fresh-a-06).
+            # Rules found so are quoted with what they require, in the document's order: "the new policy is
+            # contained in PPN 01/21" alone named a rule without saying it (fresh-j-03).
+            searched = [c for c in rules if id(c.unit) not in used]
+            if searched:
+                # The passages saying most of what is required, not those naming the policy most often:
+                # PPN 01/21's "tenders must give social value at least 10%…", not its briefing's byline.
+                searched = [replace(c, score=len(cues.RULE_WORDS.findall(c.unit.quoted()))) for c in searched]
+                best = self._pick(searched, self.config.rule_passages, per_source=self.config.rule_passages)
+                best.sort(key=lambda c: (sources[c.position].row, c.unit.order))
+            else:
+                best = self._pick(facts, 1, per_source=1)
             if best:
-                label = self.label_example(sources[best[0].position], asker, best[0].unit)
-                opening = [Block("paragraph", [self._claim(best[0], label, _item_terms(analysis))])]
-                used.add(id(best[0].unit))
+                opening = [
+                    Block(
+                        "bullets" if len(best) > 1 else "paragraph",
+                        [
+                            self._claim(
+                                c,
+                                self.label_example(sources[c.position], asker, c.unit),
+                                _item_terms(analysis),
+                            )
+                            for c in best
+                        ],
+                    )
+                ]
+                used.update(id(c.unit) for c in best)
         if side:
             opening.append(Block("bullets", side))
         return Draft(

@@ -68,6 +68,13 @@ class RetrievalConfig:
     fact_rows_added: int = 2
     """Chunks giving the fact asked for that retrieval did not rank, added after their document's best hit.
     1 (only the first found) missed a webinar series' results beside a chunk counting the webinars (b3-15)."""
+    fact_search_k: int = 8
+    """Chunks a start question's fact search (`QueryAnalysis.fact_query`) ranks; those giving the fact,
+    up to `fact_rows_added`, are added. The top 8 of "rules, requirements, thresholds and policy;
+    procurement and social value…; Northern Ireland" hold Buy Social's thresholds (fresh-a-06)."""
+    rule_rows_of_document: int = 4
+    """Further chunks giving rules from the document the rules' search ranked first: PPN 01/21's briefing
+    sets out its phases in four chunks after the two the search found (fresh-a-06)."""
     expand_docs: int = 5
     """The best documents whose other chunks are searched for the passage that answers (5: no change on the
     sets against 3, and a long report at rank 5 can still give its answering page). The dev set's
@@ -240,6 +247,9 @@ class ComposeConfig:
     """Passages of one document when an examples question is answered directly (fewer than
     `min_example_documents` examples): one fewer than `direct_per_doc`, so a second organisation is named
     when there is one (held-out b6-09 lost NHSGGC's results to a fourth NHS Lothian passage)."""
+    rule_passages: int = 2
+    """Passages giving the rules a start question asks about, found by the rules' own search: what the
+    policy is and what it requires (PPN 01/21's name alone said no rule, fresh-j-03)."""
     max_steps: int = 3
     """First steps in a start answer (the worked example in shared/answer-shape.md has three)."""
     steps_from_best_guide: int = 4

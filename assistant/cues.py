@@ -83,6 +83,13 @@ THEME_GLOSSES: dict[str, str] = {
     "measurement": "measuring impact: data, evaluation and indicators",
     "partnerships": "partnerships: anchor networks with local organisations",
 }
+# What a start question asking for rules is also searched with, beside its themes' glosses and the asker's
+# nation: "Where do we start, and what rules do we have to work within here?" from a Northern Ireland
+# council is searched as "rules, requirements, thresholds and policy; procurement and social value: …;
+# Northern Ireland" (graders, fresh-a-06: PPN 01/21 was not retrieved). Only rules: a nation's rules sit in
+# documents of their own, where a figure, date or name asked of the story's subject is in the story's
+# documents (a fleet deadline, a health board's 77 sites, searched apart, gave way to other documents' facts).
+RULE_SEARCH_WORDS = "rules, requirements, thresholds and policy"
 NATION_CUES: dict[str, str] = {
     "Scotland": r"\b(scotland|scottish|glasgow|edinburgh|lanarkshire|ayrshire|nhs scotland)\b",
     "Wales": r"\b(wales|welsh|cymru|cardiff|swansea|hywel dda)\b",

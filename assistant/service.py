@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -19,7 +19,7 @@ from assistant.evidence import evidence_label, staleness_warnings
 from assistant.index import IndexHolder, SearchIndex, heading_answers
 from assistant.llm import NOT_COVERED, LLMClient, parse_answer
 from assistant.retrieval import Hit, HybridRetriever, RetrievalResult
-from assistant.scope import FactCheck, check_fact, uncovered_entities
+from assistant.scope import FactCheck, check_fact, gives_fact, uncovered_entities
 from assistant.sources import ORG_TYPE_LABELS, RetrievedSource, to_sources
 from assistant.support import check_support
 from core.embedding import Embedder
@@ -272,6 +272,8 @@ class Assistant:
             added = [row for row in fact.rows if row not in have]
             for row in added[: self.config.retrieval.fact_rows_added]:
                 result.hits = self._with_row(index, analysis.retrieval_query, result.hits, row)
+        if analysis.fact_query and result.hits:
+            result.hits = self._with_fact_searched(index, analysis, result.hits)
         if analysis.wants_start and result.hits:
             result.hits = self._with_guidance_and_examples(index, analysis, result.hits)
         if analysis.example_kinds:
@@ -280,6 +282,42 @@ class Assistant:
         if analysis.intent in ("examples", "start"):
             result.hits = self._with_first_examples_whole(index, analysis, result.hits)
         return result, fact
+
+    def _with_fact_searched(self, index: SearchIndex, analysis: QueryAnalysis, hits: list[Hit]) -> list[Hit]:
+        """Chunks giving a start question's asked-for fact ("…and what rules do we have to work within
+        here?"), found by a search of their own (`QueryAnalysis.fact_query`), from the asker's nation or
+        UK-wide, added after the ranked sources: the story's own search ranks the guides and examples, and
+        Buy Social's thresholds, in a chunk sharing few of its words, went unquoted (fresh-a-06)."""
+        kind = analysis.fact
+        if kind is None:
+            return hits
+        cfg = self.config.retrieval
+        found = self.retriever.retrieve(index, analysis.fact_query, cfg.fact_search_k, analysis.filters)
+        nations = set(analysis.subject_nations or analysis.asker.nations)
+        rows = [
+            h.row
+            for h in found.hits
+            if (not nations or index.metadatas[h.row]["nation"] in nations | {"UK"})
+            and any(gives_fact(s, kind, analysis) for s in index.sentences(h.row).sentences)
+        ][: cfg.fact_rows_added]
+        if rows:
+            # The rest of what the best-found document requires: PPN 01/21's phases ("tenders must give
+            # social value at least 10% of the total award criteria") share few of the search's words.
+            doc = str(index.doc_ids[rows[0]])
+            rows += [
+                row
+                for row in index.rows_of(doc)
+                if row not in rows
+                and any(gives_fact(s, kind, analysis) for s in index.sentences(row).sentences)
+            ][: cfg.rule_rows_of_document]
+        have = {h.row for h in hits}
+        vector = self.retriever.embed_query(analysis.retrieval_query)
+        # Already retrieved, a chunk keeps its place and is marked as giving the rules.
+        marked = [replace(h, for_fact=True) if h.row in rows else h for h in hits]
+        return [
+            *marked,
+            *(replace(_added_hit(index, r, vector), for_fact=True) for r in rows if r not in have),
+        ]
 
     def _with_first_examples_whole(
         self, index: SearchIndex, analysis: QueryAnalysis, hits: list[Hit]
