@@ -430,6 +430,12 @@ BACK_REFERENCE = re.compile(
     # "Like MFT, the NCA has…": compared with a body the passage before introduced.
     r"like (?-i:(?:the )?[A-Z][\w&'’-]*(?: [A-Z][\w&'’-]*){0,3})(?=,)|"
     r"one of (them|these)|some of (them|these)|(\w+ ){1,3}(this|these|those|such)( \w+)?,|"
+    # "For them, the clinical and ethical benefits…", "Much of it is informal activity…": a "them" and an
+    # "it" the sentence before said (graders, dev-006, fresh-i-01). Not "In response, …": opening its
+    # paragraph, Theos's "In response, the report sets out a model for building relationships…" would be
+    # an orphan, and that model is what a faith group starts from (b7-17).
+    r"for (them|him|her)\b|"
+    r"(much|most|many|part|none|all|each|any) of (it|this|that|them|these|those)\b|"
     r"(on|for|with|in|as|by|from|to|alongside|beyond|besides|unlike|apart from|because of|as part of|"
     r"as a result of|in doing|to do) (this|these|that|those|so)\b|"
     # "In May 2020 it launched…": a time or place opener, then a pronoun subject.

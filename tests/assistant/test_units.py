@@ -830,6 +830,23 @@ def test_on_the_same_day_leans_on_the_sentence_before() -> None:
     assert units_of("Like many trusts, Leeds Teaching Hospitals pays the Real Living Wage to all its staff.")
 
 
+def test_them_and_it_said_before_lean_on_the_sentence_that_said_them() -> None:
+    orphan = units_of(
+        "For them, the clinical and ethical benefits of an initiative were the main reason to act."
+    )
+    assert not any(u.text.startswith("For them") for u in orphan)
+    joined = units_of(
+        "The Scottish Community Alliance starts by describing what most of the community sector looks like. "
+        "Much of it is informal activity that is often unconstituted and unfunded."
+    )
+    assert next(u.text for u in joined if "Much of it" in u.text).startswith(
+        "The Scottish Community Alliance"
+    )
+    # Not every "for" or "in response" leans back: what it is for, or responds to, is named.
+    assert units_of("For the council, the first step was a spend analysis of its top 300 contracts.")
+    assert units_of("In response, the report sets out a model for building relationships with faith groups.")
+
+
 def test_a_demonstrative_inside_a_sentence_leans_on_the_one_before() -> None:
     from assistant.units import _points_back_inside
 
