@@ -373,7 +373,8 @@ def intent_of(text: str) -> Intent:
 def fact_kind(text: str, intent: Intent) -> FactKind | None:
     """The specific fact asked for. A start question may ask one too ("…and what deadline are we
     working to?"): the answer then gives it before the steps."""
-    if intent == "start" and not cues.FACT_IN_START.search(text):
+    rules_reach = intent == "start" and bool(cues.RULES_REACH_US.search(text))
+    if intent == "start" and not (cues.FACT_IN_START.search(text) or rules_reach):
         return None
     if re.search(r"\b(what|which) year\b", text, re.IGNORECASE) or cues.DEADLINE_QUESTION.search(text):
         return "when"  # "by what year?" asks for a date, which a figure check would strip
@@ -383,7 +384,9 @@ def fact_kind(text: str, intent: Intent) -> FactKind | None:
         return "when"
     if cues.WHO_CUES.search(text):
         return "who"
-    if cues.RULE_QUESTION.search(text) and re.search(r"\?\s*$|^\s*(is|are|do|does|must|what)\b", text, re.I):
+    if rules_reach or (
+        cues.RULE_QUESTION.search(text) and re.search(r"\?\s*$|^\s*(is|are|do|does|must|what)\b", text, re.I)
+    ):
         return "rule"
     if cues.OUTCOME_QUESTION.search(text):
         return "outcome"

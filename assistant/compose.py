@@ -1129,7 +1129,9 @@ class ExtractiveComposer:
                 # The passages saying most of what is required, not those naming the policy most often:
                 # PPN 01/21's "tenders must give social value at least 10%…", not its briefing's byline.
                 searched = [replace(c, score=len(cues.RULE_WORDS.findall(c.unit.quoted()))) for c in searched]
-                best = self._pick(searched, self.config.rule_passages, per_source=self.config.rule_passages)
+                best = self._pick(
+                    searched, self.config.rule_passages, per_source=self.config.rule_passages_per_document
+                )
                 best.sort(key=lambda c: (sources[c.position].row, c.unit.order))
             else:
                 best = self._pick(facts, 1, per_source=1)

@@ -72,9 +72,12 @@ class RetrievalConfig:
     """Chunks a start question's fact search (`QueryAnalysis.fact_query`) ranks; those giving the fact,
     up to `fact_rows_added`, are added. The top 8 of "rules, requirements, thresholds and policy;
     procurement and social value…; Northern Ireland" hold Buy Social's thresholds (fresh-a-06)."""
+    rule_documents: int = 2
+    """Documents the rules' search ranks first whose other chunks giving rules are added: for Northern
+    Ireland, PPN 01/21's briefing and Buy Social's page with its contract thresholds (fresh-j-03)."""
     rule_rows_of_document: int = 4
-    """Further chunks giving rules from the document the rules' search ranked first: PPN 01/21's briefing
-    sets out its phases in four chunks after the two the search found (fresh-a-06)."""
+    """Further chunks giving rules from each of those documents: PPN 01/21's briefing sets out its phases in
+    four chunks after the two the search found (fresh-a-06)."""
     expand_docs: int = 5
     """The best documents whose other chunks are searched for the passage that answers (5: no change on the
     sets against 3, and a long report at rank 5 can still give its answering page). The dev set's
@@ -247,9 +250,12 @@ class ComposeConfig:
     """Passages of one document when an examples question is answered directly (fewer than
     `min_example_documents` examples): one fewer than `direct_per_doc`, so a second organisation is named
     when there is one (held-out b6-09 lost NHSGGC's results to a fourth NHS Lothian passage)."""
-    rule_passages: int = 2
+    rule_passages: int = 3
     """Passages giving the rules a start question asks about, found by the rules' own search: what the
-    policy is and what it requires (PPN 01/21's name alone said no rule, fresh-j-03)."""
+    policy requires and, from a second document, its thresholds (PPN 01/21's name alone said no rule,
+    fresh-j-03; Buy Social's contract values were missing beside it)."""
+    rule_passages_per_document: int = 2
+    """Of those, at most this many from one document, so a second document's rules are quoted too."""
     max_steps: int = 3
     """First steps in a start answer (the worked example in shared/answer-shape.md has three)."""
     steps_from_best_guide: int = 4

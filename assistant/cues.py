@@ -280,6 +280,14 @@ MONEY_WORDS = frozenset("money cost costs funding funded fund price budget paid 
 COUNT_QUESTION = re.compile(r"\b(how many|number of)\b", re.I)
 # "What should I do first, and what rules and thresholds apply here?" asks a rule (held-out b10-03).
 RULES_APPLY = r"(what|which) (\w+ ){0,2}(rules?|thresholds?|requirements?|regulations?)( \w+){0,3} (apply|applies|are there)"
+# A start question asking whether rules reach it: "How do I begin, and do the social value rules kick in for
+# contracts the size we could realistically bid for?" (fresh-l-12). Only beside a start question: asked
+# alone ("Above what contract values do the Buy Social requirements apply?") it asks for the figure.
+RULES_REACH_US = re.compile(
+    r"\b(do|does|would|will) (the )?(\w+ ){0,3}(rules?|thresholds?|requirements?|regulations?) "
+    r"(apply|kick in|cover)\b",
+    re.IGNORECASE,
+)
 RULE_QUESTION = re.compile(
     # A rule asked about, not a word in passing ("…policy, law, that kind of thing?").
     r"\b(must|(legally |statutorily )?(required|obliged|bound) to|have to|has to|mandatory|a legal (duty|requirement)|"

@@ -294,16 +294,17 @@ class Assistant:
         cfg = self.config.retrieval
         found = self.retriever.retrieve(index, analysis.fact_query, cfg.fact_search_k, analysis.filters)
         nations = set(analysis.subject_nations or analysis.asker.nations)
-        rows = [
+        giving = [
             h.row
             for h in found.hits
             if (not nations or index.metadatas[h.row]["nation"] in nations | {"UK"})
             and any(gives_fact(s, kind, analysis) for s in index.sentences(h.row).sentences)
-        ][: cfg.fact_rows_added]
-        if rows:
-            # The rest of what the best-found document requires: PPN 01/21's phases ("tenders must give
-            # social value at least 10% of the total award criteria") share few of the search's words.
-            doc = str(index.doc_ids[rows[0]])
+        ]
+        rows = giving[: cfg.fact_rows_added]
+        # The rest of what the best-found documents require: PPN 01/21's phases ("tenders must give social
+        # value at least 10% of the total award criteria") and Buy Social's thresholds share few of the
+        # search's words (fresh-a-06, fresh-j-03).
+        for doc in list(dict.fromkeys(str(index.doc_ids[row]) for row in giving))[: cfg.rule_documents]:
             rows += [
                 row
                 for row in index.rows_of(doc)

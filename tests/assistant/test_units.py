@@ -1639,3 +1639,15 @@ def test_a_numbered_list_whose_first_item_is_long_stays_one_list() -> None:
     lists = [u for u in units if u.kind == "list"]
     assert len(lists) == 1 and len(lists[0].items) == 4, units
     assert not any(u.kind == "step" for u in units)
+
+
+def test_a_start_question_asking_whether_rules_reach_it_asks_for_the_rules() -> None:
+    question = (
+        "I run a small social enterprise café in east Belfast. How do I begin, and do the social value "
+        "rules kick in for contracts the size we could realistically bid for?"
+    )
+    analysis = analyse(Question(question))
+    assert analysis.intent == "start" and analysis.fact == "rule"
+    assert "Northern Ireland" in analysis.fact_query and "rules" in analysis.fact_query
+    # Not a start question, and no rules asked for: no rules' search of its own.
+    assert not analyse(Question("What is the Lambeth GP Food Co-op?")).fact_query
