@@ -154,6 +154,8 @@ class QueryAnalysis:
     """The same names as written, for saying what the sources do not give."""
     subject_nations: tuple[str, ...] = ()
     """Nations the question asks about (not the asker's own, unless the question is about it)."""
+    context_nations: tuple[str, ...] = ()
+    """Nations the question names only where the asker says who they are: context, not topic."""
     fact: FactKind | None = None
     """A specific fact the question asks for (a figure, rule, name, date or outcome)."""
     fact_kinds: tuple[FactKind, ...] = ()
@@ -704,6 +706,11 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
     entities = tuple(e for e in entities if frozenset(e) not in seen)
     names = tuple(n for n in names if frozenset(tokens(n)) not in seen)
     mentioned = _nations(text)
+    # Nations said only of the asker ("I'm a health improvement practitioner in Wales. Is there a network…
+    # I could join?"): where they are, not what they ask about ("Has any health board in Wales…?" asks).
+    said_of_self = set(_nations(_self_clauses(text)))
+    outside_self = set(_nations(_SELF_CLAUSE.sub(" ", text)))
+    context_nations = tuple(n for n in mentioned if n in said_of_self and n not in outside_self)
     subject_nations = tuple(n for n in mentioned if n not in asker.nations or intent != "start")
     fact = fact_kind(own_words, intent)
     authorship = bool(cues.AUTHORSHIP_QUESTION.search(text))
@@ -789,6 +796,7 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         subjects=entities,
         subject_names=names,
         subject_nations=subject_nations,
+        context_nations=context_nations,
         fact=fact,
         fact_kinds=fact_kinds_of(text, fact, authorship) if intent != "start" or fact else (),
         authorship=authorship,

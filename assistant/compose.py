@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant import cues
-from assistant.analysis import START_THEME, Ask, AskerProfile, QueryAnalysis
+from assistant.analysis import NATION_TOKENS, START_THEME, Ask, AskerProfile, QueryAnalysis
 from assistant.config import ComposeConfig
 from assistant.draft import CONTEXT_HEADING, FIRST_STEPS_HEADING, Block, Claim, Draft
 from assistant.index import SearchIndex, TermWeights, heading_answers
@@ -318,8 +318,15 @@ class ExtractiveComposer:
         it (graders, prac-016: the Belfast policy skipped for a weaker sentence). Only the retrieved
         documents' words was tried too: it also dropped what a fact question asks ("cost"), so a list
         outranked the figure (graders, prac-041)."""
-        found = self.index.known_terms(analysis.topic_terms)
-        return found or list(analysis.topic_terms)
+        # The asker's own nation ("I'm a health improvement practitioner in Wales") is where they are, not
+        # what they ask about: every Welsh passage holds "Wales", and a health board's call to building
+        # firms stood beside the network the practitioner asked about (graders, prac-030). Passages from
+        # the asker's nation are preferred apart (`_for_asker`). A nation asked about ("Has any health
+        # board in Wales…?") stays.
+        own_nation = {t for n in analysis.context_nations for t in NATION_TOKENS.get(n, ())}
+        terms = [t for t in analysis.topic_terms if t not in own_nation] or list(analysis.topic_terms)
+        found = self.index.known_terms(terms)
+        return found or terms
 
     def _off_subject(self, analysis: QueryAnalysis, docs: list[str]) -> set[str]:
         """Documents that name none of the organisations or works the question is about, when some
