@@ -1653,16 +1653,20 @@ def test_a_start_question_asking_whether_rules_reach_it_asks_for_the_rules() -> 
     assert not analyse(Question("What is the Lambeth GP Food Co-op?")).fact_query
 
 
-def test_a_nation_said_only_of_the_asker_is_context_not_topic() -> None:
-    said_of_self = analyse(
-        Question(
+@pytest.mark.parametrize(
+    ("question", "context"),
+    [
+        (
             "I'm a health improvement practitioner in Wales. Is there a network for people working on the "
-            "wider determinants that I could join?"
-        )
-    )
-    assert said_of_self.context_nations == ("Wales",)
-    asked_about = analyse(Question("Has any health board in Wales done a garden project with patients?"))
-    assert asked_about.context_nations == ()
-    # Said of the asker and asked about too: a topic.
-    both = analyse(Question("I'm a GP in Wales. What rules apply to NHS procurement in Wales?"))
-    assert both.context_nations == ()
+            "wider determinants that I could join?",
+            ("Wales",),
+        ),
+        ("Has any health board in Wales done a garden project with patients?", ()),
+        # Said of the asker and asked about too: a topic.
+        ("I'm a GP in Wales. What rules apply to NHS procurement in Wales?", ()),
+    ],
+)
+def test_a_nation_said_only_of_the_asker_is_context_not_topic(
+    question: str, context: tuple[str, ...]
+) -> None:
+    assert analyse(Question(question)).context_nations == context
