@@ -200,7 +200,7 @@ class QueryAnalysis:
     """The date asked for is one something must be done by ("what deadline are we working to?")."""
     theme_query: str = ""
     """A story-like start or examples question with its themes' glosses: a second dense search (or "")."""
-    fact_query: str = ""
+    rules_query: str = ""
     """A start question's rules part ("…and what rules do we have to work within here?") searched on its
     own: rules in words, the question's themes and the asker's nation (`cues.RULE_SEARCH_WORDS`), or ""."""
     theme_terms: tuple[str, ...] = ()
@@ -771,11 +771,11 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
             theme_terms = tuple(
                 t for g in glosses[:MAX_GLOSSES] for t in content_terms(g) if t not in topic_terms
             )
-    fact_query = ""
+    rules_query = ""
     if intent == "start" and fact == "rule":
         themes = [cues.THEME_GLOSSES[t] for t in _themes(resolved) if t in cues.THEME_GLOSSES]
         where = subject_nations or asker.nations
-        fact_query = "; ".join([cues.RULE_SEARCH_WORDS, *(themes[:MAX_GLOSSES] or [resolved]), *where])
+        rules_query = "; ".join([cues.RULE_SEARCH_WORDS, *(themes[:MAX_GLOSSES] or [resolved]), *where])
     # Only a question with little topic of its own ("Where do we start?") is searched with the asker's
     # kind of organisation in words: otherwise it pulls that sector's documents about other topics
     # (a fleet question from an ICB got ICB recruitment material).
@@ -818,7 +818,7 @@ def analyse(question: Question, standalone: str | None = None) -> QueryAnalysis:
         retrieval_query=retrieval_query,
         sector_query=sector_query,
         theme_query=theme_query,
-        fact_query=fact_query,
+        rules_query=rules_query,
         theme_terms=theme_terms,
         facts_asked=facts_asked,
         asks=asks_of(text, subject_tokens | fact_noise | ASK_NOISE),

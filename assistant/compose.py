@@ -252,7 +252,7 @@ class ExtractiveComposer:
         relevant = [
             c
             for c in out
-            if c.lexical >= cfg.min_relevance or self._gives_rule_searched(c, sources, analysis)
+            if c.lexical >= cfg.min_relevance or self._rule_found_by_search(c, sources, analysis)
         ]
         if len(relevant) >= cfg.min_kept:
             out = relevant
@@ -265,11 +265,11 @@ class ExtractiveComposer:
         return out
 
     @staticmethod
-    def _gives_rule_searched(c: Candidate, sources: list[RetrievedSource], analysis: QueryAnalysis) -> bool:
+    def _rule_found_by_search(c: Candidate, sources: list[RetrievedSource], analysis: QueryAnalysis) -> bool:
         fact = analysis.fact
         return (
             fact is not None
-            and sources[c.position].hit.for_fact
+            and sources[c.position].hit.gives_rules
             and gives_fact(c.unit.quoted(), fact, analysis)
         )
 
@@ -930,7 +930,7 @@ class ExtractiveComposer:
             )
         ]
         # The rules asked about, found by their own search, are kept for the opening (fresh-a-06).
-        rules = [c for c in candidates if self._gives_rule_searched(c, sources, analysis)]
+        rules = [c for c in candidates if self._rule_found_by_search(c, sources, analysis)]
         candidates = [c for c in candidates if c.lexical >= self.config.start_floor_relevance] or candidates
 
         def reports_activity(c: Candidate) -> bool:

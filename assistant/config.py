@@ -68,8 +68,8 @@ class RetrievalConfig:
     fact_rows_added: int = 2
     """Chunks giving the fact asked for that retrieval did not rank, added after their document's best hit.
     1 (only the first found) missed a webinar series' results beside a chunk counting the webinars (b3-15)."""
-    fact_search_k: int = 8
-    """Chunks a start question's fact search (`QueryAnalysis.fact_query`) ranks; those giving the fact,
+    rules_search_k: int = 8
+    """Chunks a start question's fact search (`QueryAnalysis.rules_query`) ranks; those giving the fact,
     up to `fact_rows_added`, are added. The top 8 of "rules, requirements, thresholds and policy;
     procurement and social value…; Northern Ireland" hold Buy Social's thresholds (fresh-a-06)."""
     rule_documents: int = 2

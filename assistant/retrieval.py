@@ -29,8 +29,8 @@ class Hit:
     bm25: float
     dense_rank: int | None
     bm25_rank: int | None
-    for_fact: bool = False
-    """Added by the search for a start question's rules (`QueryAnalysis.fact_query`)."""
+    gives_rules: bool = False
+    """Added by the search for a start question's rules (`QueryAnalysis.rules_query`)."""
 
 
 @dataclass

@@ -272,8 +272,8 @@ class Assistant:
             added = [row for row in fact.rows if row not in have]
             for row in added[: self.config.retrieval.fact_rows_added]:
                 result.hits = self._with_row(index, analysis.retrieval_query, result.hits, row)
-        if analysis.fact_query and result.hits:
-            result.hits = self._with_fact_searched(index, analysis, result.hits)
+        if analysis.rules_query and result.hits:
+            result.hits = self._with_rules_searched(index, analysis, result.hits)
         if analysis.wants_start and result.hits:
             result.hits = self._with_guidance_and_examples(index, analysis, result.hits)
         if analysis.example_kinds:
@@ -283,41 +283,39 @@ class Assistant:
             result.hits = self._with_first_examples_whole(index, analysis, result.hits)
         return result, fact
 
-    def _with_fact_searched(self, index: SearchIndex, analysis: QueryAnalysis, hits: list[Hit]) -> list[Hit]:
-        """Chunks giving a start question's asked-for fact ("…and what rules do we have to work within
-        here?"), found by a search of their own (`QueryAnalysis.fact_query`), from the asker's nation or
+    def _with_rules_searched(self, index: SearchIndex, analysis: QueryAnalysis, hits: list[Hit]) -> list[Hit]:
+        """Chunks giving the rules a start question asks about ("…and what rules do we have to work within
+        here?"), found by a search of their own (`QueryAnalysis.rules_query`), from the asker's nation or
         UK-wide, added after the ranked sources: the story's own search ranks the guides and examples, and
-        Buy Social's thresholds, in a chunk sharing few of its words, went unquoted (fresh-a-06)."""
-        kind = analysis.fact
-        if kind is None:
-            return hits
+        PPN 01/21 and Buy Social's thresholds, in chunks sharing few of its words, went unquoted
+        (fresh-a-06, fresh-j-03)."""
         cfg = self.config.retrieval
-        found = self.retriever.retrieve(index, analysis.fact_query, cfg.fact_search_k, analysis.filters)
+        found = self.retriever.retrieve(index, analysis.rules_query, cfg.rules_search_k, analysis.filters)
         nations = set(analysis.subject_nations or analysis.asker.nations)
+
+        def gives_rules(row: int) -> bool:
+            return any(gives_fact(s, "rule", analysis) for s in index.sentences(row).sentences)
+
         giving = [
             h.row
             for h in found.hits
-            if (not nations or index.metadatas[h.row]["nation"] in nations | {"UK"})
-            and any(gives_fact(s, kind, analysis) for s in index.sentences(h.row).sentences)
+            if (not nations or index.metadatas[h.row]["nation"] in nations | {"UK"}) and gives_rules(h.row)
         ]
         rows = giving[: cfg.fact_rows_added]
         # The rest of what the best-found documents require: PPN 01/21's phases ("tenders must give social
         # value at least 10% of the total award criteria") and Buy Social's thresholds share few of the
-        # search's words (fresh-a-06, fresh-j-03).
+        # search's words.
         for doc in list(dict.fromkeys(str(index.doc_ids[row]) for row in giving))[: cfg.rule_documents]:
-            rows += [
-                row
-                for row in index.rows_of(doc)
-                if row not in rows
-                and any(gives_fact(s, kind, analysis) for s in index.sentences(row).sentences)
-            ][: cfg.rule_rows_of_document]
+            rows += [row for row in index.rows_of(doc) if row not in rows and gives_rules(row)][
+                : cfg.rule_rows_of_document
+            ]
         have = {h.row for h in hits}
         vector = self.retriever.embed_query(analysis.retrieval_query)
         # Already retrieved, a chunk keeps its place and is marked as giving the rules.
-        marked = [replace(h, for_fact=True) if h.row in rows else h for h in hits]
+        marked = [replace(h, gives_rules=True) if h.row in rows else h for h in hits]
         return [
             *marked,
-            *(replace(_added_hit(index, r, vector), for_fact=True) for r in rows if r not in have),
+            *(replace(_added_hit(index, r, vector), gives_rules=True) for r in rows if r not in have),
         ]
 
     def _with_first_examples_whole(

@@ -1648,9 +1648,9 @@ def test_a_start_question_asking_whether_rules_reach_it_asks_for_the_rules() -> 
     )
     analysis = analyse(Question(question))
     assert analysis.intent == "start" and analysis.fact == "rule"
-    assert "Northern Ireland" in analysis.fact_query and "rules" in analysis.fact_query
+    assert "Northern Ireland" in analysis.rules_query and "rules" in analysis.rules_query
     # Not a start question, and no rules asked for: no rules' search of its own.
-    assert not analyse(Question("What is the Lambeth GP Food Co-op?")).fact_query
+    assert not analyse(Question("What is the Lambeth GP Food Co-op?")).rules_query
 
 
 @pytest.mark.parametrize(
