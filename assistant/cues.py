@@ -442,7 +442,7 @@ BACK_REFERENCE = re.compile(
     # "it" the sentence before said (graders, dev-006, fresh-i-01). Not "In response, …": opening its
     # paragraph, Theos's "In response, the report sets out a model for building relationships…" would be
     # an orphan, and that model is what a faith group starts from (b7-17).
-    r"for (them|him|her)\b|"
+    r"for (them|him|her)\b|(alongside|beyond|besides|apart from|because of|as part of) (it|them)\b|"
     r"(much|most|many|part|none|all|each|any) of (it|this|that|them|these|those)\b|"
     r"(on|for|with|in|as|by|from|to|alongside|beyond|besides|unlike|apart from|because of|as part of|"
     r"as a result of|in doing|to do) (this|these|that|those|so)\b|"

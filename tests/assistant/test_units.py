@@ -835,6 +835,10 @@ def test_them_and_it_said_before_lean_on_the_sentence_that_said_them() -> None:
         "For them, the clinical and ethical benefits of an initiative were the main reason to act."
     )
     assert not any(u.text.startswith("For them") for u in orphan)
+    alongside = units_of(
+        "Alongside it, the council is pursuing a municipal housebuilding programme for Newham."
+    )
+    assert not any(u.text.startswith("Alongside it") for u in alongside)
     joined = units_of(
         "The Scottish Community Alliance starts by describing what most of the community sector looks like. "
         "Much of it is informal activity that is often unconstituted and unfunded."
