@@ -538,7 +538,10 @@ PUBLICATION_STATEMENT = re.compile(
 )
 DOCUMENT_FRAMING = re.compile(
     r"\b(this|the) (case study|report|blog|article|page|q&a|briefing|guide|summary) (looks at|describes|covers|"
-    r"summarises|notes that|sets out how)",
+    r"summarises|notes that|sets out how)|"
+    # "Preston City Council uses this page to set out what it has done itself…" (graders: a meta-sentence
+    # quoted as an example, fresh-h-13).
+    r"\buses (this|the|its) (page|web page|website|document|report|blog|article|post|briefing|guide) to\b",
     re.IGNORECASE,
 )
 # Never content: our provenance line, links, pointers elsewhere, framing of what follows.

@@ -1674,3 +1674,11 @@ def test_a_nation_said_only_of_the_asker_is_context_not_topic(
     question: str, context: tuple[str, ...]
 ) -> None:
     assert analyse(Question(question)).context_nations == context
+
+
+def test_a_body_using_its_page_to_set_something_out_is_not_quoted() -> None:
+    text = (
+        "Preston City Council uses this page to set out what it has done itself under the banner of community "
+        "wealth building in Preston, Lancashire. Its community wealth building activity began in 2011."
+    )
+    assert not any("uses this page" in u.text for u in units_of(text))
