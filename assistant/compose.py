@@ -266,6 +266,7 @@ class ExtractiveComposer:
 
     @staticmethod
     def _rule_found_by_search(c: Candidate, sources: list[RetrievedSource], analysis: QueryAnalysis) -> bool:
+        """A passage giving the rules asked about, in a chunk the rules' own search found."""
         fact = analysis.fact
         return (
             fact is not None
@@ -1126,11 +1127,9 @@ class ExtractiveComposer:
                 for c in candidates
                 if id(c.unit) not in used and gives_fact(c.unit.quoted(), analysis.fact, analysis)
             ]
-            # A passage the fact's own search found says it (PPN 01/21's "every Government contract must
-            # include requirements covering: …") where the story's best passage only names a policy
-            # ("The Social Value Procurement Policy is the result", fresh-a-06).
-            # Rules found so are quoted with what they require, in the document's order: "the new policy is
-            # contained in PPN 01/21" alone named a rule without saying it (fresh-j-03).
+            # Rules the rules' own search found say what is required (PPN 01/21's "tenders must give social
+            # value at least 10%…"), where the story's best passage only names a policy ("The Social Value
+            # Procurement Policy is the result", fresh-a-06): they open the answer, in the document's order.
             searched = [c for c in rules if id(c.unit) not in used]
             if searched:
                 # The passages saying most of what is required, not those naming the policy most often:
