@@ -266,13 +266,9 @@ class ExtractiveComposer:
 
     @staticmethod
     def _rule_found_by_search(c: Candidate, sources: list[RetrievedSource], analysis: QueryAnalysis) -> bool:
-        """A passage giving the rules asked about, in a chunk the rules' own search found."""
-        fact = analysis.fact
-        return (
-            fact is not None
-            and sources[c.position].hit.gives_rules
-            and gives_fact(c.unit.quoted(), fact, analysis)
-        )
+        """A passage giving the rules asked about, in a chunk the rules' own search found (that search runs
+        only for a question asking for rules, so the kind is "rule", as in `_with_rules_searched`)."""
+        return sources[c.position].hit.gives_rules and gives_fact(c.unit.quoted(), "rule", analysis)
 
     @staticmethod
     def _seen_already(unit: Unit, source: RetrievedSource, analysis: QueryAnalysis) -> bool:

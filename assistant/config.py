@@ -69,7 +69,7 @@ class RetrievalConfig:
     """Chunks giving the fact asked for that retrieval did not rank, added after their document's best hit.
     1 (only the first found) missed a webinar series' results beside a chunk counting the webinars (b3-15)."""
     rules_search_k: int = 8
-    """Chunks a start question's fact search (`QueryAnalysis.rules_query`) ranks; those giving the fact,
+    """Chunks a start question's rules search (`QueryAnalysis.rules_query`) ranks; those giving rules,
     up to `fact_rows_added`, are added. The top 8 of "rules, requirements, thresholds and policy;
     procurement and social value…; Northern Ireland" hold Buy Social's thresholds (fresh-a-06)."""
     rule_documents: int = 2
